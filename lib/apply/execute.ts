@@ -1,0 +1,101 @@
+// Carries out pending ops: consecutive `ip` ops of one namespace go to ONE `ip -batch`.
+// All or nothing: when a step fails, what this run applied is undone in reverse before
+// the error is reported, so a failed phase leaves the node as it found it.
+import { ApplyError } from '../errors.js';
+import { nsLabel, sameNs, undoOf, type Ns, type Op } from '../plan/ops.js';
+import { LINK_MODULE, inNs, ipArgs, probeArgs } from '../plan/render.js';
+import { showCommand, type Runner } from '../system/runner.js';
+
+interface Step {
+  ns: Ns;
+  ops: Op[];
+}
+
+/** Consecutive ip ops in the same namespace share a step; other ops stand alone. */
+export function batchSteps(ops: readonly Op[]): Step[] {
+  const steps: Step[] = [];
+  for (const op of ops) {
+    const last = steps.at(-1);
+    const batchable = ipArgs(op) !== null;
+    if (last && batchable && ipArgs(last.ops[0]!) !== null && sameNs(last.ns, op.ns)) last.ops.push(op);
+    else steps.push({ ns: op.ns, ops: [op] });
+  }
+  return steps;
+}
+
+export interface ExecuteOptions {
+  runner: Runner;
+  /** Called after every op that took effect (a journal can record it). */
+  onApplied?: (op: Op) => void;
+}
+
+export async function execute(ops: readonly Op[], options: ExecuteOptions): Promise<void> {
+  const applied: Op[] = [];
+  const record = (op: Op) => {
+    applied.push(op);
+    options.onApplied?.(op);
+  };
+  for (const step of batchSteps(ops)) {
+    try {
+      await runStep(step, options.runner, record);
+    } catch (error) {
+      const undoErrors = await rollback(applied, options.runner);
+      if (error instanceof ApplyError && undoErrors.length > 0) {
+        throw new ApplyError(error.command, error.stderr, { cause: error, detail: `rollback also failed:\n${undoErrors.join('\n')}` });
+      }
+      throw error;
+    }
+  }
+}
+
+async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Promise<void> {
+  const first = step.ops[0]!;
+  if (first.op === 'require-link-type') return requireLinkType(first, runner);
+  const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
+  const argv = inNs(step.ns, ['ip', '-batch', '-']);
+  const result = await runner.run(argv, { input: `${lines.join('\n')}\n` });
+  if (result.exitCode === 0) {
+    step.ops.forEach(record);
+    return;
+  }
+  // ip stops at the first failing line and says which: "Command failed -:N".
+  const failedLine = Number(/Command failed -:(\d+)/.exec(result.stderr)?.[1] ?? 1);
+  step.ops.slice(0, failedLine - 1).forEach(record);
+  const failed = step.ops[failedLine - 1] ?? first;
+  const shown = showCommand(inNs(step.ns, ['ip', ...ipArgs(failed)!]));
+  const stderr = result.stderr.replace(/\n?Command failed -:\d+\s*$/, '');
+  throw new ApplyError(shown, stderr || `exit code ${result.exitCode}`);
+}
+
+/** Undo what this run applied, latest first; each undo tolerates an object already gone. */
+export async function rollback(applied: readonly Op[], runner: Runner): Promise<string[]> {
+  const undo = [...applied].reverse().map(undoOf).filter((op): op is Op => op !== null);
+  const errors: string[] = [];
+  for (const step of batchSteps(undo)) {
+    const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
+    // -force: try every line even if one fails (something may already be gone).
+    const result = await runner.run(inNs(step.ns, ['ip', '-force', '-batch', '-']), { input: `${lines.join('\n')}\n` });
+    const real = result.stderr.split('\n').filter((l) => l.trim() && !/Cannot find device|No such|Cannot assign|Command failed/.test(l));
+    if (result.exitCode !== 0 && real.length > 0) errors.push(`${nsLabel(step.ns)}: ${real.join('; ')}`);
+  }
+  return errors;
+}
+
+async function requireLinkType(op: Extract<Op, { op: 'require-link-type' }>, runner: Runner): Promise<void> {
+  const probe = inNs(op.ns, ['ip', ...probeArgs(op.type)]);
+  const known = async () => {
+    const result = await runner.run(probe);
+    // Should a kernel ever accept the probe, do not leave the link behind.
+    if (result.exitCode === 0) await runner.run(inNs(op.ns, ['ip', 'link', 'del', 'cnprobe']));
+    return !/Unknown device type/i.test(result.stderr);
+  };
+  if (await known()) return;
+  // The kernel loads the module itself when it can; try once more by hand before refusing.
+  const modprobe = await runner.run(['modprobe', LINK_MODULE[op.type]]);
+  if (modprobe.exitCode === 0 && (await known())) return;
+  throw new ApplyError(
+    showCommand(['modprobe', LINK_MODULE[op.type]]),
+    `this kernel cannot create ${op.type} links: it answers "Unknown device type" and module ${LINK_MODULE[op.type]} could not be loaded (${modprobe.stderr.trim() || `exit ${modprobe.exitCode}`}).` +
+      (op.type === 'vlan' ? ' Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' : ''),
+  );
+}

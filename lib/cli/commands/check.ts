@@ -1,0 +1,40 @@
+import type { CommandModule } from 'yargs';
+import { loadNodeContext } from '../../context.js';
+import { preparePhase } from '../../apply/phase.js';
+import { describeOp } from '../../plan/render.js';
+import type { Phase } from '../../plan/ops.js';
+import { DriftError } from '../../errors.js';
+import { levelOf, withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
+
+interface CheckArgs extends GlobalArgs {
+  node?: string;
+  pid?: string;
+  netns?: string;
+  json: boolean;
+}
+
+/** The phases whose result lives on after boot and can be compared with the kernel. */
+const CHECKED: Phase[] = ['boot-post', 'init-pre', 'init-post'];
+
+export const checkCommand: CommandModule<GlobalArgs, CheckArgs> = {
+  command: 'check',
+  describe: 'compare the running system with the plan, item by item; exit 0 only when all match',
+  builder: (y) => withJson(withContainer(withNode(y))) as never,
+  handler: async (args) => {
+    const ctx = loadNodeContext({ ...args, level: levelOf(args), label: 'check' });
+    const items: { phase: Phase; item: string; status: string }[] = [];
+    for (const phase of CHECKED) {
+      if (phase === 'boot-post' && ctx.container.kind === 'current') continue; // the host side is not visible from inside
+      const { assessed } = await preparePhase({ ...ctx, phase });
+      for (const { op, assessment: a } of assessed) {
+        if (op.op === 'link-rename') continue; // its result is checked by link-create
+        const status = a.state === 'ok' ? 'ok' : a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : `missing: ${a.reason}`;
+        items.push({ phase, item: describeOp(op), status });
+      }
+    }
+    const bad = items.filter((i) => i.status !== 'ok');
+    if (args.json) process.stdout.write(`${JSON.stringify({ node: ctx.values.node, ok: bad.length === 0, items }, null, 2)}\n`);
+    else process.stdout.write(items.map((i) => `${i.status.startsWith('ok') ? 'ok     ' : 'PROBLEM'}  ${i.phase}  ${i.item}${i.status === 'ok' ? '' : `  → ${i.status}`}\n`).join(''));
+    if (bad.length > 0) throw new DriftError(`node ${ctx.values.node}: ${bad.length} of ${items.length} items do not match the plan`);
+  },
+};

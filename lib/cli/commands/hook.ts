@@ -1,0 +1,30 @@
+import { basename, dirname } from 'node:path';
+import type { CommandModule } from 'yargs';
+import { InputError } from '../../errors.js';
+import { loadNodeContext } from '../../context.js';
+import { runHook } from '../../hooks/run.js';
+import { PHASES, type Phase } from '../../plan/ops.js';
+import { levelOf, withContainer, withNode, type GlobalArgs } from '../options.js';
+
+interface HookArgs extends GlobalArgs {
+  path: string;
+  node?: string;
+  pid?: string;
+  netns?: string;
+  'dry-run': boolean;
+}
+
+export const hookCommand: CommandModule<GlobalArgs, HookArgs> = {
+  command: 'hook <path>',
+  describe: 'run one hook by hand (its phase is the name of its <phase>.d folder)',
+  builder: (y) =>
+    withContainer(withNode(y))
+      .positional('path', { type: 'string', demandOption: true, describe: 'the hook file, e.g. hooks/init-pre.d/10net' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print what would change; change nothing' }) as never,
+  handler: async (args) => {
+    const phase = basename(dirname(args.path)).replace(/\.d$/, '') as Phase;
+    if (!PHASES.includes(phase)) throw new InputError({ file: args.path, message: `is not in a <phase>.d folder; phases: ${PHASES.join(', ')}` });
+    const ctx = loadNodeContext({ ...args, level: levelOf(args), label: `${phase} ${basename(args.path)}` });
+    await runHook(ctx, phase, { name: basename(args.path), path: args.path }, { dryRun: args['dry-run'] });
+  },
+};

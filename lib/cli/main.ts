@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// The clusternet command. Each command lives in its own module; this file wires them and
+// is the one place where errors become exit codes (0 ok, 1 failed while applying, 2 bad
+// input or usage).
+import yargs from 'yargs';
+import { hideBin } from 'yargs/helpers';
+import { describeError, exitCodeOf } from '../errors.js';
+import { checkCommand } from './commands/check.js';
+import { convertCommand } from './commands/convert.js';
+import { hookCommand } from './commands/hook.js';
+import { planCommand } from './commands/plan.js';
+import { runCommand } from './commands/run.js';
+import { showCommand } from './commands/show.js';
+import { validateCommand } from './commands/validate.js';
+
+export function buildCli(argv: string[]) {
+  return yargs(argv)
+    .scriptName('clusternet')
+    .usage('$0 <command> [options]\n\nThe cluster network of every node, from one net.conf.')
+    .option('config', { alias: 'c', type: 'string', describe: 'the config file (default: CLUSTERNET_CONFIG or /etc/net.conf)' })
+    .option('verbose', { alias: 'v', type: 'boolean', describe: 'also log every command run, with its duration' })
+    .option('quiet', { alias: 'q', type: 'boolean', describe: 'log only errors' })
+    .conflicts('verbose', 'quiet')
+    .command(validateCommand)
+    .command(showCommand)
+    .command(planCommand)
+    .command(runCommand)
+    .command(hookCommand)
+    .command(checkCommand)
+    .command(convertCommand)
+    .demandCommand(1, 'give a command; see --help')
+    .strict()
+    .help()
+    .version(false)
+    .wrap(Math.min(100, process.stdout.columns ?? 100))
+    .fail((message, error) => {
+      if (error) throw error;
+      process.stderr.write(`clusternet: ${message}\n(see clusternet --help)\n`);
+      process.exit(2);
+    });
+}
+
+try {
+  await buildCli(hideBin(process.argv)).parseAsync();
+} catch (error) {
+  process.stderr.write(`clusternet: ${describeError(error)}\n`);
+  process.exitCode = exitCodeOf(error);
+}

@@ -1,0 +1,79 @@
+// A net.conf as a list of located entries. The `ini` package gives values (quotes and
+// inline comments handled), but it reports no line numbers and silently keeps the last of
+// duplicate keys, so the structure — sections, keys, lines, duplicates — is read here.
+import { unsafe as iniValue } from 'ini';
+import type { InputProblem } from '../errors.js';
+
+export interface Entry {
+  section: string;
+  key: string;
+  value: string;
+  line: number;
+}
+
+export interface SectionHeader {
+  name: string;
+  line: number;
+}
+
+export interface ParsedLines {
+  sections: SectionHeader[];
+  entries: Entry[];
+  problems: InputProblem[];
+  /** True when the file has no [section] at all: the legacy Kerrighed shell format. */
+  flat: boolean;
+}
+
+const SECTION = /^\[([^\]]*)\](.*)$/;
+const COMMENT = /^\s*([;#].*)?$/;
+
+/** Splits into lines the way editors write them: LF or CRLF, trailing spaces ignored. */
+export function splitLines(text: string): string[] {
+  return text.split('\n').map((line) => line.replace(/\r$/, ''));
+}
+
+export function parseLines(text: string, file: string): ParsedLines {
+  const sections: SectionHeader[] = [];
+  const entries: Entry[] = [];
+  const problems: InputProblem[] = [];
+  const seenSection = new Map<string, number>();
+  const seenKey = new Map<string, number>();
+  let section = '';
+
+  splitLines(text).forEach((raw, index) => {
+    const line = index + 1;
+    const text = raw.trim();
+    if (COMMENT.test(text)) return;
+    const header = SECTION.exec(text);
+    if (header) {
+      const name = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+      const rest = (header[2] ?? '').trim();
+      if (rest !== '' && !/^[;#]/.test(rest)) {
+        problems.push({ file, line, key: `[${name}]`, message: `unexpected text after the section header: "${rest}"` });
+      }
+      const first = seenSection.get(name);
+      if (first !== undefined) {
+        problems.push({ file, line, key: `[${name}]`, message: `duplicate section (first at line ${first}); merge the two` });
+      }
+      seenSection.set(name, line);
+      sections.push({ name, line });
+      section = name;
+      return;
+    }
+    const eq = text.indexOf('=');
+    if (eq <= 0) {
+      problems.push({ file, line, message: `not a "key = value" line or a [section] header: "${text}"` });
+      return;
+    }
+    const key = text.slice(0, eq).trim();
+    const shown = section ? `${section}.${key}` : key;
+    const first = seenKey.get(`${section}\0${key}`);
+    if (first !== undefined) {
+      problems.push({ file, line, key: shown, message: `duplicate key (first at line ${first}); keep one` });
+    }
+    seenKey.set(`${section}\0${key}`, line);
+    entries.push({ section, key, value: iniValue(text.slice(eq + 1).trim()), line });
+  });
+
+  return { sections, entries, problems, flat: sections.length === 0 };
+}

@@ -1,0 +1,226 @@
+// net.conf text → a validated Config, or an InputError listing every problem found
+// (all of them, so an administrator fixes the file in one pass).
+import ipaddr from 'ipaddr.js';
+import { InputError, type InputProblem } from '../errors.js';
+import { readConfigText } from './file.js';
+import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
+import { parseLines } from './lines.js';
+import {
+  BACKENDS,
+  HASH_MODES,
+  LINK_TYPES,
+  type ClusterIpSettings,
+  type Config,
+  type NetSettings,
+  type NodeSettings,
+} from './types.js';
+import {
+  ValueProblem,
+  ipFamily,
+  isMulticastMac,
+  nearest,
+  parseBool,
+  parseChoice,
+  parseCidr,
+  parseIfName,
+  parseInteger,
+  parseIp,
+  parseMac,
+  parseNodeList,
+} from './values.js';
+
+type Parse = (raw: string) => unknown;
+interface KeySpec {
+  parse: Parse;
+  required?: boolean;
+  default?: unknown;
+}
+
+const mtu: Parse = (raw) => (raw.toLowerCase() === 'auto' ? 'auto' : parseInteger(raw, 68, 65535, 'an MTU'));
+const hostname: Parse = (raw) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
+  return raw;
+};
+
+/** Every section kind, every key it accepts, and how each key is read. */
+const SCHEMA: Record<string, Record<string, KeySpec>> = {
+  cluster: { nodes: { parse: (raw) => parseNodeList(raw), required: true } },
+  net: {
+    enable: { parse: parseBool, default: true },
+    link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
+    device: { parse: parseIfName, required: true },
+    interface: { parse: parseIfName, default: 'krg0' },
+    vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
+    mac: { parse: parseMac, required: true },
+    address: { parse: (raw) => parseCidr(raw, 4), required: true },
+    address6: { parse: (raw) => parseCidr(raw, 6) },
+    mtu: { parse: mtu, default: 'auto' },
+    gateway: { parse: (raw) => parseIp(raw, 4) },
+  },
+  clusterip: {
+    enable: { parse: parseBool, default: true },
+    address: { parse: (raw) => parseIp(raw), required: true },
+    mac: { parse: parseMac, required: true },
+    hash: { parse: (raw) => parseChoice(raw, HASH_MODES), default: 'sourceip' },
+    backend: { parse: (raw) => parseChoice(raw, BACKENDS), default: 'auto' },
+    seed: { parse: (raw) => parseInteger(raw, 0, 0xffffffff, 'a hash seed'), default: 0 },
+  },
+  node: {
+    hostname: { parse: hostname },
+    device: { parse: parseIfName },
+    mtu: { parse: mtu },
+  },
+};
+
+const SECTION_FORMS = ['cluster', 'net', 'clusterip', 'clusterip NAME', 'node N'];
+
+/** "clusterip web" → kind clusterip, name web; "node 4" → kind node, name 4. */
+function sectionKind(section: string): { kind: string; name: string } | undefined {
+  if (section === 'cluster' || section === 'net' || section === 'clusterip') return { kind: section, name: '' };
+  const m = /^(clusterip|node) (\S+)$/.exec(section);
+  if (!m) return undefined;
+  const [kind, name] = [m[1]!, m[2]!];
+  if (kind === 'node' && !/^\d+$/.test(name)) return undefined;
+  if (kind === 'clusterip' && !/^[A-Za-z0-9_-]{1,32}$/.test(name)) return undefined;
+  return { kind, name };
+}
+
+/** Dotted path used in messages and in Config.keys: net.address, clusterip.web.seed, node.4.device. */
+const keyPath = (section: string, key: string) => `${section.replace(' ', '.')}.${key}`;
+
+export function loadConfigFile(path: string): Config {
+  return parseConfig(readConfigText(path), path);
+}
+
+export function parseConfig(text: string, file: string): Config {
+  const lines = parseLines(text, file);
+  const problems: InputProblem[] = [...lines.problems];
+  let entries: MappedEntry[];
+  let format: Config['format'] = 'native';
+  if (lines.flat && isLegacy(lines.entries)) {
+    format = 'legacy';
+    const { mapped, unknown } = mapLegacy(lines.entries);
+    entries = mapped;
+    for (const e of unknown) {
+      const hint = nearest(e.key, Object.keys(LEGACY_KEYS));
+      problems.push({ file, line: e.line, key: e.key, message: `unknown Kerrighed variable${hint ? `; did you mean ${hint}?` : ''}; allowed: ${Object.keys(LEGACY_KEYS).join(', ')}` });
+    }
+  } else {
+    entries = lines.entries.map((e) => ({ ...e, shown: e.section ? keyPath(e.section, e.key) : e.key }));
+  }
+
+  // Group values by section, checking every section name and key against the schema.
+  const sections = new Map<string, Map<string, unknown>>();
+  const keys: Config['keys'] = new Map();
+  const headerLine = new Map(lines.sections.map((s) => [s.name, s.line]));
+  for (const section of lines.sections) {
+    if (sectionKind(section.name) === undefined) {
+      const hint = nearest(section.name, SECTION_FORMS);
+      problems.push({ file, line: section.line, key: `[${section.name}]`, message: `unknown section${hint ? `; did you mean [${hint}]?` : ''}; allowed: ${SECTION_FORMS.map((s) => `[${s}]`).join(', ')}` });
+    } else sections.set(section.name, new Map());
+  }
+  for (const e of entries) {
+    if (e.section === '' && format === 'native') {
+      problems.push({ file, line: e.line, key: e.key, message: 'key outside any section; put it under [cluster], [net], [clusterip] or [node N]' });
+      continue;
+    }
+    const kind = sectionKind(e.section);
+    if (!kind) continue; // reported above
+    const spec = SCHEMA[kind.kind]!;
+    const keySpec = spec[e.key];
+    if (!keySpec) {
+      const hint = nearest(e.key, Object.keys(spec));
+      problems.push({ file, line: e.line, key: e.shown, message: `unknown key${hint ? `; did you mean ${hint}?` : ''}; allowed in [${e.section}]: ${Object.keys(spec).join(', ')}` });
+      continue;
+    }
+    if (!sections.has(e.section)) sections.set(e.section, new Map());
+    keys.set(keyPath(e.section, e.key), { line: e.line, shown: e.shown });
+    try {
+      sections.get(e.section)!.set(e.key, keySpec.parse(e.value));
+    } catch (error) {
+      if (!(error instanceof ValueProblem)) throw error;
+      problems.push({ file, line: e.line, key: e.shown, message: error.message });
+    }
+  }
+
+  const at = (path: string) => keys.get(path);
+  const problem = (path: string, message: string, fallbackLine?: number) => {
+    const k = at(path);
+    problems.push({ file, line: k?.line ?? fallbackLine, key: k?.shown ?? path, message });
+  };
+
+  /** The section's values with defaults; missing required keys reported once. */
+  const read = (section: string, kind: string): Record<string, unknown> => {
+    const values = sections.get(section) ?? new Map<string, unknown>();
+    const out: Record<string, unknown> = {};
+    for (const [key, spec] of Object.entries(SCHEMA[kind]!)) {
+      const written = keys.has(keyPath(section, key));
+      if (values.has(key)) out[key] = values.get(key);
+      else if (!written && spec.required) problem(keyPath(section, key), `missing; this key is required in [${section}]`, headerLine.get(section));
+      else out[key] = spec.default;
+    }
+    return out;
+  };
+
+  if (!sections.has('cluster')) problems.push({ file, key: '[cluster]', message: 'missing section; it lists the cluster\'s node ids, e.g. nodes = 1-4' });
+  if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
+  const cluster = read('cluster', 'cluster');
+  const net = read('net', 'net') as unknown as NetSettings;
+  const nodes = (cluster.nodes as number[] | undefined) ?? [];
+
+  // Rules that involve more than one key.
+  if (net.link === 'vlan' && net.vlan === undefined && sections.has('net')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
+  if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
+  if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
+  if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
+    problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
+  }
+
+  const clusterIps: ClusterIpSettings[] = [];
+  const seenAddress = new Map<string, string>();
+  for (const [section] of sections) {
+    const kind = sectionKind(section)!;
+    if (kind.kind !== 'clusterip') continue;
+    const cip = { name: kind.name, ...read(section, 'clusterip') } as ClusterIpSettings;
+    const path = (key: string) => keyPath(section, key);
+    if (cip.mac && !isMulticastMac(cip.mac)) {
+      problem(path('mac'), `${cip.mac} is not a multicast MAC; a cluster MAC must have the multicast bit set (e.g. 01:00:5e:00:00:20)`);
+    }
+    if (cip.address) {
+      const other = seenAddress.get(cip.address);
+      if (other !== undefined) problem(path('address'), `${cip.address} is also the address of [${other}]; each cluster address appears once`);
+      seenAddress.set(cip.address, section);
+    }
+    clusterIps.push(cip);
+  }
+
+  const nodeSettings = new Map<number, NodeSettings>();
+  const hostnames = new Map<string, number>();
+  for (const [section] of sections) {
+    const kind = sectionKind(section)!;
+    if (kind.kind !== 'node') continue;
+    const id = Number(kind.name);
+    const settings = { id, ...read(section, 'node') } as NodeSettings;
+    if (nodes.length > 0 && !nodes.includes(id)) {
+      problems.push({ file, line: headerLine.get(section), key: `[${section}]`, message: `node ${id} is not in cluster.nodes; add it there or remove this section` });
+    }
+    if (settings.hostname) {
+      const other = hostnames.get(settings.hostname);
+      if (other !== undefined) problem(keyPath(section, 'hostname'), `host name ${settings.hostname} is already node ${other}'s`);
+      hostnames.set(settings.hostname, id);
+    }
+    nodeSettings.set(id, settings);
+  }
+
+  if (problems.length > 0) throw new InputError(sortProblems(problems));
+  return { file, format, nodes, net, clusterIps, nodeSettings, keys };
+}
+
+export function inSubnet(ip: string, base: string, prefix: number): boolean {
+  if (ipFamily(ip) !== ipFamily(base)) return false;
+  return ipaddr.parse(ip).match(ipaddr.parse(base), prefix);
+}
+
+function sortProblems(problems: InputProblem[]): InputProblem[] {
+  return [...problems].sort((a, b) => (a.line ?? Infinity) - (b.line ?? Infinity));
+}

@@ -1,0 +1,115 @@
+// Node id → this node's values: MAC from the template, addresses from the base, the
+// link's settings with any [node N] overrides. Arithmetic on numbers, never string surgery,
+// and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
+import ipaddr from 'ipaddr.js';
+import { InputError, type InputProblem } from '../errors.js';
+import { inSubnet } from '../config/load.js';
+import type { ClusterIpSettings, Config, LinkType } from '../config/types.js';
+import { isMulticastMac, macToNumber, numberToMac, type Cidr } from '../config/values.js';
+
+export interface NodeValues {
+  node: number;
+  enable: boolean;
+  link: LinkType;
+  device: string;
+  interface: string;
+  vlan: number | null;
+  mac: string;
+  /** With its prefix length, e.g. 10.4.135.4/18. */
+  address: string;
+  address6: string | null;
+  /** 'auto' until the device's MTU is known (lower MTU − 4 for a VLAN). */
+  mtu: number | 'auto';
+  gateway: string | null;
+  clusterIps: ClusterIpSettings[];
+}
+
+const MAX_MAC = (1n << 48n) - 1n;
+
+export function deriveNode(config: Config, id: number): NodeValues {
+  const problems: InputProblem[] = [];
+  const problem = (path: string, message: string) => {
+    const k = config.keys.get(path);
+    problems.push({ file: config.file, line: k?.line, key: k?.shown ?? path, message: `node ${id}: ${message}` });
+  };
+  const net = config.net;
+  const own = config.nodeSettings.get(id);
+
+  const macNumber = macToNumber(net.mac) + BigInt(id);
+  let mac = '';
+  if (macNumber > MAX_MAC) problem('net.mac', `template ${net.mac} + ${id} overflows 48 bits; use a lower template`);
+  else {
+    mac = numberToMac(macNumber);
+    if (isMulticastMac(mac)) problem('net.mac', `${mac} has the multicast bit set (the id carried into the first byte); use a lower template`);
+  }
+
+  const address = offsetAddress(net.address, id, (m) => problem('net.address', m));
+  if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
+  const address6 = net.address6 ? offsetAddress(net.address6, id, (m) => problem('net.address6', m)) : undefined;
+  const clusterIps = config.clusterIps.filter((c) => c.enable);
+  for (const cip of config.clusterIps) {
+    if (cip.address === address || cip.address === address6) {
+      problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+
+  return {
+    node: id,
+    enable: net.enable,
+    link: net.link,
+    device: own?.device ?? net.device,
+    interface: net.interface,
+    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
+    mac,
+    address: `${address}/${net.address.prefix}`,
+    address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
+    mtu: own?.mtu ?? net.mtu,
+    gateway: net.gateway ?? null,
+    clusterIps,
+  };
+}
+
+/** Every node's values; all problems of all nodes reported together. */
+export function deriveAll(config: Config): NodeValues[] {
+  const problems: InputProblem[] = [];
+  const values: NodeValues[] = [];
+  for (const id of config.nodes) {
+    try {
+      values.push(deriveNode(config, id));
+    } catch (error) {
+      if (!(error instanceof InputError)) throw error;
+      problems.push(...error.problems);
+    }
+  }
+  if (problems.length > 0) throw new InputError(problems);
+  return values;
+}
+
+/** base + id inside base/prefix, and neither the network nor (IPv4) the broadcast address. */
+function offsetAddress(cidr: Cidr, id: number, fail: (message: string) => void): string | undefined {
+  const bytes = ipaddr.parse(cidr.address).toByteArray();
+  const bits = BigInt(bytes.length * 8);
+  const base = bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+  const value = base + BigInt(id);
+  const hostBits = bits - BigInt(cidr.prefix);
+  const network = (base >> hostBits) << hostBits;
+  const last = network | ((1n << hostBits) - 1n);
+  const subnet = `${toIp(network, bytes.length)}/${cidr.prefix}`;
+  if (value > last) {
+    fail(`${cidr.address} + ${id} is past the end of ${subnet}; use a larger subnet or a lower base`);
+    return undefined;
+  }
+  const ip = toIp(value, bytes.length);
+  if (!inSubnet(ip, cidr.address, cidr.prefix)) fail(`${ip} is outside ${subnet}`);
+  else if (cidr.family === 4 && value === last) fail(`${ip} is the broadcast address of ${subnet}; use a larger subnet or a lower base`);
+  else if (value === network) fail(`${ip} is the network address of ${subnet}`);
+  else return ip;
+  return undefined;
+}
+
+function toIp(value: bigint, length: number): string {
+  const bytes: number[] = [];
+  for (let i = length - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
+  return ipaddr.fromByteArray(bytes).toString();
+}

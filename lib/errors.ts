@@ -1,0 +1,64 @@
+// The few named errors of clusternet, and the one place that maps them to exit codes.
+// A user's mistake (bad config, bad usage) gets a short message and exit 2; a failure
+// while changing the system gets exit 1 and names the command; anything else is a bug
+// and keeps its stack.
+
+/** One problem found in the input, located as `file:line: key:` when we know where. */
+export interface InputProblem {
+  file?: string;
+  line?: number;
+  key?: string;
+  message: string;
+}
+
+export function formatProblem(p: InputProblem): string {
+  const where = [p.file, p.line].filter((part) => part !== undefined).join(':');
+  return [where, p.key, p.message].filter((part) => part !== undefined && part !== '').join(': ');
+}
+
+/** Bad configuration or bad command-line use: nothing was changed. Exit 2. */
+export class InputError extends Error {
+  readonly problems: InputProblem[];
+  constructor(problems: InputProblem[] | InputProblem) {
+    const list = Array.isArray(problems) ? problems : [problems];
+    super(list.map(formatProblem).join('\n'));
+    this.name = 'InputError';
+    this.problems = list;
+  }
+}
+
+/** A command failed while applying a plan. Exit 1. */
+export class ApplyError extends Error {
+  readonly command: string;
+  readonly stderr: string;
+  constructor(command: string, stderr: string, options?: { cause?: unknown; detail?: string }) {
+    const detail = options?.detail ? `\n${options.detail}` : '';
+    super(`command failed: ${command}\n${stderr.trim()}${detail}`, { cause: options?.cause });
+    this.name = 'ApplyError';
+    this.command = command;
+    this.stderr = stderr;
+  }
+}
+
+/** The running system does not match the plan and we must not fix it silently. Exit 1. */
+export class DriftError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'DriftError';
+  }
+}
+
+export function exitCodeOf(error: unknown): number {
+  if (error instanceof InputError) return 2;
+  if (error instanceof ApplyError || error instanceof DriftError) return 1;
+  return 1;
+}
+
+/** What a person sees on stderr: the message for known errors, the stack for bugs. */
+export function describeError(error: unknown): string {
+  if (error instanceof InputError || error instanceof ApplyError || error instanceof DriftError) {
+    return error.message;
+  }
+  if (error instanceof Error) return `internal error: ${error.stack ?? error.message}`;
+  return `internal error: ${String(error)}`;
+}

@@ -1,0 +1,75 @@
+// Runs the hooks of one phase in order. Built-in hooks run in-process; site hooks get the
+// node's values in their environment (and the container, as Kerrighed passed the PID).
+// The first failing hook stops the phase and is named.
+import { ApplyError } from '../errors.js';
+import { runPhase, type PhaseResult } from '../apply/phase.js';
+import type { NodeContext } from '../context.js';
+import type { Phase } from '../plan/ops.js';
+import { builtinPhase } from './builtin.js';
+import { listHooks, phaseDir, type HookFile } from './runparts.js';
+
+export const HOOK_TIMEOUT_MS = 120_000;
+
+export interface HookRunOptions {
+  dryRun?: boolean;
+}
+
+export async function runPhaseHooks(ctx: NodeContext, phase: Phase, hooksRoot: string, options: HookRunOptions = {}): Promise<void> {
+  const hooks = listHooks(phaseDir(hooksRoot, phase), (name, why) => ctx.log.verbose(`skipping ${name}: ${why}`));
+  if (hooks.length === 0) ctx.log.info(`${phase}: no hooks in ${phaseDir(hooksRoot, phase)}`);
+  for (const hook of hooks) await runHook(ctx, phase, hook, options);
+}
+
+export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, options: HookRunOptions = {}): Promise<PhaseResult | undefined> {
+  const builtin = builtinPhase(hook.path);
+  if (builtin) {
+    ctx.log.verbose(`hook ${hook.path}: built-in ${builtin} step`);
+    return runPhase({ ...ctx, phase: builtin, dryRun: options.dryRun });
+  }
+  if (options.dryRun) {
+    ctx.log.info(`would run site hook ${hook.path}`);
+    return undefined;
+  }
+  const { execa } = await import('execa');
+  const started = performance.now();
+  const args = phase === 'boot-post' ? [containerArg(ctx)] : [];
+  const result = await execa(hook.path, args, {
+    env: hookEnv(ctx, phase),
+    stdio: ['ignore', 'inherit', 'pipe'],
+    timeout: HOOK_TIMEOUT_MS,
+    killSignal: 'SIGKILL',
+    reject: false,
+  });
+  ctx.log.verbose(`hook ${hook.path} → exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms`);
+  if (result.stderr) process.stderr.write(`${result.stderr}\n`);
+  if (result.exitCode !== 0 || result.timedOut) {
+    const why = result.timedOut ? `timed out after ${HOOK_TIMEOUT_MS / 1000} s` : result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`;
+    throw new ApplyError(hook.path, `hook failed (${why}); the rest of ${phase} was not run`);
+  }
+  return undefined;
+}
+
+function containerArg(ctx: NodeContext): string {
+  const c = ctx.container;
+  return c.kind === 'pid' ? String(c.pid) : c.kind === 'netns' ? c.name : '';
+}
+
+/** What a site hook learns about this node, as CLUSTERNET_* variables. */
+export function hookEnv(ctx: NodeContext, phase: Phase): Record<string, string> {
+  const v = ctx.values;
+  const env: Record<string, string> = {
+    CLUSTERNET_PHASE: phase,
+    CLUSTERNET_CONFIG: ctx.config.file,
+    CLUSTERNET_NODE_ID: String(v.node),
+    CLUSTERNET_LINK: v.link,
+    CLUSTERNET_DEVICE: v.device,
+    CLUSTERNET_INTERFACE: v.interface,
+    CLUSTERNET_MAC: v.mac,
+    CLUSTERNET_ADDRESS: v.address,
+  };
+  if (v.vlan !== null) env.CLUSTERNET_VLAN = String(v.vlan);
+  if (v.address6) env.CLUSTERNET_ADDRESS6 = v.address6;
+  if (ctx.container.kind === 'pid') env.CLUSTERNET_PID = String(ctx.container.pid);
+  if (ctx.container.kind === 'netns') env.CLUSTERNET_NETNS = ctx.container.name;
+  return env;
+}

@@ -1,0 +1,71 @@
+// Hook folders with Debian run-parts semantics: names of [A-Za-z0-9_-] only (so backups
+// like 50net~ or 50net.dpkg-old never run), regular executable files, C-locale order.
+// A symlink may only point inside its own folder.
+import { lstatSync, readdirSync, realpathSync, statSync, constants } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
+import { checkOwnership } from '../config/file.js';
+import type { Phase } from '../plan/ops.js';
+
+export const HOOK_NAME = /^[A-Za-z0-9_-]+$/;
+
+export interface HookFile {
+  name: string;
+  path: string;
+}
+
+export const phaseDir = (root: string, phase: Phase) => join(root, `${phase}.d`);
+
+/** The hooks of a phase, in the order they run; skipped entries are reported to `skip`. */
+export function listHooks(dir: string, skip: (name: string, why: string) => void = () => {}): HookFile[] {
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw new InputError({ file: dir, message: `cannot read the hook folder (${(error as NodeJS.ErrnoException).code})` });
+  }
+  checkOwnership(dir, 'the hook folder');
+  const realDir = realpathSync(dir);
+  const hooks: HookFile[] = [];
+  // run-parts sorts in the C locale: by bytes, not by the user's collation.
+  for (const name of names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
+    if (!HOOK_NAME.test(name)) {
+      skip(name, 'name is not [A-Za-z0-9_-]+ (run-parts ignores it)');
+      continue;
+    }
+    const path = join(dir, name);
+    if (lstatSync(path).isSymbolicLink()) {
+      let target: string;
+      try {
+        target = realpathSync(path);
+      } catch {
+        skip(name, 'dangling symlink');
+        continue;
+      }
+      if (dirname(target) !== realDir && !isBuiltinPath(target)) {
+        skip(name, `symlink leads out of the folder (${target})`);
+        continue;
+      }
+    }
+    const st = statSync(path);
+    if (!st.isFile()) {
+      skip(name, 'not a regular file');
+      continue;
+    }
+    if ((st.mode & (constants.S_IXUSR | constants.S_IXGRP | constants.S_IXOTH)) === 0) {
+      skip(name, 'not executable');
+      continue;
+    }
+    checkOwnership(path, 'the hook');
+    hooks.push({ name, path });
+  }
+  return hooks;
+}
+
+let builtinCheck: (path: string) => boolean = () => false;
+/** Lets the built-in registry vouch for links into the package's own hook folder. */
+export const setBuiltinCheck = (check: (path: string) => boolean) => {
+  builtinCheck = check;
+};
+const isBuiltinPath = (path: string) => builtinCheck(path);

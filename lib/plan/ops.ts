@@ -1,0 +1,77 @@
+// The plan: a list of typed operations, plain data. The same list is printed (`plan`),
+// executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
+import type { LinkType } from '../config/types.js';
+
+/** A network namespace: the one we run in, a named one (/run/netns/NAME), or a process's. */
+export type Ns = { kind: 'current' } | { kind: 'netns'; name: string } | { kind: 'pid'; pid: number };
+export const CURRENT_NS: Ns = { kind: 'current' };
+
+/**
+ * The tag on every link we create (its ifalias), on routes (their protocol number) and on
+ * firewall rules (their comment/table): what `stop` and `check` may touch.
+ */
+export const TAG = 'clusternet';
+export const ROUTE_PROTOCOL = 211;
+
+export type Op =
+  /** Fail early and clearly when the kernel cannot make this link type (no 802.1q). */
+  | { op: 'require-link-type'; ns: Ns; type: LinkType }
+  /** Bring a link up. `shared` links (the lower device, lo) are not ours to take down. */
+  | { op: 'link-up'; ns: Ns; dev: string; shared: boolean }
+  /** Create the cluster link directly inside `target` under a temporary name. */
+  | {
+      op: 'link-create';
+      ns: Ns;
+      target: Ns;
+      lower: string;
+      tmpName: string;
+      name: string;
+      type: LinkType;
+      vlan: number | null;
+      mac: string;
+      mtu: number;
+    }
+  /** Give the link its real name and our tag, once it is complete. */
+  | { op: 'link-rename'; ns: Ns; from: string; to: string }
+  | { op: 'addr-add'; ns: Ns; dev: string; address: string }
+  | { op: 'route-add'; ns: Ns; dev: string; via: string }
+  | { op: 'link-delete'; ns: Ns; dev: string }
+  | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
+  | { op: 'route-delete'; ns: Ns; dev: string; via: string };
+
+export type OpName = Op['op'];
+
+export interface Plan {
+  phase: Phase;
+  node: number;
+  ops: Op[];
+}
+
+export const PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post', 'stop'] as const;
+export type Phase = (typeof PHASES)[number];
+
+/** What undoes an op, or null when there is nothing of ours to undo. */
+export function undoOf(op: Op): Op | null {
+  switch (op.op) {
+    case 'link-create':
+      return { op: 'link-delete', ns: op.target, dev: op.tmpName };
+    case 'link-rename':
+      return { op: 'link-delete', ns: op.ns, dev: op.to };
+    case 'addr-add':
+      return { op: 'addr-delete', ns: op.ns, dev: op.dev, address: op.address };
+    case 'route-add':
+      return { op: 'route-delete', ns: op.ns, dev: op.dev, via: op.via };
+    // Bringing our own link down is covered by deleting it; shared links stay up.
+    case 'link-up':
+    case 'require-link-type':
+    case 'link-delete':
+    case 'addr-delete':
+    case 'route-delete':
+      return null;
+  }
+}
+
+export const nsLabel = (ns: Ns): string =>
+  ns.kind === 'current' ? 'this namespace' : ns.kind === 'netns' ? `netns ${ns.name}` : `netns of pid ${ns.pid}`;
+
+export const sameNs = (a: Ns, b: Ns): boolean => nsLabel(a) === nsLabel(b);

@@ -1,0 +1,67 @@
+// Ops → the exact commands that carry them out. `ip` ops become lines of one
+// `ip -batch` per namespace; everything else is an argv of its own.
+import { ROUTE_PROTOCOL, TAG, type Ns, type Op } from './ops.js';
+
+/** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
+export function ipArgs(op: Op): string[] | null {
+  switch (op.op) {
+    case 'link-up':
+      return ['link', 'set', 'dev', op.dev, 'up'];
+    case 'link-create': {
+      const target = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
+      return [
+        'link', 'add', 'link', op.lower, 'name', op.tmpName,
+        ...(target === null ? [] : ['netns', target]),
+        'address', op.mac,
+        ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : []),
+        'type', op.type,
+        ...(op.type === 'vlan' ? ['id', String(op.vlan)] : ['mode', 'bridge']),
+      ];
+    }
+    case 'link-rename':
+      return ['link', 'set', 'dev', op.from, 'name', op.to, 'alias', TAG];
+    case 'addr-add':
+      return ['address', 'add', op.address, 'dev', op.dev];
+    case 'addr-delete':
+      return ['address', 'del', op.address, 'dev', op.dev];
+    case 'route-add':
+      return ['route', 'add', 'default', 'via', op.via, 'dev', op.dev, 'proto', String(ROUTE_PROTOCOL)];
+    case 'route-delete':
+      return ['route', 'del', 'default', 'via', op.via, 'dev', op.dev, 'proto', String(ROUTE_PROTOCOL)];
+    case 'link-delete':
+      return ['link', 'del', 'dev', op.dev];
+    case 'require-link-type':
+      return null;
+  }
+}
+
+/** The kernel module behind each link type, loaded on demand by the kernel or by us. */
+export const LINK_MODULE = { vlan: '8021q', macvlan: 'macvlan' } as const;
+
+/**
+ * Asking for a link without a lower device is refused with "Unknown device type" when the
+ * kernel lacks the type, and with "link not specified"/EINVAL when it has it: a probe
+ * that never creates anything.
+ */
+export const probeArgs = (type: string): string[] => ['link', 'add', 'name', 'cnprobe', 'type', type];
+
+/** How a person reads an op: the command, prefixed by where it runs. */
+export function describeOp(op: Op): string {
+  const args = ipArgs(op);
+  const command =
+    op.op === 'require-link-type'
+      ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${LINK_MODULE[op.type]})`
+      : `ip ${args!.join(' ')}`;
+  const shown = op.op === 'link-create' && op.mtu === 0 ? command.replace(' type ', ' mtu auto type ') : command;
+  return `${nsPrefix(op.ns)}${shown}`;
+}
+
+export const nsPrefix = (ns: Ns): string =>
+  ns.kind === 'current' ? '' : ns.kind === 'netns' ? `[netns ${ns.name}] ` : `[pid ${ns.pid}] `;
+
+/** The argv that runs `argv` inside a namespace (nsenter; nothing for the current one). */
+export function inNs(ns: Ns, argv: string[]): string[] {
+  if (ns.kind === 'current') return argv;
+  const path = ns.kind === 'netns' ? `/run/netns/${ns.name}` : `/proc/${ns.pid}/ns/net`;
+  return ['nsenter', `--net=${path}`, '--', ...argv];
+}

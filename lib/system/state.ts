@@ -1,0 +1,87 @@
+// What a namespace has now, read with ONE `ip -json` process per namespace.
+import { ROUTE_PROTOCOL, type Ns } from '../plan/ops.js';
+import { inNs } from '../plan/render.js';
+import { runChecked, type Runner } from './runner.js';
+
+export interface LinkState {
+  name: string;
+  kind: string | null;
+  vlan: number | null;
+  mac: string;
+  mtu: number;
+  maxMtu: number | null;
+  up: boolean;
+  alias: string | null;
+  addresses: string[];
+}
+
+export interface RouteState {
+  dst: string;
+  gateway: string | null;
+  dev: string | null;
+  protocol: string | null;
+}
+
+export interface NsState {
+  links: Map<string, LinkState>;
+  routes: RouteState[];
+}
+
+interface IpLink {
+  ifname: string;
+  flags?: string[];
+  mtu: number;
+  max_mtu?: number;
+  address?: string;
+  ifalias?: string;
+  linkinfo?: { info_kind?: string; info_data?: { id?: number } };
+  addr_info?: { local: string; prefixlen: number; family: string }[];
+}
+interface IpRoute {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string | number;
+}
+
+export async function readNsState(runner: Runner, ns: Ns): Promise<NsState> {
+  const { stdout } = await runChecked(runner, inNs(ns, ['ip', '-json', '-details', '-batch', '-']), {
+    input: 'address show\nroute show table main\n',
+  });
+  return parseNsState(stdout);
+}
+
+/** `ip -json -batch` prints one JSON array per command, one per line. */
+export function parseNsState(stdout: string): NsState {
+  const [links = [], routes = []] = stdout
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?];
+  return {
+    links: new Map(
+      links.map((l) => [
+        l.ifname,
+        {
+          name: l.ifname,
+          kind: l.linkinfo?.info_kind ?? null,
+          vlan: l.linkinfo?.info_kind === 'vlan' ? (l.linkinfo.info_data?.id ?? null) : null,
+          mac: l.address ?? '',
+          mtu: l.mtu,
+          maxMtu: l.max_mtu ?? null,
+          up: (l.flags ?? []).includes('UP'),
+          alias: l.ifalias ?? null,
+          addresses: (l.addr_info ?? []).map((a) => `${a.local}/${a.prefixlen}`),
+        },
+      ]),
+    ),
+    routes: routes.map((r) => ({
+      dst: r.dst,
+      gateway: r.gateway ?? null,
+      dev: r.dev ?? null,
+      // ip prints known protocol numbers by name and ours as a number.
+      protocol: r.protocol === undefined ? null : String(r.protocol),
+    })),
+  };
+}
+
+export const isOurRoute = (r: RouteState): boolean => r.protocol === String(ROUTE_PROTOCOL);
