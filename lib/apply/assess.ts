@@ -2,13 +2,13 @@
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
 import { TAG, nsLabel, type Ns, type Op } from '../plan/ops.js';
-import type { NsState } from '../system/state.js';
+import { isOurRoute, type NsState } from '../system/state.js';
 
 export type Assessment =
   | { state: 'ok' }
   | { state: 'pending' }
   /** Exists with other attributes; `fix` when it can be corrected in place. */
-  | { state: 'differs'; want: string; have: string }
+  | { state: 'differs'; want: string; have: string; fix?: Op[] }
   /** Cannot be applied: a precondition is missing, or the object is not ours. */
   | { state: 'blocked'; reason: string }
   /** Something to undo that is not ours: left alone. */
@@ -34,7 +34,11 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
         if (made.alias !== TAG) return { state: 'blocked', reason: `${op.name} already exists in ${nsLabel(op.target)} and was not made by clusternet; remove or rename it` };
         const want = linkSummary(op.type, op.vlan, op.mac, op.mtu);
         const have = linkSummary(made.kind, made.vlan, made.mac, op.mtu > 0 ? made.mtu : 0);
-        return want === have ? { state: 'ok' } : { state: 'differs', want, have };
+        if (want === have) return { state: 'ok' };
+        // MAC and MTU can be corrected on the live link; another type or VLAN id cannot.
+        const sameKind = made.kind === op.type && made.vlan === op.vlan;
+        const fix: Op[] = [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }];
+        return sameKind ? { state: 'differs', want, have, fix } : { state: 'differs', want, have };
       }
       // A crash between create and rename leaves the temporary name: the rename finishes it.
       if (target.links.has(op.tmpName)) return { state: 'ok' };
@@ -43,6 +47,11 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
     }
     case 'link-rename':
       return st.links.has(op.to) ? { state: 'ok' } : { state: 'pending' };
+    case 'link-set': {
+      const link = st.links.get(op.dev);
+      if (!link) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}` };
+      return link.mac === op.mac && (op.mtu === 0 || link.mtu === op.mtu) ? { state: 'ok' } : { state: 'pending' };
+    }
     case 'addr-add': {
       const link = st.links.get(op.dev);
       if (!link) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
@@ -53,12 +62,16 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
       const current = st.routes.find((r) => r.dst === 'default');
       if (!current) return { state: 'pending' };
       if (current.gateway === op.via && current.dev === op.dev) return { state: 'ok' };
-      return { state: 'differs', want: `default via ${op.via} dev ${op.dev}`, have: `default via ${current.gateway ?? '-'} dev ${current.dev ?? '-'}` };
+      const want = `default via ${op.via} dev ${op.dev}`;
+      const have = `default via ${current.gateway ?? '-'} dev ${current.dev ?? '-'}`;
+      // Ours (protocol 211): replace it. Someone else's: report, never take it over.
+      if (!isOurRoute(current) || !current.gateway || !current.dev) return { state: 'differs', want, have };
+      return { state: 'differs', want, have, fix: [{ op: 'route-delete', ns: op.ns, dev: current.dev, via: current.gateway }, op] };
     }
     case 'link-delete': {
       const link = st.links.get(op.dev);
       if (!link) return { state: 'ok' };
-      return link.alias === TAG ? { state: 'pending' } : { state: 'foreign', reason: `${op.dev} in ${where} is not tagged ${TAG}; left alone` };
+      return link.alias === TAG || op.owned ? { state: 'pending' } : { state: 'foreign', reason: `${op.dev} in ${where} is not tagged ${TAG}; left alone` };
     }
     case 'addr-delete': {
       const link = st.links.get(op.dev);

@@ -25,7 +25,9 @@ export function batchSteps(ops: readonly Op[]): Step[] {
 
 export interface ExecuteOptions {
   runner: Runner;
-  /** Called after every op that took effect (a journal can record it). */
+  /** Called before each step with the ops it is about to apply (the journal's intents). */
+  beforeStep?: (ops: readonly Op[]) => void;
+  /** Called after every op that took effect (the journal records it). */
   onApplied?: (op: Op) => void;
 }
 
@@ -36,6 +38,7 @@ export async function execute(ops: readonly Op[], options: ExecuteOptions): Prom
     options.onApplied?.(op);
   };
   for (const step of batchSteps(ops)) {
+    options.beforeStep?.(step.ops);
     try {
       await runStep(step, options.runner, record);
     } catch (error) {

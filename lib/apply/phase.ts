@@ -1,17 +1,20 @@
 // One phase for one node: read what is there (one `ip -json` per namespace), build the
 // plan, compare, then apply only the difference — or print it (dry run), or report it
-// (check). Nothing is changed until every op has been assessed.
+// (check). Nothing is changed until every op has been assessed. A real run holds the
+// machine's clusternet lock and keeps the node's record and journal (record.ts).
 import { DriftError, InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
-import { CURRENT_NS, nsLabel, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { buildPlan } from '../plan/phases.js';
+import { CURRENT_NS, PHASES, nsLabel, undoAll, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
+import { buildPlan, type PlanContext } from '../plan/phases.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
+import { withLock } from '../system/lock.js';
 import { readNsState, type NsState } from '../system/state.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
+import { RecordStore, type NodeRecord } from './record.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -36,7 +39,11 @@ export interface Prepared {
 /** Which namespaces a phase looks at: the host for the lower device, the container for the rest. */
 const needsHost = (phase: Phase) => phase === 'boot-pre' || phase === 'boot-post';
 
-export async function preparePhase(req: PhaseRequest): Promise<Prepared> {
+/**
+ * Reads the state and assesses the plan. With a record, `stop` also undoes what the
+ * record (or an interrupted journal) says was applied, even if net.conf no longer plans it.
+ */
+export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Promise<Prepared> {
   const { phase, values, container, runner, config } = req;
   const host = CURRENT_NS;
   if (phase === 'boot-post' && container.kind === 'current') {
@@ -48,14 +55,22 @@ export async function preparePhase(req: PhaseRequest): Promise<Prepared> {
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
     return st;
   };
-  const wanted = needsHost(phase) ? [host, container] : [container];
-  for (const ns of wanted) {
-    if (!states.has(nsLabel(ns))) states.set(nsLabel(ns), await readNsState(runner, ns));
-  }
-  const device = needsHost(phase) ? stateOf(host).links.get(values.device) : undefined;
+  const device = needsHost(phase) ? await readState(states, runner, host).then((s) => s.links.get(values.device)) : undefined;
   if (device && typeof values.mtu === 'number') checkMtu(config, values, device.mtu);
-  const plan = buildPlan(phase, values, { host, container, deviceMtu: device?.mtu });
+  const ctx = { host, container, deviceMtu: device?.mtu };
+  const plan = buildPlan(phase, values, ctx);
+  if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));
+  for (const op of plan.ops) {
+    await readState(states, runner, op.ns);
+    if (op.op === 'link-create') await readState(states, runner, op.target);
+  }
   return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })) };
+}
+
+async function readState(states: Map<string, NsState>, runner: Runner, ns: Ns): Promise<NsState> {
+  const key = nsLabel(ns);
+  if (!states.has(key)) states.set(key, await readNsState(runner, ns));
+  return states.get(key)!;
 }
 
 /** A VLAN or macvlan cannot be larger than its lower device. */
@@ -72,25 +87,98 @@ export interface PhaseResult {
   applied: Op[];
 }
 
-export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promise<PhaseResult> {
-  const { plan, assessed } = await preparePhase(req);
-  const problems = assessed.flatMap(({ op, assessment: a }) =>
-    a.state === 'blocked' ? [`${describeOp(op)}: ${a.reason}`] : a.state === 'differs' ? [`${describeOp(op)}: differs: want ${a.want}, have ${a.have}`] : [],
-  );
-  if (problems.length > 0) {
-    throw new DriftError(`${req.phase} cannot run on node ${req.values.node}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+/** The ops to apply: pending ones, and the in-place fixes of those that differ. */
+export function pendingOps(assessed: readonly Assessed[], log: Logger): Op[] {
+  const pending: Op[] = [];
+  for (const { op, assessment: a } of assessed) {
+    if (a.state === 'pending') pending.push(op);
+    else if (a.state === 'differs' && a.fix) {
+      log.info(`correcting ${describeOp(op)}: want ${a.want}, have ${a.have}`);
+      pending.push(...a.fix);
+    } else if (a.state === 'foreign') log.warn(a.reason);
   }
-  for (const { assessment: a } of assessed) if (a.state === 'foreign') req.log.warn(a.reason);
-  const pending = assessed.filter((a) => a.assessment.state === 'pending').map((a) => a.op);
-  const changes = pending.filter((op) => op.op !== 'require-link-type');
+  return pending;
+}
+
+/** Ops that cannot be applied or corrected: the run must stop before changing anything. */
+export function refusals(assessed: readonly Assessed[]): string[] {
+  return assessed.flatMap(({ op, assessment: a }) =>
+    a.state === 'blocked' ? [`${describeOp(op)}: ${a.reason}`] : a.state === 'differs' && !a.fix ? [`${describeOp(op)}: differs: want ${a.want}, have ${a.have}; cannot be corrected in place (run stop, then the phases again)`] : [],
+  );
+}
+
+export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promise<PhaseResult> {
   if (req.dryRun) {
+    const store = new RecordStore(req.values.node, req.container);
+    const { plan, assessed } = await preparePhase(req, store.load());
+    const problems = refusals(assessed);
+    if (problems.length > 0) throw refused(req, problems);
+    const pending = pendingOps(assessed, req.log);
     for (const op of pending) req.log.info(`would run: ${describeOp(op)}`);
-    if (changes.length === 0) req.log.info(`${req.phase}: nothing to change`);
+    if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
     return { plan, applied: [] };
   }
+  return withLock(`${req.phase} for node ${req.values.node}`, () => applyPhase(req));
+}
+
+async function applyPhase(req: PhaseRequest): Promise<PhaseResult> {
+  const store = new RecordStore(req.values.node, req.container);
+  const record = store.load();
+  // Under the lock no other run is in progress: a journal left behind was interrupted.
+  const interrupted = record.journal;
+  if (interrupted) {
+    req.log.warn(`an interrupted ${interrupted.phase} (pid ${interrupted.pid}, started ${interrupted.started}) left a journal; ${req.phase === 'stop' ? 'undoing' : 'completing'} its work`);
+  }
+  const { plan, assessed } = await preparePhase(req, record);
+  const problems = refusals(assessed);
+  if (problems.length > 0) throw refused(req, problems);
+  const pending = pendingOps(assessed, req.log);
   const applied: Op[] = [];
-  await execute(pending, { runner: req.runner, onApplied: (op) => applied.push(op) });
-  for (const op of applied) req.log.info(`changed: ${describeOp(op)}`);
-  if (changes.length === 0) req.log.info(`${req.phase}: nothing to change`);
+  const journal = { pid: process.pid, phase: req.phase, started: new Date().toISOString(), intents: [] as Op[] };
+  try {
+    await execute(pending, {
+      runner: req.runner,
+      beforeStep: (ops) => {
+        journal.intents = [...(interrupted?.intents ?? []), ...ops];
+        store.save({ ...record, journal });
+      },
+      onApplied: (op) => {
+        applied.push(op);
+        req.log.info(`changed: ${describeOp(op)}`);
+      },
+    });
+  } finally {
+    // Success, or a failure already rolled back by execute: either way no work is half done.
+    // A record from an interrupted journal is folded in so `stop` still knows it.
+    if (interrupted && req.phase !== 'stop') record.phases[interrupted.phase] = mergeOps(record.phases[interrupted.phase], interrupted.intents);
+    record.journal = undefined;
+    if (req.phase !== 'stop' || pending.length === 0) store.save(record);
+  }
+  if (req.phase === 'stop') store.remove();
+  else {
+    record.phases[req.phase] = plan.ops;
+    store.save(record);
+  }
+  if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
   return { plan, applied };
 }
+
+/**
+ * Everything that may have been made, in the order it was made: per phase what the record
+ * says and what net.conf plans, then an interrupted run's intents (its links are ours).
+ */
+function madeOps(record: NodeRecord, values: NodeValues, ctx: PlanContext): Op[] {
+  const byPhase = PHASES.filter((p) => p !== 'stop').flatMap((p) => mergeOps(record.phases[p], buildPlan(p, values, ctx).ops));
+  const journal = (record.journal?.intents ?? []).map((op) => (op.op === 'link-create' ? { ...op, owned: true } : op));
+  return [...byPhase, ...journal];
+}
+
+function mergeOps(a: Op[] = [], b: Op[]): Op[] {
+  const seen = new Set(a.map((op) => JSON.stringify(op)));
+  return [...a, ...b.filter((op) => !seen.has(JSON.stringify(op)))];
+}
+
+const countChanges = (ops: readonly Op[]) => ops.filter((op) => op.op !== 'require-link-type').length;
+
+const refused = (req: PhaseRequest, problems: string[]) =>
+  new DriftError(`${req.phase} cannot run on node ${req.values.node}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);

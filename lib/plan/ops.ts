@@ -30,12 +30,17 @@ export type Op =
       vlan: number | null;
       mac: string;
       mtu: number;
+      /** Set on a journal's intent: the link is ours even before it carries our tag. */
+      owned?: boolean;
     }
   /** Give the link its real name and our tag, once it is complete. */
   | { op: 'link-rename'; ns: Ns; from: string; to: string }
   | { op: 'addr-add'; ns: Ns; dev: string; address: string }
   | { op: 'route-add'; ns: Ns; dev: string; via: string }
-  | { op: 'link-delete'; ns: Ns; dev: string }
+  /** Correct a link's MAC and MTU in place; `was` is what undo restores. */
+  | { op: 'link-set'; ns: Ns; dev: string; mac: string; mtu: number; was: { mac: string; mtu: number } }
+  /** `owned`: known to be ours from the journal even before it carried our tag. */
+  | { op: 'link-delete'; ns: Ns; dev: string; owned?: boolean }
   | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
   | { op: 'route-delete'; ns: Ns; dev: string; via: string };
 
@@ -54,13 +59,15 @@ export type Phase = (typeof PHASES)[number];
 export function undoOf(op: Op): Op | null {
   switch (op.op) {
     case 'link-create':
-      return { op: 'link-delete', ns: op.target, dev: op.tmpName };
+      return { op: 'link-delete', ns: op.target, dev: op.tmpName, ...(op.owned ? { owned: true } : {}) };
     case 'link-rename':
       return { op: 'link-delete', ns: op.ns, dev: op.to };
     case 'addr-add':
       return { op: 'addr-delete', ns: op.ns, dev: op.dev, address: op.address };
     case 'route-add':
       return { op: 'route-delete', ns: op.ns, dev: op.dev, via: op.via };
+    case 'link-set':
+      return { ...op, mac: op.was.mac, mtu: op.was.mtu, was: { mac: op.mac, mtu: op.mtu } };
     // Bringing our own link down is covered by deleting it; shared links stay up.
     case 'link-up':
     case 'require-link-type':
@@ -75,3 +82,43 @@ export const nsLabel = (ns: Ns): string =>
   ns.kind === 'current' ? 'this namespace' : ns.kind === 'netns' ? `netns ${ns.name}` : `netns of pid ${ns.pid}`;
 
 export const sameNs = (a: Ns, b: Ns): boolean => nsLabel(a) === nsLabel(b);
+
+/**
+ * The kernel object an op manages, so two plans can be compared object by object
+ * (`reload`): the same key with other attributes is a change, a missing key a removal.
+ */
+export function objectKey(op: Op): string {
+  switch (op.op) {
+    case 'link-create':
+      return `link ${nsLabel(op.target)} ${op.name}`;
+    case 'link-rename':
+    case 'link-set':
+      return `link ${nsLabel(op.ns)} ${op.op === 'link-rename' ? op.to : op.dev}`;
+    case 'addr-add':
+    case 'addr-delete':
+      return `address ${nsLabel(op.ns)} ${op.dev} ${op.address}`;
+    case 'route-add':
+    case 'route-delete':
+      return `route ${nsLabel(op.ns)} default`;
+    case 'link-up':
+    case 'link-delete':
+      return `link ${nsLabel(op.ns)} ${op.dev}${op.op === 'link-up' ? ' up' : ''}`;
+    case 'require-link-type':
+      return `kernel ${op.type}`;
+  }
+}
+
+/** Undo a list of applied ops: latest first, each once (the journal's `owned` variant
+ * wins), nothing for what needs no undo. */
+export function undoAll(applied: readonly Op[]): Op[] {
+  const byKey = new Map<string, Op>();
+  for (const op of [...applied].reverse()) {
+    const undo = undoOf(op);
+    if (!undo) continue;
+    const key = JSON.stringify({ ...undo, owned: undefined });
+    const seen = byKey.get(key);
+    if (!seen) byKey.set(key, undo);
+    else if (undo.op === 'link-delete' && undo.owned) Object.assign(seen, { owned: true });
+  }
+  return [...byKey.values()];
+}

@@ -1,7 +1,7 @@
 // One function per phase: node values + where things live → the ops of that phase.
 // Pure: what the kernel already has is looked at later (converge), not here.
 import type { NodeValues } from '../derive/node.js';
-import { CURRENT_NS, PHASES, undoOf, type Ns, type Op, type Phase, type Plan } from './ops.js';
+import { CURRENT_NS, PHASES, undoAll, type Ns, type Op, type Phase, type Plan } from './ops.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -61,15 +61,12 @@ export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext): P
   if (!values.enable) return { phase, node: values.node, ops: [] };
   if (phase !== 'stop') return { phase, node: values.node, ops: builders[phase](values, ctx) };
   // stop undoes every phase, latest first, each phase's ops in reverse.
-  const ops: Op[] = [];
-  for (const earlier of [...PHASES].reverse()) {
-    if (earlier === 'stop') continue;
-    for (const op of [...builders[earlier](values, ctx)].reverse()) {
-      const undo = undoOf(op);
-      if (undo && !ops.some((o) => JSON.stringify(o) === JSON.stringify(undo))) ops.push(undo);
-    }
-  }
-  return { phase, node: values.node, ops };
+  return { phase, node: values.node, ops: undoAll(forwardOps(values, ctx)) };
+}
+
+/** Every op of every phase, in the order the phases run. */
+export function forwardOps(values: NodeValues, ctx: PlanContext): Op[] {
+  return PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop').flatMap((p) => builders[p](values, ctx));
 }
 
 export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({ host: CURRENT_NS, container });

@@ -1,5 +1,6 @@
 // Ops → the exact commands that carry them out. `ip` ops become lines of one
 // `ip -batch` per namespace; everything else is an argv of its own.
+import { nsPath } from '../system/netns.js';
 import { ROUTE_PROTOCOL, TAG, type Ns, type Op } from './ops.js';
 
 /** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
@@ -30,6 +31,8 @@ export function ipArgs(op: Op): string[] | null {
       return ['route', 'del', 'default', 'via', op.via, 'dev', op.dev, 'proto', String(ROUTE_PROTOCOL)];
     case 'link-delete':
       return ['link', 'del', 'dev', op.dev];
+    case 'link-set':
+      return ['link', 'set', 'dev', op.dev, 'address', op.mac, ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : [])];
     case 'require-link-type':
       return null;
   }
@@ -61,7 +64,5 @@ export const nsPrefix = (ns: Ns): string =>
 
 /** The argv that runs `argv` inside a namespace (nsenter; nothing for the current one). */
 export function inNs(ns: Ns, argv: string[]): string[] {
-  if (ns.kind === 'current') return argv;
-  const path = ns.kind === 'netns' ? `/run/netns/${ns.name}` : `/proc/${ns.pid}/ns/net`;
-  return ['nsenter', `--net=${path}`, '--', ...argv];
+  return ns.kind === 'current' ? argv : ['nsenter', `--net=${nsPath(ns)}`, '--', ...argv];
 }

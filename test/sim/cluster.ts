@@ -33,6 +33,8 @@ export interface SimCluster {
   server: string;
   client: string;
   nodes: number[];
+  /** CLUSTERNET_RUN_DIR of every CLI run: the lock and the node records. */
+  runDir: string;
   /** Runs the built clusternet CLI inside namespace `ns`; never throws. */
   cli: (ns: string, args: string[], env?: Record<string, string>) => Promise<CliResult>;
   /** Runs a command inside namespace `ns` (argv, escaped by zx); never throws. */
@@ -95,11 +97,13 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     await destroy();
     throw error;
   }
+  // Each simulated cluster keeps its own lock and records, like a machine of its own.
+  const runDir = mkdtempSync(join(tmpdir(), `${prefix}-run-`));
   const cli = (ns: string, args: string[], env: Record<string, string> = {}) => {
-    const assignments = Object.entries(env).map(([k, v]) => `${k}=${v}`);
+    const assignments = Object.entries({ CLUSTERNET_RUN_DIR: runDir, ...env }).map(([k, v]) => `${k}=${v}`);
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
-  return { prefix, seg, host, container, server, client, nodes: options.nodes, cli, exec, destroy };
+  return { prefix, seg, host, container, server, client, nodes: options.nodes, runDir, cli, exec, destroy };
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
