@@ -12,7 +12,8 @@ export interface InputProblem {
 }
 
 export function formatProblem(p: InputProblem): string {
-  const where = [p.file, p.line].filter((part) => part !== undefined).join(':');
+  // Line 0: a value the format implies (a legacy file's 16 nodes), not one written.
+  const where = [p.file, p.line && p.line > 0 ? p.line : undefined].filter((part) => part !== undefined).join(':');
   return [where, p.key, p.message].filter((part) => part !== undefined && part !== '').join(': ');
 }
 

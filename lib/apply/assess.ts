@@ -3,10 +3,12 @@
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
 import { TAG, nsLabel, type Ns, type Op } from '../plan/ops.js';
 import { isOurRoute, type NsState } from '../system/state.js';
+import { describeLive, sameBuckets, wanted } from '../clusterip/live.js';
 
 export type Assessment =
   | { state: 'ok' }
-  | { state: 'pending' }
+  /** To do; `as`: the op to run instead, completed from what is there. */
+  | { state: 'pending'; as?: Op }
   /** Exists with other attributes; `fix` when it can be corrected in place. */
   | { state: 'differs'; want: string; have: string; fix?: Op[] }
   /** Cannot be applied: a precondition is missing, or the object is not ours. */
@@ -81,7 +83,63 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
       const found = st.routes.some((r) => r.dst === 'default' && r.gateway === op.via && r.dev === op.dev);
       return found ? { state: 'pending' } : { state: 'ok' };
     }
+    case 'maddr-add': {
+      if (!st.links.has(op.dev)) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
+      return (st.maddrs.get(op.dev) ?? []).includes(op.mac) ? { state: 'ok' } : { state: 'pending' };
+    }
+    case 'maddr-delete':
+      return (st.maddrs.get(op.dev) ?? []).includes(op.mac) ? { state: 'pending' } : { state: 'ok' };
+    case 'sysctl':
+      return st.sysctls.get(op.key) === op.value ? { state: 'ok' } : { state: 'pending' };
+    case 'cip-rules':
+      return assessCipRules(op, st);
+    case 'cip-buckets': {
+      const live = st.cip.get(op.backend)?.byName;
+      return op.specs.every((s) => sameBuckets(live?.get(s.name)?.buckets ?? [], s.buckets)) ? { state: 'ok' } : { state: 'pending' };
+    }
+    case 'cip-rules-delete': {
+      const live = st.cip.get(op.backend);
+      const present = op.specs.some((s) => live?.byName.has(s.name) || live?.arp.has(s.address));
+      return present ? { state: 'pending' } : { state: 'ok' };
+    }
   }
+}
+
+/**
+ * Rules missing or different: (re)install them all, atomically, telling the installer
+ * which one-off hooks are missing. Only the bucket sets differ: replace just those.
+ */
+function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Assessment {
+  const live = st.cip.get(op.backend);
+  if (!live) return { state: 'pending' };
+  const withDrop = op.backend !== 'clusterip';
+  const install: Op = {
+    ...op,
+    addParentJump: !live.parentJump,
+    addArp: op.backend === 'cluster-match' ? op.specs.filter((s) => !live.arp.has(s.address)).map((s) => s.name) : [],
+  };
+  const absent = op.specs.filter((s) => !live.byName.has(s.name));
+  if (absent.length === op.specs.length) return { state: 'pending', as: install };
+  for (const s of op.specs) {
+    const have = live.byName.get(s.name);
+    const arpMac = live.arp.get(s.address);
+    if (op.backend === 'cluster-match' && arpMac !== undefined && arpMac !== s.mac) {
+      return { state: 'differs', want: `ARP for ${s.address} with ${s.mac}`, have: `ARP for ${s.address} with ${arpMac}` };
+    }
+    const want = describeLive(wanted(s, withDrop));
+    const got = have ? describeLive({ ...have, mac: have.mac ?? (op.backend === 'cluster-match' ? undefined : s.mac) }) : 'nothing';
+    if (!have || want !== got || !live.parentJump) return { state: 'differs', want: `${s.name}: ${want}`, have: `${s.name}: ${got}`, fix: [install] };
+  }
+  const moved = op.specs.filter((s) => !sameBuckets(live.byName.get(s.name)?.buckets ?? [], s.buckets));
+  if (moved.length === 0) return { state: 'ok' };
+  const was = op.specs.map((s) => live.byName.get(s.name)?.buckets ?? []);
+  const shown = (b: number[]) => `{${b.join(',')}}`;
+  return {
+    state: 'differs',
+    want: `buckets ${moved.map((s) => `${s.name} ${shown(s.buckets)}`).join(', ')}`,
+    have: `buckets ${moved.map((s) => `${s.name} ${shown(live.byName.get(s.name)?.buckets ?? [])}`).join(', ')}`,
+    fix: [{ op: 'cip-buckets', ns: op.ns, backend: op.backend, specs: op.specs, was }],
+  };
 }
 
 function linkSummary(kind: string | null, vlan: number | null, mac: string, mtu: number): string {

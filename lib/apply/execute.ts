@@ -5,19 +5,26 @@ import { ApplyError } from '../errors.js';
 import { nsLabel, sameNs, undoOf, type Ns, type Op } from '../plan/ops.js';
 import { LINK_MODULE, inNs, ipArgs, probeArgs } from '../plan/render.js';
 import { showCommand, type Runner } from '../system/runner.js';
+import { writeSysctl } from '../system/state.js';
+import { applyCipOp } from '../clusterip/system.js';
 
 interface Step {
   ns: Ns;
   ops: Op[];
 }
 
-/** Consecutive ip ops in the same namespace share a step; other ops stand alone. */
+/**
+ * Consecutive ip ops in the same namespace share a step; other ops stand alone.
+ * An `ip maddr` line ends its batch: iproute2 (6.1) silently drops every line after one,
+ * and still exits 0.
+ */
 export function batchSteps(ops: readonly Op[]): Step[] {
   const steps: Step[] = [];
+  const endsBatch = (op: Op) => op.op === 'maddr-add' || op.op === 'maddr-delete';
   for (const op of ops) {
     const last = steps.at(-1);
     const batchable = ipArgs(op) !== null;
-    if (last && batchable && ipArgs(last.ops[0]!) !== null && sameNs(last.ns, op.ns)) last.ops.push(op);
+    if (last && batchable && ipArgs(last.ops[0]!) !== null && sameNs(last.ns, op.ns) && !endsBatch(last.ops.at(-1)!)) last.ops.push(op);
     else steps.push({ ns: op.ns, ops: [op] });
   }
   return steps;
@@ -54,6 +61,14 @@ export async function execute(ops: readonly Op[], options: ExecuteOptions): Prom
 async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Promise<void> {
   const first = step.ops[0]!;
   if (first.op === 'require-link-type') return requireLinkType(first, runner);
+  if (first.op === 'sysctl') {
+    await writeSysctl(runner, first.ns, first.key, first.value);
+    return record(first);
+  }
+  if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete') {
+    await applyCipOp(first, runner);
+    return record(first);
+  }
   const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
   const argv = inNs(step.ns, ['ip', '-batch', '-']);
   const result = await runner.run(argv, { input: `${lines.join('\n')}\n` });
@@ -75,10 +90,15 @@ export async function rollback(applied: readonly Op[], runner: Runner): Promise<
   const undo = [...applied].reverse().map(undoOf).filter((op): op is Op => op !== null);
   const errors: string[] = [];
   for (const step of batchSteps(undo)) {
+    if (ipArgs(step.ops[0]!) === null) {
+      // Cluster-IP removals read what is there first, so they tolerate what is gone.
+      await runStep(step, runner, () => {}).catch((error: unknown) => errors.push(`${nsLabel(step.ns)}: ${error instanceof Error ? error.message : String(error)}`));
+      continue;
+    }
     const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
     // -force: try every line even if one fails (something may already be gone).
     const result = await runner.run(inNs(step.ns, ['ip', '-force', '-batch', '-']), { input: `${lines.join('\n')}\n` });
-    const real = result.stderr.split('\n').filter((l) => l.trim() && !/Cannot find device|No such|Cannot assign|Command failed/.test(l));
+    const real = result.stderr.split('\n').filter((l) => l.trim() && !/Cannot find device|No such|Cannot assign|[Aa]ddress not found|FIB table does not exist|Command failed|ioctl/.test(l));
     if (result.exitCode !== 0 && real.length > 0) errors.push(`${nsLabel(step.ns)}: ${real.join('; ')}`);
   }
   return errors;

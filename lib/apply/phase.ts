@@ -6,8 +6,11 @@ import { DriftError, InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
-import { CURRENT_NS, PHASES, nsLabel, undoAll, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { buildPlan, type PlanContext } from '../plan/phases.js';
+import { CURRENT_NS, PHASES, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
+import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
+import { AUTO_ORDER, bucketOf, cannotServe } from '../clusterip/rules.js';
+import { probeBackend, readBackendLive } from '../clusterip/system.js';
+import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { withLock } from '../system/lock.js';
@@ -57,14 +60,59 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   };
   const device = needsHost(phase) ? await readState(states, runner, host).then((s) => s.links.get(values.device)) : undefined;
   if (device && typeof values.mtu === 'number') checkMtu(config, values, device.mtu);
-  const ctx = { host, container, deviceMtu: device?.mtu };
+  const usesCip = (phase === 'init-post' || phase === 'stop') && values.clusterIps.length > 0;
+  const ctx: PlanContext = {
+    host,
+    container,
+    deviceMtu: device?.mtu,
+    backends: usesCip ? await resolveBackends(req) : undefined,
+    takenOver: (record?.takenOver ?? []).map((node) => bucketOf(config, node)).filter((b) => b > 0),
+  };
   const plan = buildPlan(phase, values, ctx);
   if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));
   for (const op of plan.ops) {
-    await readState(states, runner, op.ns);
+    const st = await readState(states, runner, op.ns);
     if (op.op === 'link-create') await readState(states, runner, op.target);
+    if ((op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets') && !st.cip.has(op.backend)) {
+      st.cip.set(op.backend, await readBackendLive(runner, op.ns, op.backend, op.specs.map((s) => s.address)));
+    }
+    if (op.op === 'sysctl' && !st.sysctls.has(op.key)) st.sysctls.set(op.key, await readSysctl(runner, op.ns, op.key));
   }
   return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })) };
+}
+
+/**
+ * The backend of each cluster address on this node: the one asked for, after checking it
+ * can run here; for `auto` the first of cluster-match, nft, clusterip that can serve the
+ * address and runs here. Probed once per backend; a backend that cannot run is bad input.
+ */
+async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBackend>> {
+  const { config, values, runner, container, log } = req;
+  const probes = new Map<CipBackend, Promise<string | undefined>>();
+  const probe = (b: CipBackend) => {
+    if (!probes.has(b)) probes.set(b, probeBackend(runner, container, b));
+    return probes.get(b)!;
+  };
+  const out = new Map<string, CipBackend>();
+  for (const cip of values.clusterIps) {
+    const key = cip.name ? `clusterip.${cip.name}.backend` : 'clusterip.backend';
+    const where = config.keys.get(config.nodeSettings.get(values.node)?.backend ? `node.${values.node}.backend` : key);
+    const candidates = cip.wanted === 'auto' ? AUTO_ORDER.filter((b) => !cannotServe(b, cip, cip.total)) : [cip.wanted];
+    const refusals: string[] = [];
+    for (const backend of candidates) {
+      const why = await probe(backend);
+      if (!why) {
+        out.set(cipName(cip), backend);
+        log.verbose(`cluster address ${cip.address}: backend ${backend}${cip.wanted === 'auto' ? ` (auto; ${refusals.length ? `not ${refusals.join('; not ')}` : 'the first choice'})` : ''}`);
+        break;
+      }
+      refusals.push(`${backend}: ${why}`);
+    }
+    if (!out.has(cipName(cip))) {
+      throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? key, message: `node ${values.node}: no backend for ${cip.address} can run here: ${refusals.join('; ')}` });
+    }
+  }
+  return out;
 }
 
 async function readState(states: Map<string, NsState>, runner: Runner, ns: Ns): Promise<NsState> {
@@ -91,7 +139,7 @@ export interface PhaseResult {
 export function pendingOps(assessed: readonly Assessed[], log: Logger): Op[] {
   const pending: Op[] = [];
   for (const { op, assessment: a } of assessed) {
-    if (a.state === 'pending') pending.push(op);
+    if (a.state === 'pending') pending.push(a.as ?? op);
     else if (a.state === 'differs' && a.fix) {
       log.info(`correcting ${describeOp(op)}: want ${a.want}, have ${a.have}`);
       pending.push(...a.fix);

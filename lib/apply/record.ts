@@ -22,6 +22,8 @@ export interface Journal {
 export interface NodeRecord {
   phases: Partial<Record<Phase, Op[]>>;
   journal?: Journal | undefined;
+  /** Dead nodes whose cluster-IP buckets this node answers for (takeover/release). */
+  takenOver?: number[];
 }
 
 const PLACEHOLDER: Ns = { kind: 'netns', name: '@container' };
@@ -51,7 +53,7 @@ export class RecordStore {
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(stored.phases)) phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
     const journal = stored.journal && { ...stored.journal, intents: rebase(stored.journal.intents, PLACEHOLDER, this.container) };
-    return { phases, journal };
+    return { phases, journal, takenOver: stored.takenOver ?? [] };
   }
 
   /** Written to a temporary file, flushed, then renamed: never half a record. */
@@ -65,7 +67,7 @@ export class RecordStore {
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      writeSync(fd, JSON.stringify({ phases, journal }));
+      writeSync(fd, JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [] }));
       fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -5,13 +5,29 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { describeError, exitCodeOf } from '../errors.js';
+import { enableSystemLog, systemLog } from '../systemlog.js';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
+import { releaseCommand, takeoverCommand } from './commands/failover.js';
 import { hookCommand } from './commands/hook.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
 import { showCommand } from './commands/show.js';
 import { validateCommand } from './commands/validate.js';
+import { editCommand } from './commands/edit.js';
+import { getCommand } from './commands/get.js';
+import { installHooksCommand } from './commands/install-hooks.js';
+import { manCommand } from './commands/man.js';
+import { serverConfigCommand } from './commands/server-config.js';
+import { serviceCommand } from './commands/service.js';
+import { setCommand } from './commands/set.js';
+import { statusCommand } from './commands/status.js';
+import { uninstallHooksCommand } from './commands/uninstall-hooks.js';
+import { unsetCommand } from './commands/unset.js';
+import { waitCommand } from './commands/wait.js';
+
+/** The commands that change the system: their log lines and errors go to the system log too. */
+const LOGGED = new Set(['run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
@@ -28,6 +44,23 @@ export function buildCli(argv: string[]) {
     .command(hookCommand)
     .command(checkCommand)
     .command(convertCommand)
+    .command(takeoverCommand)
+    .command(releaseCommand)
+    .command(statusCommand)
+    .command(waitCommand)
+    .command(serviceCommand)
+    .command(installHooksCommand)
+    .command(uninstallHooksCommand)
+    .command(editCommand)
+    .command(getCommand)
+    .command(setCommand)
+    .command(unsetCommand)
+    .command(serverConfigCommand)
+    .command(manCommand(buildCli))
+    .completion('completion', 'print a bash/zsh completion script: clusternet completion >> ~/.bashrc')
+    .middleware((args) => {
+      if (LOGGED.has(String(args._[0]))) enableSystemLog();
+    })
     .demandCommand(1, 'give a command; see --help')
     .strict()
     .help()
@@ -44,5 +77,6 @@ try {
   await buildCli(hideBin(process.argv)).parseAsync();
 } catch (error) {
   process.stderr.write(`clusternet: ${describeError(error)}\n`);
+  systemLog('err', `clusternet: ${describeError(error)}`);
   process.exitCode = exitCodeOf(error);
 }

@@ -40,6 +40,7 @@ export function toNative(config: Config): string {
     if (node.hostname) lines.push(`hostname = ${node.hostname}`);
     if (node.device) lines.push(`device = ${node.device}`);
     if (node.mtu !== undefined) lines.push(`mtu = ${node.mtu}`);
+    if (node.backend !== undefined) lines.push(`backend = ${node.backend}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -65,15 +65,25 @@ export function parseLines(text: string, file: string): ParsedLines {
       problems.push({ file, line, message: `not a "key = value" line or a [section] header: "${text}"` });
       return;
     }
-    const key = text.slice(0, eq).trim();
+    // A shell file may write `export KEY=…`: the same variable as `KEY=…`.
+    const key = section === '' ? text.slice(0, eq).trim().replace(/^export\s+/, '') : text.slice(0, eq).trim();
     const shown = section ? `${section}.${key}` : key;
     const first = seenKey.get(`${section}\0${key}`);
     if (first !== undefined) {
       problems.push({ file, line, key: shown, message: `duplicate key (first at line ${first}); keep one` });
     }
     seenKey.set(`${section}\0${key}`, line);
-    entries.push({ section, key, value: iniValue(text.slice(eq + 1).trim()), line });
+    entries.push({ section, key, value: readValue(text.slice(eq + 1).trim()), line });
   });
 
   return { sections, entries, problems, flat: sections.length === 0 };
+}
+
+/**
+ * `ini` unquotes a value only when the whole of it is quoted: a quoted value followed by
+ * an inline comment (`"krg0" # the interface`) is handed over as the quoted part alone.
+ */
+function readValue(raw: string): string {
+  const quoted = /^(["'])(.*?)\1\s*(?:[;#].*)?$/.exec(raw);
+  return iniValue(quoted ? `${quoted[1]}${quoted[2]}${quoted[1]}` : raw);
 }

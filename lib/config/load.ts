@@ -69,10 +69,13 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     hostname: { parse: hostname },
     device: { parse: parseIfName },
     mtu: { parse: mtu },
+    // This node's cluster-IP backend, for a rolling move between cluster-match and nft.
+    backend: { parse: (raw) => parseChoice(raw, BACKENDS) },
   },
 };
 
 const SECTION_FORMS = ['cluster', 'net', 'clusterip', 'clusterip NAME', 'node N'];
+// NAME: 1 to 16 of A-Z a-z 0-9 _ -; N: a node id.
 
 /** "clusterip web" → kind clusterip, name web; "node 4" → kind node, name 4. */
 function sectionKind(section: string): { kind: string; name: string } | undefined {
@@ -81,7 +84,8 @@ function sectionKind(section: string): { kind: string; name: string } | undefine
   if (!m) return undefined;
   const [kind, name] = [m[1]!, m[2]!];
   if (kind === 'node' && !/^\d+$/.test(name)) return undefined;
-  if (kind === 'clusterip' && !/^[A-Za-z0-9_-]{1,32}$/.test(name)) return undefined;
+  // 16 characters: the iptables chain CLUSTERNET-<name> must fit in 28.
+  if (kind === 'clusterip' && !/^[A-Za-z0-9_-]{1,16}$/.test(name)) return undefined;
   return { kind, name };
 }
 
@@ -169,7 +173,7 @@ export function parseConfig(text: string, file: string): Config {
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.link === 'vlan' && net.vlan === undefined && sections.has('net')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
+  if (net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
   if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
@@ -192,6 +196,10 @@ export function parseConfig(text: string, file: string): Config {
       seenAddress.set(cip.address, section);
     }
     clusterIps.push(cip);
+  }
+  // The plain [clusterip] is installed under the name "main".
+  if (sections.has('clusterip') && sections.has('clusterip main')) {
+    problems.push({ file, line: headerLine.get('clusterip main'), key: '[clusterip main]', message: 'the name main is the plain [clusterip]\'s; rename this section' });
   }
 
   const nodeSettings = new Map<number, NodeSettings>();

@@ -40,6 +40,7 @@ export interface NodeSettings {
   hostname: string | undefined;
   device: string | undefined;
   mtu: number | 'auto' | undefined;
+  backend: Backend | undefined;
 }
 
 export interface Config {

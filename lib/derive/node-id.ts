@@ -69,7 +69,7 @@ export function checkNodeId(config: Config, raw: string, source: string): number
       file: config.file,
       line: where?.line,
       key: where?.shown ?? 'cluster.nodes',
-      message: `node ${id} (from ${source}) is not in the cluster; allowed: ${list}`,
+      message: `node ${id} (from ${source}) is not in the cluster; allowed: ${list}${where?.line === 0 ? ' (implied by the legacy Kerrighed format; convert the file to set nodes)' : ''}`,
     });
   }
   return id;

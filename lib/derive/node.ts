@@ -4,8 +4,18 @@
 import ipaddr from 'ipaddr.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { inSubnet } from '../config/load.js';
-import type { ClusterIpSettings, Config, LinkType } from '../config/types.js';
+import type { Backend, ClusterIpSettings, Config, LinkType } from '../config/types.js';
+import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { isMulticastMac, macToNumber, numberToMac, type Cidr } from '../config/values.js';
+
+/** A cluster address as this node serves it. */
+export interface NodeClusterIp extends ClusterIpSettings {
+  /** This node's hash bucket (its rank in [cluster] nodes) and the number of buckets. */
+  bucket: number;
+  total: number;
+  /** The backend asked for on this node ([node N] backend, else the address's). */
+  wanted: Backend;
+}
 
 export interface NodeValues {
   node: number;
@@ -21,7 +31,7 @@ export interface NodeValues {
   /** 'auto' until the device's MTU is known (lower MTU − 4 for a VLAN). */
   mtu: number | 'auto';
   gateway: string | null;
-  clusterIps: ClusterIpSettings[];
+  clusterIps: NodeClusterIp[];
 }
 
 const MAX_MAC = (1n << 48n) - 1n;
@@ -46,7 +56,12 @@ export function deriveNode(config: Config, id: number): NodeValues {
   const address = offsetAddress(net.address, id, (m) => problem('net.address', m));
   if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
   const address6 = net.address6 ? offsetAddress(net.address6, id, (m) => problem('net.address6', m)) : undefined;
-  const clusterIps = config.clusterIps.filter((c) => c.enable);
+  const clusterIps = config.clusterIps
+    .filter((c) => c.enable)
+    .map((c) => ({ ...c, bucket: bucketOf(config, id), total: config.nodes.length, wanted: wantedBackend(config, id, c) }));
+  for (const cip of clusterIps) {
+    for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
+  }
   for (const cip of config.clusterIps) {
     if (cip.address === address || cip.address === address6) {
       problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`);
@@ -82,7 +97,14 @@ export function deriveAll(config: Config): NodeValues[] {
       problems.push(...error.problems);
     }
   }
-  if (problems.length > 0) throw new InputError(problems);
+  // A cluster-wide problem is found once per node: report it once, without the node.
+  const byProblem = new Map<string, InputProblem[]>();
+  for (const p of problems) {
+    const key = `${p.line}:${p.key}:${p.message.replace(/^node \d+: /, '')}`;
+    byProblem.set(key, [...(byProblem.get(key) ?? []), p]);
+  }
+  const unique = [...byProblem.values()].map((same) => (same.length > 1 ? { ...same[0]!, message: same[0]!.message.replace(/^node \d+: /, '') } : same[0]!));
+  if (unique.length > 0) throw new InputError(unique);
   return values;
 }
 

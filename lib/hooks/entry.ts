@@ -7,19 +7,25 @@ import { fileURLToPath } from 'node:url';
 import { describeError, exitCodeOf, InputError } from '../errors.js';
 import { loadNodeContext } from '../context.js';
 import { PHASES, type Phase } from '../plan/ops.js';
+import { enableSystemLog, systemLog } from '../systemlog.js';
 import { runHook } from './run.js';
 
 export async function main(hookUrl: string, args: string[]): Promise<void> {
   const path = hookUrl.startsWith('file:') ? fileURLToPath(hookUrl) : hookUrl;
+  enableSystemLog();
   try {
     // The folder names the phase; a link from elsewhere (e.g. Kerrighed's helper folders)
     // is followed to the file it names.
     const phaseOf = (p: string) => basename(dirname(p)).replace(/\.d$/, '') as Phase;
     const phase = PHASES.includes(phaseOf(path)) ? phaseOf(path) : phaseOf(realpathSync(path));
     if (!PHASES.includes(phase)) throw new InputError({ file: path, message: `is not in a <phase>.d folder; phases: ${PHASES.join(', ')}` });
-    const [target] = args;
+    const [arg] = args;
+    // Kerrighed gave its init-pre helpers the config file's path: a path is the config.
+    const config = arg?.includes('/') ? arg : undefined;
+    const target = config ? undefined : arg;
     const env = process.env;
     const ctx = loadNodeContext({
+      config,
       pid: target && /^\d+$/.test(target) ? target : undefined,
       netns: target && !/^\d+$/.test(target) ? target : undefined,
       level: env.CLUSTERNET_VERBOSE ? 'verbose' : env.CLUSTERNET_QUIET ? 'quiet' : 'normal',
@@ -28,6 +34,7 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
     await runHook(ctx, phase, { name: basename(path), path }, { dryRun: Boolean(env.CLUSTERNET_DRY_RUN) });
   } catch (error) {
     process.stderr.write(`${basename(path)}: ${describeError(error)}\n`);
+    systemLog('err', `${basename(path)}: ${describeError(error)}`);
     process.exitCode = exitCodeOf(error);
   }
 }

@@ -1,6 +1,25 @@
 // The plan: a list of typed operations, plain data. The same list is printed (`plan`),
 // executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
-import type { LinkType } from '../config/types.js';
+import type { HashMode, LinkType } from '../config/types.js';
+
+/** The backends that install rules (`auto` is resolved before a plan is built). */
+export type CipBackend = 'cluster-match' | 'nft' | 'clusterip';
+
+/** One cluster address as this node installs it. Buckets count from 1 (xt_cluster's nodes). */
+export interface CipSpec {
+  /** The section's name; "main" for the plain [clusterip]. */
+  name: string;
+  address: string;
+  mac: string;
+  dev: string;
+  hash: HashMode;
+  seed: number;
+  total: number;
+  /** This node's own bucket. */
+  bucket: number;
+  /** The buckets this node answers for: its own, plus any taken over from dead nodes. */
+  buckets: number[];
+}
 
 /** A network namespace: the one we run in, a named one (/run/netns/NAME), or a process's. */
 export type Ns = { kind: 'current' } | { kind: 'netns'; name: string } | { kind: 'pid'; pid: number };
@@ -42,7 +61,21 @@ export type Op =
   /** `owned`: known to be ours from the journal even before it carried our tag. */
   | { op: 'link-delete'; ns: Ns; dev: string; owned?: boolean }
   | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
-  | { op: 'route-delete'; ns: Ns; dev: string; via: string };
+  | { op: 'route-delete'; ns: Ns; dev: string; via: string }
+  /** Join a multicast MAC on a link, so the NIC accepts frames sent to the cluster MAC. */
+  | { op: 'maddr-add'; ns: Ns; dev: string; mac: string }
+  | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
+  /** Set a sysctl of the namespace (net.netfilter.*); undo writes `undo`. */
+  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
+  /**
+   * Install (or atomically replace) every rule of one backend for these cluster addresses.
+   * `addParentJump`/`addArp`: decided by assess from what is already there, because a hook
+   * into a built-in chain cannot be replaced idempotently.
+   */
+  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean; addArp?: string[] }
+  /** Replace only the bucket sets (takeover, release): one atomic change per backend. */
+  | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][] }
+  | { op: 'cip-rules-delete'; ns: Ns; backend: CipBackend; specs: CipSpec[] };
 
 export type OpName = Op['op'];
 
@@ -68,12 +101,22 @@ export function undoOf(op: Op): Op | null {
       return { op: 'route-delete', ns: op.ns, dev: op.dev, via: op.via };
     case 'link-set':
       return { ...op, mac: op.was.mac, mtu: op.was.mtu, was: { mac: op.mac, mtu: op.mtu } };
+    case 'maddr-add':
+      return { ...op, op: 'maddr-delete' };
+    case 'sysctl':
+      return { ...op, value: op.undo, undo: op.value };
+    case 'cip-rules':
+      return { op: 'cip-rules-delete', ns: op.ns, backend: op.backend, specs: op.specs };
+    case 'cip-buckets':
+      return { ...op, specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })), was: op.specs.map((s) => s.buckets) };
     // Bringing our own link down is covered by deleting it; shared links stay up.
     case 'link-up':
     case 'require-link-type':
     case 'link-delete':
     case 'addr-delete':
     case 'route-delete':
+    case 'maddr-delete':
+    case 'cip-rules-delete':
       return null;
   }
 }
@@ -105,6 +148,15 @@ export function objectKey(op: Op): string {
       return `link ${nsLabel(op.ns)} ${op.dev}${op.op === 'link-up' ? ' up' : ''}`;
     case 'require-link-type':
       return `kernel ${op.type}`;
+    case 'maddr-add':
+    case 'maddr-delete':
+      return `maddr ${nsLabel(op.ns)} ${op.dev} ${op.mac}`;
+    case 'sysctl':
+      return `sysctl ${nsLabel(op.ns)} ${op.key}`;
+    case 'cip-rules':
+    case 'cip-buckets':
+    case 'cip-rules-delete':
+      return `rules ${nsLabel(op.ns)} ${op.backend} ${op.specs.map((s) => s.name).join(',')}`;
   }
 }
 

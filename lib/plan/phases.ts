@@ -1,7 +1,7 @@
 // One function per phase: node values + where things live → the ops of that phase.
 // Pure: what the kernel already has is looked at later (converge), not here.
-import type { NodeValues } from '../derive/node.js';
-import { CURRENT_NS, PHASES, undoAll, type Ns, type Op, type Phase, type Plan } from './ops.js';
+import type { NodeClusterIp, NodeValues } from '../derive/node.js';
+import { CURRENT_NS, PHASES, undoAll, type CipBackend, type CipSpec, type Ns, type Op, type Phase, type Plan } from './ops.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -10,6 +10,51 @@ export interface PlanContext {
   container: Ns;
   /** The lower device's MTU, when known; needed to resolve mtu = auto. */
   deviceMtu?: number | undefined;
+  /** The backend each cluster address resolved to (probed); `auto` shows as cluster-match. */
+  backends?: Map<string, CipBackend>;
+  /** Buckets this node answers for besides its own: those of dead nodes it took over. */
+  takenOver?: number[];
+}
+
+/** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
+export const cipName = (cip: { name: string }) => cip.name || 'main';
+
+export function backendOf(cip: NodeClusterIp, ctx: PlanContext): CipBackend {
+  return ctx.backends?.get(cipName(cip)) ?? (cip.wanted === 'auto' ? 'cluster-match' : cip.wanted);
+}
+
+/**
+ * The cluster addresses: every backend's rules first (one op per backend, all addresses),
+ * conntrack strictness, the multicast MAC and the addresses (one ip batch) last — so a node never
+ * answers for an address before its filter is in place.
+ */
+function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
+  if (v.clusterIps.length === 0) return [];
+  const ns = ctx.container;
+  const spec = (cip: NodeClusterIp): CipSpec => ({
+    name: cipName(cip),
+    address: cip.address,
+    mac: cip.mac,
+    dev: v.interface,
+    hash: cip.hash,
+    seed: cip.seed,
+    total: cip.total,
+    bucket: cip.bucket,
+    buckets: [...new Set([cip.bucket, ...(ctx.takenOver ?? [])])].filter((b) => b <= cip.total).sort((a, b) => a - b),
+  });
+  const byBackend = new Map<CipBackend, CipSpec[]>();
+  for (const cip of v.clusterIps) {
+    const backend = backendOf(cip, ctx);
+    byBackend.set(backend, [...(byBackend.get(backend) ?? []), spec(cip)]);
+  }
+  const ops: Op[] = [...byBackend].map(([backend, specs]) => ({ op: 'cip-rules', ns, backend, specs }));
+  // A node must not pick up the middle of a TCP flow another node owns.
+  ops.push({ op: 'sysctl', ns, key: 'net.netfilter.nf_conntrack_tcp_loose', value: '0', undo: '1' });
+  // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
+  const macs = new Set(v.clusterIps.filter((c) => backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
+  for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
+  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: `${cip.address}/32` });
+  return ops;
 }
 
 const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext) => Op[]> = {
@@ -46,8 +91,7 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
     if (v.gateway) ops.push({ op: 'route-add', ns: container, dev: v.interface, via: v.gateway });
     return ops;
   },
-  // The cluster address is installed by the cluster-IP layer; the core phase is empty.
-  'init-post': () => [],
+  'init-post': clusterIpOps,
 };
 
 /** The MTU to create the link with: explicit, or the lower device's (− 4 for a VLAN tag). */

@@ -1,6 +1,7 @@
 // Ops → the exact commands that carry them out. `ip` ops become lines of one
 // `ip -batch` per namespace; everything else is an argv of its own.
 import { nsPath } from '../system/netns.js';
+import { describeCipOp } from '../clusterip/describe.js';
 import { ROUTE_PROTOCOL, TAG, type Ns, type Op } from './ops.js';
 
 /** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
@@ -33,7 +34,15 @@ export function ipArgs(op: Op): string[] | null {
       return ['link', 'del', 'dev', op.dev];
     case 'link-set':
       return ['link', 'set', 'dev', op.dev, 'address', op.mac, ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : [])];
+    case 'maddr-add':
+      return ['maddr', 'add', op.mac, 'dev', op.dev];
+    case 'maddr-delete':
+      return ['maddr', 'del', op.mac, 'dev', op.dev];
     case 'require-link-type':
+    case 'sysctl':
+    case 'cip-rules':
+    case 'cip-buckets':
+    case 'cip-rules-delete':
       return null;
   }
 }
@@ -54,7 +63,11 @@ export function describeOp(op: Op): string {
   const command =
     op.op === 'require-link-type'
       ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${LINK_MODULE[op.type]})`
-      : `ip ${args!.join(' ')}`;
+      : op.op === 'sysctl'
+        ? `sysctl -w ${op.key}=${op.value}`
+        : args
+          ? `ip ${args.join(' ')}`
+          : describeCipOp(op);
   const shown = op.op === 'link-create' && op.mtu === 0 ? command.replace(' type ', ' mtu auto type ') : command;
   return `${nsPrefix(op.ns)}${shown}`;
 }
@@ -65,4 +78,13 @@ export const nsPrefix = (ns: Ns): string =>
 /** The argv that runs `argv` inside a namespace (nsenter; nothing for the current one). */
 export function inNs(ns: Ns, argv: string[]): string[] {
   return ns.kind === 'current' ? argv : ['nsenter', `--net=${nsPath(ns)}`, '--', ...argv];
+}
+
+/** One line per op, for `check` and status lists. */
+export function summarizeOp(op: Op): string {
+  if (op.op === 'cip-rules' || op.op === 'cip-buckets' || op.op === 'cip-rules-delete') {
+    const what = op.specs.map((s) => `${s.name} (${s.address}, buckets ${s.buckets.join(',')} of ${s.total})`).join(', ');
+    return `${nsPrefix(op.ns)}${op.backend} ${op.op === 'cip-rules-delete' ? 'removal of' : 'rules for'} ${what}`;
+  }
+  return describeOp(op);
 }

@@ -2,6 +2,26 @@
 import { ROUTE_PROTOCOL, type Ns } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { runChecked, type Runner } from './runner.js';
+import type { BackendLive } from '../clusterip/live.js';
+import { readFileSync } from 'node:fs';
+
+/** A sysctl of a namespace, or null when it does not exist (its module not loaded yet). */
+export async function readSysctl(runner: Runner, ns: Ns, key: string): Promise<string | null> {
+  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  if (ns.kind === 'current') {
+    try {
+      return readFileSync(path, 'utf8').trim();
+    } catch {
+      return null;
+    }
+  }
+  const r = await runner.run(inNs(ns, ['cat', path]));
+  return r.exitCode === 0 ? r.stdout.trim() : null;
+}
+
+export async function writeSysctl(runner: Runner, ns: Ns, key: string, value: string): Promise<void> {
+  await runChecked(runner, inNs(ns, ['sysctl', '-q', '-w', `${key}=${value}`]));
+}
 
 export interface LinkState {
   name: string;
@@ -25,6 +45,11 @@ export interface RouteState {
 export interface NsState {
   links: Map<string, LinkState>;
   routes: RouteState[];
+  /** Multicast link addresses joined, by device. */
+  maddrs: Map<string, string[]>;
+  /** Read only when a plan needs them: cluster-IP rules by backend, sysctl values. */
+  cip: Map<string, BackendLive>;
+  sysctls: Map<string, string | null>;
 }
 
 interface IpLink {
@@ -37,6 +62,10 @@ interface IpLink {
   linkinfo?: { info_kind?: string; info_data?: { id?: number } };
   addr_info?: { local: string; prefixlen: number; family: string }[];
 }
+interface IpMaddr {
+  ifname: string;
+  maddr?: { link?: string }[];
+}
 interface IpRoute {
   dst: string;
   gateway?: string;
@@ -46,17 +75,17 @@ interface IpRoute {
 
 export async function readNsState(runner: Runner, ns: Ns): Promise<NsState> {
   const { stdout } = await runChecked(runner, inNs(ns, ['ip', '-json', '-details', '-batch', '-']), {
-    input: 'address show\nroute show table main\n',
+    input: 'address show\nroute show table main\nmaddr show\n',
   });
   return parseNsState(stdout);
 }
 
 /** `ip -json -batch` prints one JSON array per command, one per line. */
 export function parseNsState(stdout: string): NsState {
-  const [links = [], routes = []] = stdout
+  const [links = [], routes = [], maddrs = []] = stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?];
+    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?, IpMaddr[]?];
   return {
     links: new Map(
       links.map((l) => [
@@ -81,6 +110,9 @@ export function parseNsState(stdout: string): NsState {
       // ip prints known protocol numbers by name and ours as a number.
       protocol: r.protocol === undefined ? null : String(r.protocol),
     })),
+    maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
+    cip: new Map(),
+    sysctls: new Map(),
   };
 }
 

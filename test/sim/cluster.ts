@@ -108,7 +108,7 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
 export function writeConfig(text: string): string {
-  const dir = mkdtempSync(join(tmpdir(), 'clusternet-test-'));
+  const dir = mkdtempSync(join(tmpdir(), 'cnsim-conf-'));
   const path = join(dir, 'net.conf');
   writeFileSync(path, text);
   chmodSync(dir, 0o755);

@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { loadNodeContext } from '../../context.js';
 import { preparePhase } from '../../apply/phase.js';
-import { describeOp } from '../../plan/render.js';
+import { summarizeOp } from '../../plan/render.js';
 import type { Phase } from '../../plan/ops.js';
 import { DriftError } from '../../errors.js';
 import { levelOf, withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
@@ -29,7 +29,7 @@ export const checkCommand: CommandModule<GlobalArgs, CheckArgs> = {
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename') continue; // its result is checked by link-create
         const status = a.state === 'ok' ? 'ok' : a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : `missing: ${a.reason}`;
-        items.push({ phase, item: describeOp(op), status });
+        items.push({ phase, item: summarizeOp(op), status });
       }
     }
     const bad = items.filter((i) => i.status !== 'ok');

@@ -1,0 +1,19 @@
+import type { CommandModule } from 'yargs';
+import { configPath } from '../../config/file.js';
+import { editKeys } from '../../edit/keys.js';
+import type { GlobalArgs } from '../options.js';
+import { report } from './set.js';
+
+interface UnsetArgs extends GlobalArgs {
+  keys: string[];
+}
+
+export const unsetCommand: CommandModule<GlobalArgs, UnsetArgs> = {
+  command: 'unset <keys..>',
+  describe: "remove keys from net.conf (their defaults apply again); the result is validated before it is written",
+  builder: (y) => y.positional('keys', { type: 'string', array: true, demandOption: true, describe: 'e.g. net.gateway' }) as never,
+  handler: (args) => {
+    const path = configPath(args.config);
+    report(path, editKeys(path, [], args.keys));
+  },
+};

@@ -1,0 +1,28 @@
+// The exact input a cluster-IP op feeds its tool, for `plan` and logs.
+import type { Op } from '../plan/ops.js';
+import { nftBuckets, nftInstall } from './nft.js';
+import { ARP_RESTORE, FLAVOUR, arpRule, xtBuckets, xtInstall } from './xt.js';
+
+const heredoc = (argv: readonly string[], input: string) => `${argv.join(' ')} <<'EOF'\n${input}EOF`;
+
+export function describeCipOp(op: Op): string {
+  if (op.op === 'cip-rules') {
+    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftInstall(op.specs));
+    const rules = heredoc(FLAVOUR[op.backend].restore, xtInstall(op.backend, op.specs, op.addParentJump ?? true));
+    if (op.backend === 'clusterip') return `${rules}\n# and /proc/net/ipt_CLUSTERIP/<address>: +N for every bucket answered besides the own`;
+    const arp = op.specs.filter((s) => op.addArp === undefined || op.addArp.includes(s.name));
+    return arp.length === 0 ? rules : `${rules}\n${heredoc(ARP_RESTORE, `*filter\n${arp.map(arpRule).join('\n')}\nCOMMIT\n`)}`;
+  }
+  if (op.op === 'cip-buckets') {
+    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftBuckets(op.specs));
+    if (op.backend === 'cluster-match') return heredoc(FLAVOUR[op.backend].restore, xtBuckets(op.specs));
+    return op.specs.map((s) => `# /proc/net/ipt_CLUSTERIP/${s.address}: answer for buckets ${s.buckets.join(',')} (one +N/-N write each)`).join('\n');
+  }
+  if (op.op === 'cip-rules-delete') {
+    const what = op.specs.map((s) => s.name).join(', ');
+    return op.backend === 'nft'
+      ? `nft -f -  # delete what table inet/arp clusternet holds for ${what} (both tables when none is left)`
+      : `${FLAVOUR[op.backend].restore.join(' ')}  # delete the chains and jumps of ${what} found by ${FLAVOUR[op.backend].save.join(' ')}`;
+  }
+  return JSON.stringify(op);
+}

@@ -1,0 +1,140 @@
+// The nftables backend: everything in two tables clusternet owns, `inet clusternet` (the
+// hash) and `arp clusternet` (the cluster MAC on outgoing ARP), replaced as a whole in one
+// transaction ("add table; delete table; table {…}": create-or-replace).
+// Two traps, both measured: a jhash without `seed` gets a random seed per rule (nodes then
+// disagree), and xt_cluster's node K is jhash value K−1 (iptables-translate gets it wrong).
+import type { CipSpec } from '../plan/ops.js';
+import type { HashMode } from '../config/types.js';
+import { emptyLive, type BackendLive, type CipLive } from './live.js';
+
+export const TABLE = 'clusternet';
+const setOf = (name: string) => `b_${name}`;
+const chainOf = (name: string) => `c_${name}`;
+const PORT_PROTOCOLS = '{ tcp, udp, sctp, dccp }';
+
+/** The hashed part of a connection: its original source, as xt_cluster hashes it. */
+function hashRules(s: CipSpec): string[] {
+  const tail = `mod ${s.total} seed 0x${s.seed.toString(16)} @${setOf(s.name)} meta pkttype set host return`;
+  const src = 'ct original ip saddr';
+  if (s.hash === 'sourceip') return [`jhash ${src} ${tail}`];
+  const ports = s.hash === 'sourceip-sourceport' ? ' . ct original proto-src' : ' . ct original proto-src . ct original proto-dst';
+  // Ports exist only for these protocols; the rest (ICMP…) hash on the source alone, as
+  // CLUSTERIP hashed them with ports of 0.
+  return [`meta l4proto ${PORT_PROTOCOLS} jhash ${src}${ports} ${tail}`, `meta l4proto != ${PORT_PROTOCOLS} jhash ${src} ${tail}`];
+}
+
+const elements = (s: CipSpec) => s.buckets.map((b) => b - 1).join(', ');
+
+/** nft -f input replacing both tables with these addresses. */
+export function nftInstall(specs: readonly CipSpec[]): string {
+  const inet = [
+    `add table inet ${TABLE}`,
+    `delete table inet ${TABLE}`,
+    `table inet ${TABLE} {`,
+    ...specs.flatMap((s) => [
+      `  set ${setOf(s.name)} {`,
+      `    typeof numgen inc mod ${s.total}`,
+      ...(s.buckets.length > 0 ? [`    elements = { ${elements(s)} }`] : []),
+      '  }',
+    ]),
+    '  chain prerouting {',
+    '    type filter hook prerouting priority mangle; policy accept;',
+    ...specs.map((s) => `    iifname "${s.dev}" ip daddr ${s.address} jump ${chainOf(s.name)} comment "${s.name}"`),
+    '  }',
+    ...specs.flatMap((s) => [`  chain ${chainOf(s.name)} {`, ...hashRules(s).map((r) => `    ${r}`), '    drop', '  }']),
+    '}',
+  ];
+  const arp = [
+    `add table arp ${TABLE}`,
+    `delete table arp ${TABLE}`,
+    `table arp ${TABLE} {`,
+    '  chain output {',
+    '    type filter hook output priority filter; policy accept;',
+    ...specs.map((s) => `    oifname "${s.dev}" arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ip ${s.address} arp saddr ether set ${s.mac} comment "${s.name}"`),
+    '  }',
+    '}',
+  ];
+  return `${[...inet, ...arp].join('\n')}\n`;
+}
+
+/** Only the bucket sets: a takeover or release, one transaction. */
+export function nftBuckets(specs: readonly CipSpec[]): string {
+  return `${specs.flatMap((s) => [`flush set inet ${TABLE} ${setOf(s.name)}`, ...(s.buckets.length > 0 ? [`add element inet ${TABLE} ${setOf(s.name)} { ${elements(s)} }`] : [])]).join('\n')}\n`;
+}
+
+/** nft -f input removing these addresses (or both tables, once none is left), from the JSON listing. */
+export function nftRemove(names: readonly string[], listing: NftJson): string | null {
+  const live = parseNft(listing);
+  if (live.byName.size === 0 && !hasTables(listing)) return null;
+  const remaining = [...live.byName.keys()].filter((n) => !names.includes(n));
+  if (remaining.length === 0) {
+    return ['inet', 'arp'].flatMap((family) => [`add table ${family} ${TABLE}`, `delete table ${family} ${TABLE}`]).join('\n') + '\n';
+  }
+  const out: string[] = [];
+  for (const item of listing.nftables) {
+    const r = item.rule;
+    if (r && r.table === TABLE && names.includes(r.comment ?? '')) out.push(`delete rule ${r.family} ${TABLE} ${r.chain} handle ${r.handle}`);
+  }
+  for (const name of names) {
+    if (live.byName.has(name)) out.push(`delete chain inet ${TABLE} ${chainOf(name)}`, `delete set inet ${TABLE} ${setOf(name)}`);
+  }
+  return out.length === 0 ? null : `${out.join('\n')}\n`;
+}
+
+export interface NftJson {
+  nftables: {
+    table?: { family: string; name: string };
+    set?: { family: string; table: string; name: string; elem?: (number | unknown)[] };
+    rule?: { family: string; table: string; chain: string; handle: number; comment?: string; expr: unknown[] };
+  }[];
+}
+
+const hasTables = (j: NftJson) => j.nftables.some((i) => i.table?.name === TABLE);
+
+/** Finds the first object under `key` anywhere in a JSON value. */
+function find(value: unknown, key: string): unknown {
+  if (value === null || typeof value !== 'object') return undefined;
+  if (key in value) return (value as Record<string, unknown>)[key];
+  for (const v of Object.values(value)) {
+    const hit = find(v, key);
+    if (hit !== undefined) return hit;
+  }
+  return undefined;
+}
+
+/** Reads `nft -j list ruleset` into the live state per address. */
+export function parseNft(j: NftJson): BackendLive {
+  const live = emptyLive();
+  live.parentJump = true;
+  const get = (name: string): CipLive => {
+    if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false });
+    return live.byName.get(name)!;
+  };
+  for (const item of j.nftables) {
+    if (item.set && item.set.table === TABLE && item.set.family === 'inet' && item.set.name.startsWith('b_')) {
+      get(item.set.name.slice(2)).buckets = (item.set.elem ?? []).filter((e): e is number => typeof e === 'number').map((e) => e + 1).sort((a, b) => a - b);
+    }
+    const r = item.rule;
+    if (!r || r.table !== TABLE) continue;
+    const text = JSON.stringify(r.expr);
+    if (r.family === 'inet' && r.chain === 'prerouting' && r.comment) {
+      const l = get(r.comment);
+      l.dev = find(r.expr, 'right') as string | undefined;
+      const daddr = r.expr.find((e) => JSON.stringify(e).includes('"daddr"'));
+      l.address = find(daddr, 'right') as string | undefined;
+    } else if (r.family === 'inet' && r.chain.startsWith('c_')) {
+      const l = get(r.chain.slice(2));
+      const jhash = find(r.expr, 'jhash') as { mod?: number; seed?: number } | undefined;
+      if (jhash) {
+        const hash: HashMode = text.includes('proto-dst') ? 'sourceip-sourceport-destport' : text.includes('proto-src') ? 'sourceip-sourceport' : 'sourceip';
+        // Port modes have a second rule for port-less protocols: the port mode wins.
+        if (!l.hash || l.hash === 'sourceip') Object.assign(l, { total: jhash.mod, seed: jhash.seed, hash });
+      }
+      if (text === '[{"drop":null}]') l.drop = true;
+    } else if (r.family === 'arp' && r.comment) {
+      const mangle = find(r.expr, 'mangle') as { value?: string } | undefined;
+      get(r.comment).mac = mangle?.value?.toLowerCase();
+    }
+  }
+  return live;
+}

@@ -1,0 +1,104 @@
+// The cluster-IP layer's contact with the system: which backends this kernel and these
+// tools can run (probed without changing anything), what is installed, and applying ops.
+import { ApplyError } from '../errors.js';
+import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
+import { inNs } from '../plan/render.js';
+import { runChecked, showCommand, type Runner } from '../system/runner.js';
+import type { BackendLive } from './live.js';
+import { nftBuckets, nftInstall, nftRemove, parseNft, type NftJson } from './nft.js';
+import { ARP_RESTORE, ARP_SAVE, FLAVOUR, arpRemove, arpRule, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
+
+/** Why each backend cannot run here (absent: it can). Probes never change anything. */
+export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend): Promise<string | undefined> {
+  const run = (argv: string[], input?: string) => runner.run(inNs(ns, argv), input === undefined ? {} : { input });
+  // `-C` of a rule that is not there: "Bad rule" when the kernel and iptables know the
+  // extension, an extension error when they do not.
+  const known = (r: { exitCode: number; stderr: string }) => r.exitCode === 1 && /Bad rule|does a matching rule exist/i.test(r.stderr);
+  if (backend === 'cluster-match') {
+    const r = await run(['iptables', '-w', '-t', 'mangle', '-C', 'PREROUTING', '-m', 'cluster', '--cluster-total-nodes', '2', '--cluster-local-node', '1', '--cluster-hash-seed', '1', '-j', 'RETURN']);
+    if (!known(r)) return `iptables cannot use the cluster match (xt_cluster): ${r.stderr.trim() || `exit ${r.exitCode}`}`;
+    const arp = await run(ARP_SAVE);
+    if (arp.exitCode !== 0) return `arptables-nft cannot mangle ARP here: ${arp.stderr.trim() || `exit ${arp.exitCode}`}`;
+    return undefined;
+  }
+  if (backend === 'nft') {
+    const probe = 'add table inet clusternet_probe\nadd chain inet clusternet_probe c\nadd rule inet clusternet_probe c jhash ct original ip saddr mod 2 seed 0x1 0 meta pkttype set host\n';
+    const r = await run(['nft', '--check', '-f', '-'], probe);
+    return r.exitCode === 0 ? undefined : `nft cannot load a jhash rule here: ${r.stderr.trim() || `exit ${r.exitCode}`}`;
+  }
+  const r = await run(['iptables-legacy', '-w', '-C', 'INPUT', '-d', '192.0.2.1/32', '-j', 'CLUSTERIP', '--new', '--hashmode', 'sourceip', '--clustermac', '01:00:5E:00:00:01', '--total-nodes', '2', '--local-node', '1']);
+  if (known(r)) return undefined;
+  if (/No such file|ENOENT|not found/i.test(r.stderr) || r.exitCode === 127) {
+    return 'CLUSTERIP works only through iptables-legacy, which is not installed (through iptables-nft the kernel answers "cannot use CLUSTERIP target from nftables compat")';
+  }
+  return `this kernel has no CLUSTERIP target (it was removed in Linux 6.3; use backend cluster-match or nft): ${r.stderr.trim()}`;
+}
+
+/** What one backend has installed in a namespace: one or two reads. */
+export async function readBackendLive(runner: Runner, ns: Ns, backend: CipBackend, addresses: readonly string[]): Promise<BackendLive> {
+  if (backend === 'nft') {
+    const { stdout } = await runChecked(runner, inNs(ns, ['nft', '-j', 'list', 'ruleset']));
+    return parseNft(JSON.parse(stdout) as NftJson);
+  }
+  const save = (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout;
+  if (backend === 'cluster-match') return parseXt(backend, save, (await runner.run(inNs(ns, ARP_SAVE))).stdout);
+  // The nodes CLUSTERIP answers for live in /proc/net/ipt_CLUSTERIP/<address>.
+  const proc = addresses.length === 0 ? '' : (await runner.run(inNs(ns, ['tail', '-n', '+1', ...addresses.map((a) => `/proc/net/ipt_CLUSTERIP/${a}`)]))).stdout;
+  const buckets = parseClusteripProc(addresses.length === 1 ? `==> /proc/net/ipt_CLUSTERIP/${addresses[0]} <==\n${proc}` : proc);
+  return parseXt('clusterip', save, '', buckets);
+}
+
+async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Promise<void> {
+  const r = await runner.run(inNs(ns, argv), { input });
+  if (r.exitCode !== 0) throw new ApplyError(`${showCommand(inNs(ns, argv))} <<EOF\n${input}EOF`, r.stderr || `exit ${r.exitCode}`);
+}
+
+type CipOp = Extract<Op, { op: 'cip-rules' | 'cip-buckets' | 'cip-rules-delete' }>;
+
+export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
+  const { ns, backend } = op;
+  if (op.op === 'cip-rules') {
+    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftInstall(op.specs));
+    await feed(runner, ns, FLAVOUR[backend].restore, xtInstall(backend, op.specs, op.addParentJump ?? true));
+    const arp = op.specs.filter((s) => op.addArp?.includes(s.name));
+    if (backend === 'cluster-match' && arp.length > 0) await feed(runner, ns, ARP_RESTORE, `*filter\n${arp.map(arpRule).join('\n')}\nCOMMIT\n`);
+    if (backend === 'clusterip') await setClusteripBuckets(runner, ns, op.specs);
+    return;
+  }
+  if (op.op === 'cip-buckets') {
+    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftBuckets(op.specs));
+    if (backend === 'cluster-match') return feed(runner, ns, FLAVOUR[backend].restore, xtBuckets(op.specs));
+    return setClusteripBuckets(runner, ns, op.specs);
+  }
+  // Removal is built from what is there: tolerant of anything already gone.
+  const names = op.specs.map((s) => s.name);
+  if (backend === 'nft') {
+    const { stdout } = await runChecked(runner, inNs(ns, ['nft', '-j', 'list', 'ruleset']));
+    const input = nftRemove(names, JSON.parse(stdout) as NftJson);
+    if (input) await feed(runner, ns, ['nft', '-f', '-'], input);
+    return;
+  }
+  for (const input of xtRemove(backend, names, (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout)) {
+    await feed(runner, ns, FLAVOUR[backend].restore, input);
+  }
+  if (backend === 'cluster-match') {
+    for (const argv of arpRemove(op.specs.map((s) => s.address), (await runner.run(inNs(ns, ARP_SAVE))).stdout)) {
+      await runChecked(runner, inNs(ns, argv));
+    }
+  }
+}
+
+/**
+ * CLUSTERIP takes one change per write: "+N" adds a local node, "-N" drops one. What the
+ * kernel has is read first: a rule re-installed over a live address keeps its nodes.
+ */
+async function setClusteripBuckets(runner: Runner, ns: Ns, specs: readonly CipSpec[]): Promise<void> {
+  const live = await readBackendLive(runner, ns, 'clusterip', specs.map((s) => s.address));
+  for (const s of specs) {
+    const before = new Set(live.byName.get(s.name)?.buckets ?? []);
+    const changes = [...s.buckets.filter((b) => !before.has(b)).map((b) => `+${b}`), ...[...before].filter((b) => !s.buckets.includes(b)).map((b) => `-${b}`)];
+    for (const change of changes) {
+      await runChecked(runner, inNs(ns, ['tee', `/proc/net/ipt_CLUSTERIP/${s.address}`]), { input: `${change}\n` });
+    }
+  }
+}

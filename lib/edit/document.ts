@@ -1,0 +1,144 @@
+// net.conf as a list of its exact lines, for `get`/`set`/`unset`/`edit`. Unlike
+// `ini.stringify`, nothing is re-serialised: an edit replaces, inserts or removes one line
+// and every other byte (comments, order, blank lines, CRLF, a BOM) stays as it was.
+import { unsafe as iniValue } from 'ini';
+import { InputError } from '../errors.js';
+import { LEGACY_KEYS, isLegacy } from '../config/legacy.js';
+import { parseLines } from '../config/lines.js';
+
+interface Line {
+  /** The line exactly as in the file, with its line ending. */
+  raw: string;
+  section: string;
+  key?: string;
+}
+
+export interface KeyRef {
+  /** The dotted name the user gave (net.address, clusterip.web.seed, node.4.device, VLANID). */
+  path: string;
+  section: string;
+  key: string;
+}
+
+const SECTION = /^\[([^\]]*)\]/;
+const COMMENT = /^\s*([;#].*)?$/;
+
+export class ConfigDocument {
+  readonly lines: Line[];
+  /** Kerrighed's flat shell format: keys are its variables, outside any section. */
+  readonly legacy: boolean;
+  private readonly eol: string;
+
+  constructor(text: string) {
+    // Split after each \n so every line keeps its own ending (CRLF or LF, or none at the end).
+    const raws = text.split(/(?<=\n)/).filter((l) => l !== '');
+    let section = '';
+    this.lines = raws.map((raw, i) => {
+      const bare = (i === 0 ? raw.replace(/^\uFEFF/, '') : raw).replace(/\r?\n$/, '').trim();
+      if (COMMENT.test(bare)) return { raw, section };
+      const header = SECTION.exec(bare);
+      if (header) {
+        section = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+        return { raw, section };
+      }
+      const eq = bare.indexOf('=');
+      return eq > 0 ? { raw, section, key: bare.slice(0, eq).trim().replace(/^export\s+/, '') } : { raw, section };
+    });
+    this.eol = raws[0]?.endsWith('\r\n') ? '\r\n' : '\n';
+    this.legacy = parseLines(text, '').flat && isLegacy(parseLines(text, '').entries);
+  }
+
+  text(): string {
+    return this.lines.map((l) => l.raw).join('');
+  }
+
+  /** `net.address` → [net] address; `clusterip.web.seed` → [clusterip web] seed; `node.4.mtu` → [node 4] mtu. */
+  resolve(path: string): KeyRef {
+    if (this.legacy) {
+      if (path in LEGACY_KEYS) return { path, section: '', key: path };
+      const legacy = Object.entries(LEGACY_KEYS).find(([, [s, k]]) => `${s}.${k}` === path);
+      if (legacy) return { path, section: '', key: legacy[0] };
+      throw new InputError({ key: path, message: `a legacy Kerrighed net.conf has no such variable; allowed: ${Object.keys(LEGACY_KEYS).join(', ')} (or run clusternet convert)` });
+    }
+    const parts = path.split('.');
+    const [kind, a, b] = parts;
+    if (parts.length === 2 && kind && a) return { path, section: kind, key: a };
+    if (parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b) return { path, section: `${kind} ${a}`, key: b };
+    throw new InputError({ key: path, message: 'not a key name; allowed: SECTION.KEY like net.address, clusterip.seed, clusterip.NAME.seed, node.N.device' });
+  }
+
+  private find(ref: KeyRef): number {
+    return this.lines.findIndex((l) => l.section === ref.section && l.key === ref.key);
+  }
+
+  /** The value as written (quotes and inline comment removed), or undefined when not set. */
+  get(path: string): string | undefined {
+    const i = this.find(this.resolve(path));
+    if (i < 0) return undefined;
+    const bare = this.lines[i]!.raw.replace(/\r?\n$/, '');
+    return iniValue(bare.slice(bare.indexOf('=') + 1).trim());
+  }
+
+  /** Sets one key: its line is rewritten in place, or a line (or section) is added. */
+  set(path: string, value: string): void {
+    if (/[\r\n\0"]/.test(value)) throw new InputError({ key: path, message: 'a value cannot hold a line break, NUL or a double quote' });
+    const ref = this.resolve(path);
+    const shown = /^\s|\s$|[;#']/.test(value) ? `"${value}"` : value;
+    const i = this.find(ref);
+    if (i >= 0) {
+      this.lines[i]!.raw = replaceValue(this.lines[i]!.raw, shown);
+      return;
+    }
+    const inSection = this.lines.map((l, n) => ({ l, n })).filter(({ l }) => l.section === ref.section);
+    const lastKey = [...inSection].reverse().find(({ l }) => l.key !== undefined);
+    const header = inSection.find(({ l }) => SECTION.test(l.raw.trim()));
+    if (!lastKey && !header && ref.section !== '') {
+      // A new section at the end, after one blank line.
+      this.ensureFinalEol();
+      const last = this.lines.at(-1)?.raw.trim();
+      const lead = last === undefined || last === '' ? [] : [{ raw: this.eol, section: ref.section }];
+      this.lines.push(...lead, { raw: `[${ref.section}]${this.eol}`, section: ref.section }, { raw: `${ref.key} = ${shown}${this.eol}`, section: ref.section, key: ref.key });
+      return;
+    }
+    // After the section's last key (or its header), in the style of that key's line.
+    const at = lastKey ?? header;
+    const index = at ? at.n : this.lines.length - 1;
+    if (index === this.lines.length - 1) this.ensureFinalEol();
+    const style = lastKey ? /^(\s*)\S+?(\s*=\s*)/.exec(lastKey.l.raw) : null;
+    const sep = style?.[2] ?? (this.legacy ? '=' : ' = ');
+    this.lines.splice(index + 1, 0, { raw: `${style?.[1] ?? ''}${ref.key}${sep}${shown}${this.eol}`, section: ref.section, key: ref.key });
+  }
+
+  /** Removes the key's line; false when it was not set. */
+  unset(path: string): boolean {
+    const i = this.find(this.resolve(path));
+    if (i < 0) return false;
+    this.lines.splice(i, 1);
+    return true;
+  }
+
+  private ensureFinalEol(): void {
+    const last = this.lines.at(-1);
+    if (last && !last.raw.endsWith('\n')) last.raw += this.eol;
+  }
+}
+
+/** Replaces the value of a `key = value ; comment` line, keeping everything around it. */
+function replaceValue(raw: string, value: string): string {
+  const eol = /\r?\n$/.exec(raw)?.[0] ?? '';
+  const body = raw.slice(0, raw.length - eol.length);
+  const eq = body.indexOf('=');
+  const after = body.slice(eq + 1);
+  const lead = /^\s*/.exec(after)![0];
+  const rest = after.slice(lead.length);
+  let end: number;
+  if (rest.startsWith('"') || rest.startsWith("'")) {
+    const close = rest.indexOf(rest[0]!, 1);
+    end = close < 0 ? rest.length : close + 1;
+  } else {
+    // An inline comment starts at ; or # after white space (as the parser reads it).
+    const comment = /\s[;#]/.exec(rest);
+    end = rest.slice(0, comment ? comment.index : rest.length).replace(/\s+$/, '').length;
+  }
+  return `${body.slice(0, eq + 1)}${lead}${value}${rest.slice(end)}${eol}`;
+}

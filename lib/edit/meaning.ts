@@ -1,0 +1,70 @@
+// What an edit of net.conf means before it is installed: which derived values change
+// for which nodes, and which phases would act on them. A person approving a change to
+// sixteen machines' networks sees its consequences, not a text diff.
+import type { Config } from '../config/types.js';
+import { formatNodeList } from '../config/values.js';
+import { deriveAll, type NodeValues } from '../derive/node.js';
+import type { Phase } from '../plan/ops.js';
+
+type Field = Exclude<keyof NodeValues, 'node'>;
+
+/** The phase whose operations carry each value. A link attribute needs the link rebuilt. */
+const PHASE_OF: Record<Field, Phase> = {
+  enable: 'boot-pre',
+  link: 'boot-post',
+  device: 'boot-pre',
+  interface: 'boot-post',
+  vlan: 'boot-post',
+  mac: 'boot-post',
+  mtu: 'boot-post',
+  address: 'init-pre',
+  address6: 'init-pre',
+  gateway: 'init-pre',
+  clusterIps: 'init-post',
+};
+
+const show = (field: Field, v: NodeValues): string => {
+  if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}`).join(', ') || 'none';
+  const value = v[field];
+  return value === null ? '-' : String(value);
+};
+
+export function describeChange(before: Config | undefined, after: Config): string[] {
+  const old = new Map((before ? safeDerive(before) : []).map((v) => [v.node, v]));
+  const now = new Map(deriveAll(after).map((v) => [v.node, v]));
+  const lines: string[] = [];
+  const acting = new Map<Phase, Set<number>>();
+  const act = (phase: Phase, node: number) => acting.set(phase, (acting.get(phase) ?? new Set()).add(node));
+
+  const added = [...now.keys()].filter((id) => !old.has(id));
+  const removed = [...old.keys()].filter((id) => !now.has(id));
+  if (before && added.length > 0) lines.push(`nodes ${formatNodeList(added)} join the cluster`);
+  if (removed.length > 0) lines.push(`nodes ${formatNodeList(removed)} leave the cluster (their next stop undoes what they have)`);
+  for (const id of added) for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as Phase[]) act(phase, id);
+
+  for (const field of Object.keys(PHASE_OF) as Field[]) {
+    const changed = [...now.values()].filter((v) => old.has(v.node) && show(field, old.get(v.node)!) !== show(field, v));
+    if (changed.length === 0) continue;
+    const first = changed[0]!;
+    const example = `node ${first.node}: ${show(field, old.get(first.node)!)} → ${show(field, first)}`;
+    lines.push(`${field}: ${changed.length === 1 ? 'node' : 'nodes'} ${formatNodeList(changed.map((v) => v.node))} change (${example})`);
+    for (const v of changed) act(PHASE_OF[field], v.node);
+  }
+  if (before && lines.length === 0) lines.push('no derived value changes for any node');
+  for (const [phase, nodes] of [...acting].sort(([a], [b]) => order(a) - order(b))) {
+    const rebuild = phase === 'boot-post' || phase === 'boot-pre' ? ' (the link is rebuilt: stop, then the phases again)' : '';
+    lines.push(`${phase} would act on nodes ${formatNodeList([...nodes].sort((a, b) => a - b))}${rebuild}`);
+  }
+  return lines;
+}
+
+const order = (p: Phase) => ['boot-pre', 'boot-post', 'init-pre', 'init-post', 'stop'].indexOf(p);
+
+/** The old file may itself be broken (that is often why it is edited). */
+function safeDerive(config: Config): NodeValues[] {
+  try {
+    return deriveAll(config);
+  } catch {
+    return [];
+  }
+}

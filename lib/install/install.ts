@@ -1,0 +1,143 @@
+// install-hooks and uninstall-hooks. Installing first decides every item (write, keep,
+// refuse) and only then touches the disk, so a refusal changes nothing. Uninstalling
+// removes what the manifest lists and is still as it was installed; anything changed
+// since (an edited net.conf, a re-pointed link) is kept and reported.
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { InputError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { writeAtomic, pathState } from './fsutil.js';
+import { PATHS, type Item } from './layout.js';
+import { readManifest, sha256, type Manifest, type ManifestEntry } from './manifest.js';
+
+type Decision = { item: Item; action: 'write' | 'same' | 'keep' };
+
+const onDisk = (prefix: string, path: string) => join(prefix, path);
+
+/** Was `path` installed by us and left unchanged since? Then we may replace it. */
+function ours(previous: Manifest | undefined, item: Item, prefix: string): boolean {
+  const entry = previous?.entries.find((e) => e.path === item.path);
+  if (!entry) return false;
+  const state = pathState(onDisk(prefix, item.path));
+  if (entry.type === 'file' && state.kind === 'file') return sha256(readFileSync(onDisk(prefix, item.path))) === entry.sha256;
+  if (entry.type === 'link' && state.kind === 'link') return state.target === entry.target;
+  return false;
+}
+
+function decide(item: Item, prefix: string, previous: Manifest | undefined): Decision | string {
+  const state = pathState(onDisk(prefix, item.path));
+  if (state.kind === 'none') return { item, action: 'write' };
+  if (item.type === 'file') {
+    if (state.kind === 'file') {
+      if (readFileSync(onDisk(prefix, item.path), 'utf8') === item.content) return { item, action: 'same' };
+      if (ours(previous, item, prefix)) return { item, action: 'write' };
+      // The administrator's files (or ours, changed by the administrator) are never overwritten.
+      if (item.config) return { item, action: 'keep' };
+    }
+  } else if (state.kind === 'link') {
+    if (state.target === item.target) return { item, action: 'same' };
+    if (ours(previous, item, prefix)) return { item, action: 'write' };
+  }
+  return `${item.path} exists (${state.kind}) and was not installed by clusternet, or was changed since; move it away and run install-hooks again`;
+}
+
+export interface InstallResult {
+  written: string[];
+  kept: string[];
+  manifest: string;
+}
+
+export function install(items: readonly Item[], prefix: string, log: Logger, init: string[], libdir: string): InstallResult {
+  const manifestPath = onDisk(prefix, PATHS.manifest);
+  const previous = readManifest(manifestPath);
+  const decisions = items.map((item) => decide(item, prefix, previous));
+  const refused = decisions.filter((d): d is string => typeof d === 'string');
+  if (refused.length > 0) throw new InputError(refused.map((message) => ({ key: 'install-hooks', message })));
+
+  // Folders we create are ours to remove later; those made by an earlier install stay ours.
+  const entries = new Map<string, ManifestEntry>((previous?.entries ?? []).filter((e) => e.type === 'dir').map((e) => [e.path, e]));
+  const makeDirs = (path: string) => {
+    const missing: string[] = [];
+    for (let dir = dirname(path); !existsSync(onDisk(prefix, dir)); dir = dirname(dir)) missing.unshift(dir);
+    for (const dir of missing) {
+      mkdirSync(onDisk(prefix, dir), { mode: 0o755 });
+      entries.set(dir, { path: dir, type: 'dir' });
+    }
+  };
+  const result: InstallResult = { written: [], kept: [], manifest: manifestPath };
+  for (const d of decisions as Decision[]) {
+    const { item } = d;
+    const path = onDisk(prefix, item.path);
+    makeDirs(item.path);
+    if (d.action === 'keep') {
+      log.info(`kept ${item.path}: it exists and is the administrator's`);
+      result.kept.push(item.path);
+      continue;
+    }
+    if (d.action === 'write') {
+      if (item.type === 'file') writeAtomic(path, item.content, { mode: item.mode });
+      else {
+        rmSync(path, { force: true });
+        symlinkSync(item.target, path);
+      }
+      log.info(`installed ${item.path}${item.type === 'link' ? ` -> ${item.target}` : ''}`);
+      result.written.push(item.path);
+    }
+    entries.set(
+      item.path,
+      item.type === 'file'
+        ? { path: item.path, type: 'file', sha256: sha256(item.content), ...(item.config ? { config: true } : {}) }
+        : { path: item.path, type: 'link', target: item.target },
+    );
+  }
+  makeDirs(PATHS.manifest);
+  const manifest: Manifest = { installed: { init, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
+  writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
+  return result;
+}
+
+export interface UninstallResult {
+  removed: string[];
+  kept: string[];
+}
+
+export function uninstall(prefix: string, log: Logger): UninstallResult {
+  const manifestPath = onDisk(prefix, PATHS.manifest);
+  const manifest = readManifest(manifestPath);
+  if (!manifest) throw new InputError({ file: manifestPath, message: 'no install manifest: nothing was installed here by install-hooks' });
+  const result: UninstallResult = { removed: [], kept: [] };
+  const keep = (path: string, why: string) => {
+    log.info(`kept ${path}: ${why}`);
+    result.kept.push(path);
+  };
+  const files = manifest.entries.filter((e) => e.type !== 'dir');
+  for (const entry of files) {
+    const path = onDisk(prefix, entry.path);
+    const state = pathState(path);
+    if (state.kind === 'none') continue;
+    const unchanged =
+      entry.type === 'file' ? state.kind === 'file' && sha256(readFileSync(path)) === entry.sha256 : state.kind === 'link' && state.target === entry.target;
+    if (!unchanged) {
+      keep(entry.path, 'changed since it was installed');
+      continue;
+    }
+    rmSync(path);
+    log.info(`removed ${entry.path}`);
+    result.removed.push(entry.path);
+  }
+  rmSync(manifestPath);
+  result.removed.push(PATHS.manifest);
+  // Deepest folders first; a folder someone put files into stays.
+  const dirs = manifest.entries.filter((e) => e.type === 'dir').sort((a, b) => b.path.length - a.path.length);
+  for (const entry of dirs) {
+    try {
+      rmdirSync(onDisk(prefix, entry.path));
+      result.removed.push(entry.path);
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') keep(entry.path, 'not empty');
+      else if (code !== 'ENOENT') throw error;
+    }
+  }
+  return result;
+}

@@ -1,0 +1,91 @@
+// What a host that is not a node (a server, a router, a login node) needs to join the
+// cluster network: an interface like a node's, with the MAC from the template plus the
+// address's offset from the base — Kerrighed's README gave the server 10.4.135.254 the
+// MAC f0:00:00:00:07:fe — and the nodes' MTU.
+import ipaddr from 'ipaddr.js';
+import { InputError } from '../errors.js';
+import type { Config, LinkType } from '../config/types.js';
+import { ValueProblem, isMulticastMac, macToNumber, numberToMac, parseIfName, parseInteger, parseMac } from '../config/values.js';
+import { deriveAll } from '../derive/node.js';
+
+export interface ServerOptions {
+  address: string;
+  interface?: string | undefined;
+  device?: string | undefined;
+  mac?: string | undefined;
+  mtu?: string | number | undefined;
+}
+
+export interface ServerValues {
+  link: LinkType;
+  device: string;
+  interface: string;
+  vlan: number | null;
+  mac: string;
+  /** null: the kernel's (the lower device's) MTU. */
+  mtu: number | null;
+  /** With the cluster network's prefix, e.g. 10.4.135.254/18. */
+  address: string;
+}
+
+const bad = (key: string, message: string): never => {
+  throw new InputError({ key, message });
+};
+
+function option<T>(key: string, parse: () => T): T {
+  try {
+    return parse();
+  } catch (error) {
+    if (error instanceof ValueProblem) return bad(key, error.message);
+    throw error;
+  }
+}
+
+const toNumber = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+
+export function serverValues(config: Config, o: ServerOptions): ServerValues {
+  const { net } = config;
+  const [ip, prefix, extra] = o.address.trim().split('/');
+  if (!ip || !ipaddr.IPv4.isValidFourPartDecimal(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+    bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${net.address.prefix})`);
+  }
+  if (prefix !== undefined && Number(prefix) !== net.address.prefix) bad('--address', `the cluster network is /${net.address.prefix}, not /${prefix}`);
+  const subnet = ipaddr.IPv4.networkAddressFromCIDR(`${net.address.address}/${net.address.prefix}`).toString();
+  const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${net.address.address}/${net.address.prefix}`).toString();
+  const where = `${subnet}/${net.address.prefix}`;
+  if (!ipaddr.IPv4.parse(ip!).match(ipaddr.IPv4.parse(net.address.address), net.address.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
+  if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
+  const node = deriveAll(config).find((v) => v.address.split('/')[0] === ip);
+  if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
+  if (config.clusterIps.some((c) => c.address === ip)) bad('--address', `${ip} is a cluster address`);
+
+  let mac: string;
+  if (o.mac !== undefined) mac = option('--mac', () => parseMac(o.mac!));
+  else {
+    const offset = toNumber(ip!) - toNumber(net.address.address);
+    if (offset <= 0n) bad('--address', `${ip} is not above the base ${net.address.address}, so no MAC follows from the template; give --mac`);
+    const n = macToNumber(net.mac) + offset;
+    if (n >= 1n << 48n) bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`);
+    mac = numberToMac(n);
+  }
+  if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
+
+  const mtu =
+    o.mtu !== undefined && o.mtu !== ''
+      ? option('--mtu', () => parseInteger(String(o.mtu), 68, 65535, 'an MTU'))
+      : typeof net.mtu === 'number'
+        ? net.mtu
+        : // auto: the nodes take the device's MTU − 4 for the tag; on a 1500 segment that is 1496.
+          net.link === 'vlan'
+          ? 1496
+          : null;
+  return {
+    link: net.link,
+    device: option('--device', () => parseIfName(o.device ?? net.device)),
+    interface: option('--interface', () => parseIfName(o.interface ?? net.interface)),
+    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
+    mac,
+    mtu,
+    address: `${ip}/${net.address.prefix}`,
+  };
+}

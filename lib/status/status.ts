@@ -1,0 +1,188 @@
+// `clusternet status`: the cluster's networks as OpenSVC's `om net status` shows them
+// (name, type, network, size, used, free, pct), every node and cluster address, and for
+// this node what the kernel has: the interface, the cluster addresses' buckets, and
+// whether the running state matches the plan.
+import ipaddr from 'ipaddr.js';
+import type { Config } from '../config/types.js';
+import { deriveAll, type NodeValues } from '../derive/node.js';
+import { preparePhase } from '../apply/phase.js';
+import type { Logger } from '../log.js';
+import { nsLabel, type Ns, type Phase } from '../plan/ops.js';
+import { describeOp } from '../plan/render.js';
+import type { Runner } from '../system/runner.js';
+import { readNsState, type NsState } from '../system/state.js';
+import { readBuckets, type Buckets } from './buckets.js';
+
+export interface NetworkRow {
+  name: string;
+  type: string;
+  network: string;
+  size: number;
+  used: number;
+  free: number;
+  pct: number;
+}
+
+export interface AddressRow {
+  node: number | 'cluster';
+  interface: string;
+  mac: string;
+  address: string;
+  /** Where it lives: this node's namespace, or another node (not visible from here). */
+  where: string;
+  /** true/false when we can see it (this node), null for other nodes. */
+  configured: boolean | null;
+}
+
+export interface ClusterIpRow {
+  name: string;
+  address: string;
+  mac: string;
+  backend: string;
+  /** This node's own bucket and the number of buckets, as planned (null without a node). */
+  bucket: number | null;
+  total: number | null;
+  installed: boolean | null;
+  buckets: Buckets | null;
+}
+
+export interface StatusReport {
+  config: string;
+  node: number | null;
+  networks: NetworkRow[];
+  addresses: AddressRow[];
+  clusterips: ClusterIpRow[];
+  interface: { name: string; where: string; exists: boolean; up: boolean; addresses: string[] } | null;
+  plan: { ok: boolean; problems: string[] } | null;
+}
+
+/** The subnet of a configured base address, and how many addresses it holds. */
+function subnet(base: string, prefix: number): { network: string; size: number } {
+  const range = ipaddr.parseCIDR(`${base}/${prefix}`);
+  const network = ipaddr.IPv4.isValid(base) ? ipaddr.IPv4.networkAddressFromCIDR(`${base}/${prefix}`) : ipaddr.IPv6.networkAddressFromCIDR(`${base}/${prefix}`);
+  const bits = range[0].kind() === 'ipv4' ? 32 : 128;
+  return { network: `${network.toString()}/${prefix}`, size: 2 ** (bits - prefix) };
+}
+
+function inside(ip: string, base: string, prefix: number): boolean {
+  const a = ipaddr.parse(ip);
+  const b = ipaddr.parse(base);
+  return a.kind() === b.kind() && a.match(b, prefix);
+}
+
+/** Used: every node's address, the gateway and cluster addresses inside the subnet. */
+export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
+  const { net } = config;
+  const type = net.link === 'vlan' ? `vlan ${net.vlan}` : 'macvlan';
+  const rows: NetworkRow[] = [];
+  for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
+    if (!cidr) continue;
+    const { network, size } = subnet(cidr.address, cidr.prefix);
+    const others = [net.gateway, ...config.clusterIps.filter((c) => c.enable).map((c) => c.address)].filter(
+      (ip): ip is string => ip !== undefined && inside(ip, cidr.address, cidr.prefix),
+    );
+    const used = nodes.length + new Set(others).size;
+    rows.push({ name, type, network, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 });
+  }
+  return rows;
+}
+
+export interface LocalView {
+  values: NodeValues;
+  container: Ns;
+  runner: Runner;
+  log: Logger;
+}
+
+export async function buildStatus(config: Config, local: LocalView | undefined): Promise<StatusReport> {
+  const nodes = deriveAll(config);
+  let state: NsState | undefined;
+  let where = '';
+  if (local) {
+    where = nsLabel(local.container);
+    try {
+      state = await readNsState(local.runner, local.container);
+    } catch {
+      state = undefined; // the container does not exist (yet)
+    }
+  }
+  const link = local && state ? state.links.get(local.values.interface) : undefined;
+  const addresses: AddressRow[] = [];
+  for (const v of nodes) {
+    const mine = local?.values.node === v.node;
+    for (const address of [v.address, v.address6]) {
+      if (!address) continue;
+      addresses.push({
+        node: v.node,
+        interface: v.interface,
+        mac: v.mac,
+        address,
+        where: mine ? where : `node ${v.node}`,
+        configured: mine ? (link?.addresses.includes(address) ?? false) : null,
+      });
+    }
+  }
+  const clusterips: ClusterIpRow[] = [];
+  for (const cip of config.clusterIps.filter((c) => c.enable)) {
+    const installed = local ? (link?.addresses.some((a) => a.split('/')[0] === cip.address) ?? false) : null;
+    addresses.push({ node: 'cluster', interface: config.net.interface, mac: cip.mac, address: cip.address, where: local ? where : 'every node', configured: installed });
+    const buckets = local && state ? await readBuckets(local.runner, local.container, cip.address) : null;
+    const planned = local?.values.clusterIps.find((c) => c.address === cip.address);
+    clusterips.push({ name: cip.name || 'clusterip', address: cip.address, mac: cip.mac, backend: cip.backend, bucket: planned?.bucket ?? null, total: planned?.total ?? null, installed, buckets });
+  }
+  return {
+    config: config.file,
+    node: local?.values.node ?? null,
+    networks: networkRows(config, nodes),
+    addresses,
+    clusterips,
+    interface: local
+      ? { name: local.values.interface, where, exists: link !== undefined, up: link?.up ?? false, addresses: link?.addresses ?? [] }
+      : null,
+    plan: !local ? null : state ? await planState(config, local) : { ok: false, problems: [`cannot read ${where}: it does not exist (yet)`] },
+  };
+}
+
+/** Compares the phases whose result lives on with the kernel, as `check` does. */
+async function planState(config: Config, local: LocalView): Promise<{ ok: boolean; problems: string[] }> {
+  const phases: Phase[] = local.container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post'];
+  const problems: string[] = [];
+  for (const phase of phases) {
+    try {
+      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log });
+      for (const { op, assessment: a } of assessed) {
+        if (op.op === 'link-rename' || a.state === 'ok') continue;
+        const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;
+        problems.push(`${phase}: ${describeOp(op)}: ${why}`);
+      }
+    } catch (error) {
+      problems.push(`${phase}: ${(error as Error).message.split('\n')[0]}`);
+    }
+  }
+  return { ok: problems.length === 0, problems };
+}
+
+/** The report as text: the networks table, with --verbose the address rows. */
+export function formatStatus(r: StatusReport, verbose: boolean): string {
+  const out: string[] = [];
+  out.push(table(['name', 'type', 'network', 'size', 'used', 'free', 'pct'], r.networks.map((n) => [n.name, n.type, n.network, String(n.size), String(n.used), String(n.free), `${n.pct}%`])));
+  if (verbose) {
+    out.push('', table(['node', 'interface', 'mac', 'address', 'where', 'configured'], r.addresses.map((a) => [String(a.node), a.interface, a.mac, a.address, a.where, a.configured === null ? '-' : a.configured ? 'yes' : 'no'])));
+  }
+  for (const c of r.clusterips) {
+    const buckets = c.buckets ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}` : 'no buckets found';
+    const own = c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
+    out.push(`clusterip ${c.name}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${c.installed === null ? 'not looked at' : c.installed ? 'installed' : 'not installed'}; ${buckets}`);
+  }
+  if (r.interface) {
+    const i = r.interface;
+    out.push(`node ${r.node}: ${i.name} in ${i.where}: ${i.exists ? `${i.up ? 'up' : 'down'} ${i.addresses.join(' ')}`.trim() : 'missing'}`);
+  }
+  if (r.plan) out.push(r.plan.ok ? 'plan: the running state matches' : `plan: ${r.plan.problems.length} difference${r.plan.problems.length === 1 ? '' : 's'}:\n${r.plan.problems.map((p) => `  ${p}`).join('\n')}`);
+  return `${out.join('\n')}\n`;
+}
+
+function table(head: string[], rows: string[][]): string {
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  return [head, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}

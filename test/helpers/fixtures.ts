@@ -1,0 +1,137 @@
+// Config texts shared by the unit and CLI suites. Line numbers in assertions are found
+// with lineOf(), so the texts can change without breaking every test.
+
+/** A complete native net.conf: every [net] key, a cluster address and a [node N] override. */
+export const NATIVE_CONF = `# clusternet test config
+[cluster]
+nodes = 1-16
+
+[net]
+enable = true
+link = vlan
+device = eth0
+interface = krg0
+vlan = 7
+mac = f0:00:00:00:07:00
+address = 10.4.135.0/18
+address6 = fd00:4:135::/64
+mtu = auto
+gateway = 10.4.135.254
+
+[clusterip]
+enable = true
+address = 10.4.192.1
+mac = 01:00:5e:04:c0:01
+hash = sourceip
+backend = auto
+seed = 0x4b52470c
+
+[node 16]
+hostname = n16
+device = eth1
+mtu = 1400
+`;
+
+/** Kerrighed's own flat file, as its documentation shows it. */
+export const LEGACY_CONF = `# /etc/kerrighed/net.conf
+NETCONF_ENABLE=true
+PHYS=eth0
+VIRT=krg0
+VLANID=7
+VIRTMAC=f0:00:00:00:07:00
+VIRTPREFIX=10.4.135.0/18
+
+# The cluster IP (CLUSTERIP target)
+CLUSTERADDR_ENABLE=true
+CLUSTERADDR=10.4.192.1
+CLUSTERMAC=01:00:5E:00:00:20
+`;
+
+/** The same legacy file written the way shell users do: quotes, export, comments. */
+export const LEGACY_CONF_QUOTED = `#!/bin/sh
+# Kerrighed network configuration
+NETCONF_ENABLE="true"
+PHYS='eth0'
+VIRT="krg0"
+VLANID=7
+  # an indented comment
+VIRTMAC="f0:00:00:00:07:00"
+VIRTPREFIX='10.4.135.0/18'
+CLUSTERADDR_ENABLE=true
+export CLUSTERADDR=10.4.192.1/18
+CLUSTERMAC="01:00:5E:00:00:20"
+`;
+
+/** What LEGACY_CONF means, written natively (its implicit nodes = 1-16 and link = vlan made explicit). */
+export const LEGACY_AS_NATIVE = `[cluster]
+nodes = 1-16
+
+[net]
+enable = true
+link = vlan
+device = eth0
+interface = krg0
+vlan = 7
+mac = f0:00:00:00:07:00
+address = 10.4.135.0/18
+
+[clusterip]
+enable = true
+address = 10.4.192.1
+mac = 01:00:5e:00:00:20
+`;
+
+export interface ConfParts {
+  /** The value of cluster.nodes (default 1-16). */
+  nodes?: string;
+  /** Keys of [net] to set; `undefined` removes a default key. */
+  net?: Record<string, string | undefined>;
+  /** Text appended after [net] (more sections). */
+  extra?: string;
+}
+
+const NET_DEFAULTS: Record<string, string> = {
+  link: 'vlan',
+  device: 'eth0',
+  interface: 'krg0',
+  vlan: '7',
+  mac: 'f0:00:00:00:07:00',
+  address: '10.4.135.0/18',
+};
+
+/** A small native config, one `key = value` per line, for tests that vary one key. */
+export function conf(parts: ConfParts = {}): string {
+  const net = { ...NET_DEFAULTS, ...parts.net };
+  const lines = ['[cluster]', `nodes = ${parts.nodes ?? '1-16'}`, '', '[net]'];
+  for (const [key, value] of Object.entries(net))
+    if (value !== undefined) lines.push(`${key} = ${value}`);
+  return `${lines.join('\n')}\n${parts.extra ? `\n${parts.extra.replace(/\n?$/, '\n')}` : ''}`;
+}
+
+/** The 1-based line of the first line containing `needle` (throws when absent). */
+export function lineOf(text: string, needle: string, from = 1): number {
+  const lines = text.split('\n');
+  for (let i = from - 1; i < lines.length; i++) if (lines[i]!.includes(needle)) return i + 1;
+  throw new Error(`fixture has no line containing ${JSON.stringify(needle)}`);
+}
+
+/** The listed fields of an object: for asserting the keys a test is about while the types grow. */
+export function pick<T extends object, K extends keyof T>(
+  object: T,
+  keys: readonly K[],
+): Pick<T, K> {
+  const out = {} as Pick<T, K>;
+  for (const key of keys) out[key] = object[key];
+  return out;
+}
+
+export const CLUSTERIP_KEYS = [
+  'name',
+  'enable',
+  'address',
+  'mac',
+  'hash',
+  'backend',
+  'seed',
+] as const;
+export const NODE_SETTING_KEYS = ['id', 'hostname', 'device', 'mtu'] as const;

@@ -1,0 +1,89 @@
+// Boots each Debian kernel once under qemu and checks, inside the guest, what
+// the local kernel cannot show: 802.1q VLANs, xt_cluster, CLUSTERIP (6.1 only).
+// Needs root (the kernel cache lives in /var/cache) and qemu; no network.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { PROJECT_ROOT, runInGuest } from './harness.js';
+import { ensureKernel, type Series } from './kernels.js';
+
+// Each check prints `PASS name` or `FAIL name: why`; the script then exits 3,
+// so the same boot also shows that the guest's exit code reaches the host.
+const CHECKS = `
+check() {
+  local name=$1; shift
+  if out=$("$@" 2>&1); then echo "PASS $name"; else echo "FAIL $name: $out" | tr '\\n' ' '; echo; fi
+}
+echo "uname $(uname -r)"
+echo "cwd $(pwd)"
+echo "mark $LAB_MARK"
+check netns ip netns add lab
+check 8021q modprobe 8021q
+check vlan sh -c 'ip -n lab link add d0 type dummy &&
+  ip -n lab link add link d0 name d0.7 type vlan id 7 &&
+  ip -n lab -d link show d0.7 | grep -q "vlan protocol 802.1Q id 7"'
+check xt_cluster modprobe xt_cluster
+check clusterip modprobe ipt_CLUSTERIP
+check node node -e 'process.exit(0)'
+exit 3
+`;
+
+// Quotes and a dollar: the environment must arrive as given, unexpanded.
+const MARK = `it's "quoted" $HOME`;
+
+function parse(output: string): Record<string, string> {
+  const seen: Record<string, string> = {};
+  for (const line of output.split('\n')) {
+    const m = /^(PASS|FAIL) (\S+?):?( |$)/.exec(line) ?? /^(uname|cwd|mark) (.*)$/.exec(line);
+    if (m?.[1] && m[2] !== undefined) {
+      if (m[1] === 'PASS' || m[1] === 'FAIL') seen[m[2]] = m[1];
+      else seen[m[1]] = m[2];
+    }
+  }
+  return seen;
+}
+
+for (const series of ['6.1', '6.12'] as Series[]) {
+  test(`Linux ${series} in a guest: 802.1q, xt_cluster, CLUSTERIP ${series === '6.1' ? 'present' : 'gone'}`, async () => {
+    const { version } = await ensureKernel(series);
+    assert.ok(version.startsWith(`${series}.`), `resolved ${version} for ${series}`);
+    const r = await runInGuest({
+      kernel: series,
+      script: CHECKS,
+      env: { LAB_MARK: MARK },
+      timeoutMs: 180_000,
+    });
+    const why = `\n--- output ---\n${r.output}\n--- console (tail) ---\n${r.console.slice(-3000)}`;
+    assert.equal(r.timedOut, false, `guest timed out${why}`);
+    assert.equal(
+      parse(r.output),
+      {
+        uname: version,
+        cwd: PROJECT_ROOT,
+        mark: MARK,
+        netns: 'PASS',
+        '8021q': 'PASS',
+        vlan: 'PASS',
+        xt_cluster: 'PASS',
+        clusterip: series === '6.1' ? 'PASS' : 'FAIL',
+        node: 'PASS',
+      },
+      `checks in the guest${why}`,
+    );
+    assert.equal(r.exitCode, 3, `exit code${why}`);
+  });
+}
+
+test('a guest that outlives its time bound is killed and reported timedOut', async () => {
+  // 30 s: well past a boot (about 10 s here) so the script is seen running first.
+  const r = await runInGuest({
+    kernel: '6.1',
+    script: 'echo sleeping; sleep 600',
+    timeoutMs: 30_000,
+  });
+  assert.equal(r.timedOut, true);
+  assert.equal(r.exitCode, null);
+  assert.match(r.output, /sleeping/, `the script had started\n${r.console.slice(-3000)}`);
+  assert.ok(r.seconds < 40, `killed on time: ${r.seconds} s`);
+});
+
+test.run();
