@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 DEBIAN_PACKAGES=(
   iproute2 iptables arptables nftables iputils-ping util-linux kmod   # the hooks and tests
   qemu-system-x86 busybox-static cpio                                  # the real-kernel lab
+  systemd groff-base                   # unit checks (systemd-analyze), networkd, the man page
 )
 
 missing=()

@@ -30,6 +30,10 @@ step typecheck npm run typecheck --silent
 step unit npm run test:unit --silent
 step cli npm run test:cli --silent
 if [ "$(id -u)" = 0 ]; then
+  step install npm run test:install --silent
+  step edit npm run test:edit --silent
+  step server npm run test:server --silent
+  step status npm run test:status --silent
   step namespaces npm run test:ns --silent
   if [ -d test/lab ]; then step lab npm run test:lab --silent; fi
 else

@@ -4,6 +4,8 @@
 import { TAG, nsLabel, type Ns, type Op } from '../plan/ops.js';
 import { isOurRoute, type NsState } from '../system/state.js';
 import { describeLive, sameBuckets, wanted } from '../clusterip/live.js';
+import { nftRuleCount } from '../clusterip/nft.js';
+import { xtRuleCount } from '../clusterip/xt.js';
 
 export type Assessment =
   | { state: 'ok' }
@@ -49,6 +51,8 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
     }
     case 'link-rename':
       return st.links.has(op.to) ? { state: 'ok' } : { state: 'pending' };
+    case 'link-down':
+      return st.links.get(op.dev)?.up ? { state: 'pending' } : { state: 'ok' };
     case 'link-set': {
       const link = st.links.get(op.dev);
       if (!link) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}` };
@@ -126,7 +130,10 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Asse
     if (op.backend === 'cluster-match' && arpMac !== undefined && arpMac !== s.mac) {
       return { state: 'differs', want: `ARP for ${s.address} with ${s.mac}`, have: `ARP for ${s.address} with ${arpMac}` };
     }
-    const want = describeLive(wanted(s, withDrop));
+    // The cluster match has one rule per bucket: judge its count by the live buckets, so a
+    // pending takeover reads as a bucket change, not as a foreign rule.
+    const rules = op.backend === 'nft' ? nftRuleCount(s) : op.backend === 'cluster-match' ? (have?.buckets.length ?? 0) + 1 : xtRuleCount(op.backend, s);
+    const want = describeLive(wanted(s, withDrop, rules));
     const got = have ? describeLive({ ...have, mac: have.mac ?? (op.backend === 'cluster-match' ? undefined : s.mac) }) : 'nothing';
     if (!have || want !== got || !live.parentJump) return { state: 'differs', want: `${s.name}: ${want}`, have: `${s.name}: ${got}`, fix: [install] };
   }

@@ -61,14 +61,20 @@ export async function execute(ops: readonly Op[], options: ExecuteOptions): Prom
 async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Promise<void> {
   const first = step.ops[0]!;
   if (first.op === 'require-link-type') return requireLinkType(first, runner);
-  if (first.op === 'sysctl') {
-    await writeSysctl(runner, first.ns, first.key, first.value);
-    return record(first);
-  }
-  if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete') {
-    await applyCipOp(first, runner);
-    return record(first);
-  }
+  // A command killed or timed out may have taken effect before it died: count its op as
+  // applied, so rollback undoes it (every undo tolerates what is not there).
+  // A cluster-IP op is several commands: when a later one fails, the earlier ones applied.
+  const maybeApplied = async (body: () => Promise<void>, partial: boolean) => {
+    try {
+      await body();
+    } catch (error) {
+      if (partial || (error instanceof ApplyError && killed(error.stderr))) record(first);
+      throw error;
+    }
+    record(first);
+  };
+  if (first.op === 'sysctl') return maybeApplied(() => writeSysctl(runner, first.ns, first.key, first.value), false);
+  if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete') return maybeApplied(() => applyCipOp(first, runner), true);
   const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
   const argv = inNs(step.ns, ['ip', '-batch', '-']);
   const result = await runner.run(argv, { input: `${lines.join('\n')}\n` });
@@ -76,9 +82,12 @@ async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Pr
     step.ops.forEach(record);
     return;
   }
-  // ip stops at the first failing line and says which: "Command failed -:N".
-  const failedLine = Number(/Command failed -:(\d+)/.exec(result.stderr)?.[1] ?? 1);
-  step.ops.slice(0, failedLine - 1).forEach(record);
+  // ip stops at the first failing line and says which: "Command failed -:N". Without that
+  // line it died (killed, timed out) and any line may have taken effect.
+  const said = /Command failed -:(\d+)/.exec(result.stderr);
+  const failedLine = Number(said?.[1] ?? 1);
+  if (said) step.ops.slice(0, failedLine - 1).forEach(record);
+  else step.ops.forEach(record);
   const failed = step.ops[failedLine - 1] ?? first;
   const shown = showCommand(inNs(step.ns, ['ip', ...ipArgs(failed)!]));
   const stderr = result.stderr.replace(/\n?Command failed -:\d+\s*$/, '');
@@ -121,4 +130,9 @@ async function requireLinkType(op: Extract<Op, { op: 'require-link-type' }>, run
     `this kernel cannot create ${op.type} links: it answers "Unknown device type" and module ${LINK_MODULE[op.type]} could not be loaded (${modprobe.stderr.trim() || `exit ${modprobe.exitCode}`}).` +
       (op.type === 'vlan' ? ' Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' : ''),
   );
+}
+
+/** What a runner reports for a command that did not finish on its own. */
+function killed(stderr: string): boolean {
+  return /timed out after|killed by|signal/i.test(stderr);
 }

@@ -6,15 +6,16 @@ import { DriftError, InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
-import { CURRENT_NS, PHASES, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
+import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
 import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
 import { AUTO_ORDER, bucketOf, cannotServe } from '../clusterip/rules.js';
-import { probeBackend, readBackendLive } from '../clusterip/system.js';
+import { readBackendLive } from '../clusterip/system.js';
+import { probeBackendCached } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { withLock } from '../system/lock.js';
-import { readNsState, type NsState } from '../system/state.js';
+import { isOurRoute, readNsState, type NsState } from '../system/state.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
 import { RecordStore, type NodeRecord } from './record.js';
@@ -37,6 +38,8 @@ export interface Assessed {
 export interface Prepared {
   plan: Plan;
   assessed: Assessed[];
+  /** What was read, by namespace label: `check` looks there for what the plan lacks. */
+  states: Map<string, NsState>;
 }
 
 /** Which namespaces a phase looks at: the host for the lower device, the container for the rest. */
@@ -78,7 +81,30 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     }
     if (op.op === 'sysctl' && !st.sysctls.has(op.key)) st.sysctls.set(op.key, await readSysctl(runner, op.ns, op.key));
   }
-  return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })) };
+  return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states };
+}
+
+/**
+ * Things of ours that the plan does not have (`check`'s "unexpected"): other addresses on
+ * our link, our default route to another gateway, cluster-IP rules for other addresses.
+ */
+export function unexpected(prepared: Prepared, values: NodeValues): string[] {
+  const out: string[] = [];
+  const planned = new Set([values.address, values.address6, ...values.clusterIps.map((c) => `${c.address}/32`)]);
+  const plannedCip = new Set(prepared.plan.ops.flatMap((op) => (op.op === 'cip-rules' ? op.specs.map((s) => `${op.backend} ${s.name}`) : [])));
+  for (const [label, st] of prepared.states) {
+    if (prepared.plan.phase === 'init-pre') {
+      const link = st.links.get(values.interface);
+      if (link?.alias === TAG) {
+        for (const a of link.addresses) if (!planned.has(a) && !a.startsWith('fe80:')) out.push(`${label}: address ${a} on ${values.interface}`);
+      }
+      for (const r of st.routes) if (isOurRoute(r) && r.gateway !== values.gateway) out.push(`${label}: route ${r.dst} via ${r.gateway} (protocol ${ROUTE_PROTOCOL})`);
+    }
+    for (const [backend, live] of st.cip) {
+      for (const [name, l] of live.byName) if (!plannedCip.has(`${backend} ${name}`)) out.push(`${label}: ${backend} rules for ${name} (${l.address ?? '?'})`);
+    }
+  }
+  return out;
 }
 
 /**
@@ -90,7 +116,7 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   const { config, values, runner, container, log } = req;
   const probes = new Map<CipBackend, Promise<string | undefined>>();
   const probe = (b: CipBackend) => {
-    if (!probes.has(b)) probes.set(b, probeBackend(runner, container, b));
+    if (!probes.has(b)) probes.set(b, probeBackendCached(runner, container, b));
     return probes.get(b)!;
   };
   const out = new Map<string, CipBackend>();
@@ -177,10 +203,11 @@ async function applyPhase(req: PhaseRequest): Promise<PhaseResult> {
   if (interrupted) {
     req.log.warn(`an interrupted ${interrupted.phase} (pid ${interrupted.pid}, started ${interrupted.started}) left a journal; ${req.phase === 'stop' ? 'undoing' : 'completing'} its work`);
   }
-  const { plan, assessed } = await preparePhase(req, record);
+  const prepared = await preparePhase(req, record);
+  const { plan, assessed } = prepared;
   const problems = refusals(assessed);
   if (problems.length > 0) throw refused(req, problems);
-  const pending = pendingOps(assessed, req.log);
+  const pending = [...pendingOps(assessed, req.log), ...strayAddresses(prepared, req)];
   const applied: Op[] = [];
   const journal = { pid: process.pid, phase: req.phase, started: new Date().toISOString(), intents: [] as Op[] };
   try {
@@ -209,6 +236,19 @@ async function applyPhase(req: PhaseRequest): Promise<PhaseResult> {
   }
   if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
   return { plan, applied };
+}
+
+/**
+ * Addresses on our own (tagged) link that net.conf does not give it — left by hand or by
+ * an older net.conf: init-pre removes them, so the link carries exactly the plan.
+ */
+function strayAddresses(prepared: Prepared, req: PhaseRequest): Op[] {
+  if (req.phase !== 'init-pre') return [];
+  const v = req.values;
+  const planned = new Set([v.address, v.address6, ...v.clusterIps.map((c) => `${c.address}/32`)]);
+  const link = prepared.states.get(nsLabel(req.container))?.links.get(v.interface);
+  if (link?.alias !== TAG) return [];
+  return link.addresses.filter((a) => !planned.has(a) && !a.startsWith('fe80:')).map((address) => ({ op: 'addr-delete', ns: req.container, dev: v.interface, address }) as Op);
 }
 
 /**

@@ -9,6 +9,7 @@ import { enableSystemLog, systemLog } from '../systemlog.js';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
 import { releaseCommand, takeoverCommand } from './commands/failover.js';
+import { reloadCommand } from './commands/reload.js';
 import { hookCommand } from './commands/hook.js';
 import { planCommand } from './commands/plan.js';
 import { runCommand } from './commands/run.js';
@@ -44,6 +45,7 @@ export function buildCli(argv: string[]) {
     .command(hookCommand)
     .command(checkCommand)
     .command(convertCommand)
+    .command(reloadCommand)
     .command(takeoverCommand)
     .command(releaseCommand)
     .command(statusCommand)

@@ -14,6 +14,8 @@ export interface CipLive {
   buckets: number[];
   /** Everything else to the address is dropped (not for CLUSTERIP, which drops itself). */
   drop: boolean;
+  /** How many rules the address's own chain holds: an extra rule there is drift. */
+  rules: number;
 }
 
 /** Per backend state of one namespace: each address by name, and the shared hook. */
@@ -28,12 +30,12 @@ export interface BackendLive {
 export const emptyLive = (): BackendLive => ({ byName: new Map(), parentJump: false, arp: new Map() });
 
 /** How a spec should look once installed (buckets apart). */
-export function wanted(spec: CipSpec, withDrop: boolean): Omit<CipLive, 'buckets'> {
-  return { dev: spec.dev, address: spec.address, total: spec.total, seed: spec.seed, hash: spec.hash, mac: spec.mac, drop: withDrop };
+export function wanted(spec: CipSpec, withDrop: boolean, rules: number): Omit<CipLive, 'buckets'> {
+  return { dev: spec.dev, address: spec.address, total: spec.total, seed: spec.seed, hash: spec.hash, mac: spec.mac, drop: withDrop, rules };
 }
 
 export function describeLive(l: Omit<CipLive, 'buckets'>): string {
-  return `dev ${l.dev ?? '-'} address ${l.address ?? '-'} total ${l.total ?? '-'} seed ${l.seed === undefined ? '-' : `0x${l.seed.toString(16)}`} hash ${l.hash ?? '-'} mac ${l.mac ?? '-'}${l.drop ? ' drop' : ''}`;
+  return `dev ${l.dev ?? '-'} address ${l.address ?? '-'} total ${l.total ?? '-'} seed ${l.seed === undefined ? '-' : `0x${l.seed.toString(16)}`} hash ${l.hash ?? '-'} mac ${l.mac ?? '-'}${l.drop ? ' drop' : ''} rules ${l.rules}`;
 }
 
 export const sameBuckets = (a: readonly number[], b: readonly number[]) =>

@@ -23,6 +23,9 @@ function hashRules(s: CipSpec): string[] {
   return [`meta l4proto ${PORT_PROTOCOLS} jhash ${src}${ports} ${tail}`, `meta l4proto != ${PORT_PROTOCOLS} jhash ${src} ${tail}`];
 }
 
+/** How many rules an address's chain holds once installed: the hash rule(s) and the drop. */
+export const nftRuleCount = (s: CipSpec) => hashRules(s).length + 1;
+
 const elements = (s: CipSpec) => s.buckets.map((b) => b - 1).join(', ');
 
 /** nft -f input replacing both tables with these addresses. */
@@ -107,7 +110,7 @@ export function parseNft(j: NftJson): BackendLive {
   const live = emptyLive();
   live.parentJump = true;
   const get = (name: string): CipLive => {
-    if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false });
+    if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false, rules: 0 });
     return live.byName.get(name)!;
   };
   for (const item of j.nftables) {
@@ -124,6 +127,7 @@ export function parseNft(j: NftJson): BackendLive {
       l.address = find(daddr, 'right') as string | undefined;
     } else if (r.family === 'inet' && r.chain.startsWith('c_')) {
       const l = get(r.chain.slice(2));
+      l.rules++;
       const jhash = find(r.expr, 'jhash') as { mod?: number; seed?: number } | undefined;
       if (jhash) {
         const hash: HashMode = text.includes('proto-dst') ? 'sourceip-sourceport-destport' : text.includes('proto-src') ? 'sourceip-sourceport' : 'sourceip';

@@ -50,6 +50,9 @@ function chainRules(backend: 'cluster-match' | 'clusterip', s: CipSpec): string[
   ];
 }
 
+/** How many rules an address's chain holds once installed. */
+export const xtRuleCount = (backend: 'cluster-match' | 'clusterip', s: CipSpec) => chainRules(backend, s).length;
+
 /** iptables-restore input installing (or replacing) every address of this backend. */
 export function xtInstall(backend: 'cluster-match' | 'clusterip', specs: readonly CipSpec[], addParentJump: boolean): string {
   const f = FLAVOUR[backend];
@@ -121,11 +124,13 @@ export function parseXt(backend: 'cluster-match' | 'clusterip', save: string, ar
   const f = FLAVOUR[backend];
   const live = emptyLive();
   const get = (name: string): CipLive => {
-    if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false });
+    if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false, rules: 0 });
     return live.byName.get(name)!;
   };
   for (const line of save.split('\n')) {
     if (line.startsWith(`-A ${f.hook} `) && line.endsWith(`-j ${PARENT}`)) live.parentJump = true;
+    const own = /^-A CLUSTERNET-(\S+) /.exec(line);
+    if (own) get(own[1]!).rules++;
     let m = /^-A CLUSTERNET -d (\S+)\/32 -i (\S+) .*-j CLUSTERNET-(\S+)$/.exec(line);
     if (m) Object.assign(get(m[3]!), { address: m[1], dev: m[2] });
     m = /^-A CLUSTERNET-(\S+) .*--cluster-local-nodemask (0x[0-9a-f]+) --cluster-total-nodes (\d+) --cluster-hash-seed (0x[0-9a-f]+).* -j RETURN$/.exec(line);

@@ -1,8 +1,10 @@
 // A net.conf as a list of located entries. The `ini` package gives values (quotes and
 // inline comments handled), but it reports no line numbers and silently keeps the last of
 // duplicate keys, so the structure — sections, keys, lines, duplicates — is read here.
-import { unsafe as iniValue } from 'ini';
+import { ini } from '../cjs.js';
 import type { InputProblem } from '../errors.js';
+
+const iniValue = ini.unsafe;
 
 export interface Entry {
   section: string;

@@ -1,6 +1,6 @@
 // net.conf text → a validated Config, or an InputError listing every problem found
 // (all of them, so an administrator fixes the file in one pass).
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';

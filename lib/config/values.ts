@@ -1,6 +1,6 @@
 // Parsers for single config values. Each returns the typed value or throws a
 // ValueProblem whose message says what is wrong and what is allowed.
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from '../cjs.js';
 
 export class ValueProblem extends Error {}
 

@@ -1,7 +1,7 @@
 // Node id → this node's values: MAC from the template, addresses from the base, the
 // link's settings with any [node N] overrides. Arithmetic on numbers, never string surgery,
 // and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
-import ipaddr from 'ipaddr.js';
+import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { inSubnet } from '../config/load.js';
 import type { Backend, ClusterIpSettings, Config, LinkType } from '../config/types.js';

@@ -37,6 +37,7 @@ export type Op =
   | { op: 'require-link-type'; ns: Ns; type: LinkType }
   /** Bring a link up. `shared` links (the lower device, lo) are not ours to take down. */
   | { op: 'link-up'; ns: Ns; dev: string; shared: boolean }
+  | { op: 'link-down'; ns: Ns; dev: string }
   /** Create the cluster link directly inside `target` under a temporary name. */
   | {
       op: 'link-create';
@@ -109,8 +110,10 @@ export function undoOf(op: Op): Op | null {
       return { op: 'cip-rules-delete', ns: op.ns, backend: op.backend, specs: op.specs };
     case 'cip-buckets':
       return { ...op, specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })), was: op.specs.map((s) => s.buckets) };
-    // Bringing our own link down is covered by deleting it; shared links stay up.
+    // Shared links (the lower device, lo) stay up: others may need them.
     case 'link-up':
+      return op.shared ? null : { op: 'link-down', ns: op.ns, dev: op.dev };
+    case 'link-down':
     case 'require-link-type':
     case 'link-delete':
     case 'addr-delete':
@@ -144,8 +147,9 @@ export function objectKey(op: Op): string {
     case 'route-delete':
       return `route ${nsLabel(op.ns)} default`;
     case 'link-up':
+    case 'link-down':
     case 'link-delete':
-      return `link ${nsLabel(op.ns)} ${op.dev}${op.op === 'link-up' ? ' up' : ''}`;
+      return `link ${nsLabel(op.ns)} ${op.dev}${op.op === 'link-delete' ? '' : ' state'}`;
     case 'require-link-type':
       return `kernel ${op.type}`;
     case 'maddr-add':

@@ -9,6 +9,8 @@ export function ipArgs(op: Op): string[] | null {
   switch (op.op) {
     case 'link-up':
       return ['link', 'set', 'dev', op.dev, 'up'];
+    case 'link-down':
+      return ['link', 'set', 'dev', op.dev, 'down'];
     case 'link-create': {
       const target = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
       return [

@@ -1,9 +1,12 @@
-// One clusternet at a time on a machine. The lock is a flock(2) held by a child
-// `flock … cat` whose stdin is our pipe: if we die, even by SIGKILL, the pipe closes, cat
-// exits and the kernel drops the lock — a stale lock is impossible. A waiter gives up after
-// a bounded time and names the holder from the note the holder leaves beside the lock.
+// One clusternet at a time on a machine. The lock is a flock(2) on an open file
+// description this process holds: `flock -w N 3` takes it on the descriptor we hand it as
+// its fd 3 and exits, and the lock stays with the descriptor, which only this process has
+// (node opens files close-on-exec, so nothing we start inherits it). If we die, even by
+// SIGKILL, the kernel closes it and drops the lock — a stale lock is impossible. One short
+// process per run, none left behind. A waiter gives up after a bounded time and names the
+// holder from the note the holder leaves beside the lock.
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplyError } from '../errors.js';
 
@@ -24,16 +27,20 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
   const lockFile = join(dir, 'lock');
   const noteFile = join(dir, 'lock.holder');
   const wait = Number(env.CLUSTERNET_LOCK_WAIT ?? LOCK_WAIT_SECONDS);
-  // -E 75: flock's own "could not get the lock in time", distinct from cat's codes.
-  const child = spawn('flock', ['-w', String(wait), '-E', '75', lockFile, 'cat'], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const fd = openSync(lockFile, 'a', 0o644);
+  // -E 75: flock's own "could not get the lock in time", distinct from its other failures.
   const acquired = await new Promise<boolean>((resolve, reject) => {
-    child.stdout.once('data', () => resolve(true));
-    child.once('exit', (code) => (code === 75 ? resolve(false) : reject(new ApplyError(`flock ${lockFile}`, `exit ${code}`))));
+    const child = spawn('flock', ['-w', String(wait), '-E', '75', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', (error) => reject(new ApplyError(`flock ${lockFile}`, error.message)));
-    // cat echoes this byte only once flock holds the lock.
-    child.stdin.write('.');
+    child.once('close', (code) => (code === 0 ? resolve(true) : code === 75 ? resolve(false) : reject(new ApplyError(`flock ${lockFile}`, stderr.trim() || `exit ${code}`))));
+  }).catch((error: unknown) => {
+    closeSync(fd);
+    throw error;
   });
   if (!acquired) {
+    closeSync(fd);
     let holder = 'unknown';
     try {
       holder = readFileSync(noteFile, 'utf8').trim();
@@ -44,13 +51,14 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
   }
   writeFileSync(noteFile, `pid ${process.pid}: ${what}, since ${new Date().toISOString()}\n`);
   env[LOCK_HELD_ENV] = '1';
-  child.unref();
-  (child.stdout as NodeJS.ReadableStream & { unref?: () => void }).unref?.();
+  let held = true;
   return {
     release() {
+      if (!held) return;
+      held = false;
       delete env[LOCK_HELD_ENV];
       rmSync(noteFile, { force: true });
-      child.stdin.end();
+      closeSync(fd);
     },
   };
 }

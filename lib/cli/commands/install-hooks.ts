@@ -48,7 +48,7 @@ export const installHooksCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const log = createLogger(levelOf(args), 'install-hooks');
     const result = install(items, prefix, log, init, resolve(args.libdir));
     const kept = result.kept.length > 0 ? `; kept ${result.kept.join(', ')}` : '';
-    process.stdout.write(`install-hooks: ${init.join(', ')} integration under ${prefix}: ${result.written.length} written, ${items.length - result.written.length} already in place${kept}\n`);
+    process.stdout.write(`install-hooks: ${init.join(', ')} integration under ${prefix}: ${result.written.length} written, ${items.length - result.written.length - result.kept.length} already in place${kept}\n`);
   },
 };
 
