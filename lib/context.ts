@@ -5,7 +5,7 @@ import { configPath } from './config/file.js';
 import { loadConfigFile } from './config/load.js';
 import type { Config } from './config/types.js';
 import { resolveNodeId } from './derive/node-id.js';
-import { deriveNode, type NodeValues } from './derive/node.js';
+import { deriveAll, deriveNode, type NodeValues } from './derive/node.js';
 import { createLogger, type Level, type Logger } from './log.js';
 import { CURRENT_NS, type Ns } from './plan/ops.js';
 import { parseIfName } from './config/values.js';
@@ -38,7 +38,9 @@ export function loadConfig(options: ContextOptions): Config {
 export function loadNodeContext(options: ContextOptions): NodeContext {
   const config = loadConfig(options);
   const { id, source } = resolveNodeId(config, { flag: options.node, env: options.env });
-  const values = deriveNode(config, id);
+  // The file is one for the whole cluster: refuse it if any node's values are wrong, so no
+  // node boots on a config another node would reject.
+  const values = deriveAll(config).find((v) => v.node === id) ?? deriveNode(config, id);
   const level = options.level ?? 'normal';
   const log = createLogger(level, [options.label, `node ${id}`].filter(Boolean).join(' '));
   log.verbose(`node id ${id} from ${source}; config ${config.file} (${config.format} format)`);

@@ -9,6 +9,7 @@ DEBIAN_PACKAGES=(
   iproute2 iptables arptables nftables iputils-ping util-linux kmod   # the hooks and tests
   qemu-system-x86 busybox-static cpio                                  # the real-kernel lab
   systemd groff-base                   # unit checks (systemd-analyze), networkd, the man page
+  strace time                          # npm run bench: processes per phase, peak memory
 )
 
 missing=()

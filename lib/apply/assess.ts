@@ -117,11 +117,7 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Asse
   const live = st.cip.get(op.backend);
   if (!live) return { state: 'pending' };
   const withDrop = op.backend !== 'clusterip';
-  const install: Op = {
-    ...op,
-    addParentJump: !live.parentJump,
-    addArp: op.backend === 'cluster-match' ? op.specs.filter((s) => !live.arp.has(s.address)).map((s) => s.name) : [],
-  };
+  const install: Op = { ...op, addParentJump: !live.parentJump };
   const absent = op.specs.filter((s) => !live.byName.has(s.name));
   if (absent.length === op.specs.length) return { state: 'pending', as: install };
   for (const s of op.specs) {

@@ -1,7 +1,7 @@
 // The exact input a cluster-IP op feeds its tool, for `plan` and logs.
 import type { Op } from '../plan/ops.js';
-import { nftBuckets, nftInstall } from './nft.js';
-import { ARP_RESTORE, FLAVOUR, arpRule, xtBuckets, xtInstall } from './xt.js';
+import { XT_ARP_TABLE, arpTable, nftBuckets, nftInstall } from './nft.js';
+import { FLAVOUR, xtBuckets, xtInstall } from './xt.js';
 
 const heredoc = (argv: readonly string[], input: string) => `${argv.join(' ')} <<'EOF'\n${input}EOF`;
 
@@ -10,8 +10,7 @@ export function describeCipOp(op: Op): string {
     if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftInstall(op.specs));
     const rules = heredoc(FLAVOUR[op.backend].restore, xtInstall(op.backend, op.specs, op.addParentJump ?? true));
     if (op.backend === 'clusterip') return `${rules}\n# and /proc/net/ipt_CLUSTERIP/<address>: +N for every bucket answered besides the own`;
-    const arp = op.specs.filter((s) => op.addArp === undefined || op.addArp.includes(s.name));
-    return arp.length === 0 ? rules : `${rules}\n${heredoc(ARP_RESTORE, `*filter\n${arp.map(arpRule).join('\n')}\nCOMMIT\n`)}`;
+    return `${rules}\n${heredoc(['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE))}`;
   }
   if (op.op === 'cip-buckets') {
     if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftBuckets(op.specs));

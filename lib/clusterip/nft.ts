@@ -8,6 +8,8 @@ import type { HashMode } from '../config/types.js';
 import { emptyLive, type BackendLive, type CipLive } from './live.js';
 
 export const TABLE = 'clusternet';
+/** The cluster match's own ARP table: the nft backend's is replaced wholesale, so they must differ. */
+export const XT_ARP_TABLE = 'clusternet_xt';
 const setOf = (name: string) => `b_${name}`;
 const chainOf = (name: string) => `c_${name}`;
 const PORT_PROTOCOLS = '{ tcp, udp, sctp, dccp }';
@@ -47,17 +49,46 @@ export function nftInstall(specs: readonly CipSpec[]): string {
     ...specs.flatMap((s) => [`  chain ${chainOf(s.name)} {`, ...hashRules(s).map((r) => `    ${r}`), '    drop', '  }']),
     '}',
   ];
-  const arp = [
-    `add table arp ${TABLE}`,
-    `delete table arp ${TABLE}`,
-    `table arp ${TABLE} {`,
+  return `${inet.join('\n')}\n${arpTable(specs, TABLE)}`;
+}
+
+/**
+ * Our own ARP table: every ARP we send with the cluster address as sender carries the
+ * cluster MAC (replies and our own requests), so switches flood it to every node.
+ * Replaced whole, atomically; other ARP rules on the machine are never touched.
+ */
+export function arpTable(specs: readonly CipSpec[], table: string): string {
+  return `${[
+    `add table arp ${table}`,
+    `delete table arp ${table}`,
+    `table arp ${table} {`,
     '  chain output {',
     '    type filter hook output priority filter; policy accept;',
     ...specs.map((s) => `    oifname "${s.dev}" arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ip ${s.address} arp saddr ether set ${s.mac} comment "${s.name}"`),
     '  }',
     '}',
-  ];
-  return `${[...inet, ...arp].join('\n')}\n`;
+  ].join('\n')}\n`;
+}
+
+/** The cluster MAC set on outgoing ARP, by address name, in one of our ARP tables. */
+export function parseArpTable(j: NftJson, table: string): Map<string, string> {
+  const out = new Map<string, string>();
+  for (const item of j.nftables) {
+    const r = item.rule;
+    if (!r || r.family !== 'arp' || r.table !== table || !r.comment) continue;
+    const mangle = find(r.expr, 'mangle') as { value?: string } | undefined;
+    if (mangle?.value) out.set(r.comment, mangle.value.toLowerCase());
+  }
+  return out;
+}
+
+/** nft -f input removing these names' ARP rules from one of our tables (the table once empty). */
+export function arpRemove(names: readonly string[], j: NftJson, table: string): string | null {
+  const rules = j.nftables.filter((i) => i.rule?.family === 'arp' && i.rule.table === table);
+  const doomed = rules.filter((i) => names.includes(i.rule!.comment ?? ''));
+  if (doomed.length === 0 && !(rules.length === 0 && j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table))) return null;
+  if (doomed.length === rules.length) return `add table arp ${table}\ndelete table arp ${table}\n`;
+  return `${doomed.map((i) => `delete rule arp ${table} output handle ${i.rule!.handle}`).join('\n')}\n`;
 }
 
 /** Only the bucket sets: a takeover or release, one transaction. */
@@ -135,10 +166,8 @@ export function parseNft(j: NftJson): BackendLive {
         if (!l.hash || l.hash === 'sourceip') Object.assign(l, { total: jhash.mod, seed: jhash.seed, hash });
       }
       if (text === '[{"drop":null}]') l.drop = true;
-    } else if (r.family === 'arp' && r.comment) {
-      const mangle = find(r.expr, 'mangle') as { value?: string } | undefined;
-      get(r.comment).mac = mangle?.value?.toLowerCase();
     }
   }
+  for (const [name, mac] of parseArpTable(j, TABLE)) get(name).mac = mac;
   return live;
 }

@@ -57,7 +57,12 @@ function readCache(path: string, kernel: string, boot: string): CipBackend[] {
  * A cache that cannot be read or written (no run dir yet, a read-only file system) only
  * costs the probe.
  */
-export async function probeBackendCached(runner: Runner, ns: Ns, backend: CipBackend, options: ProbeCacheOptions = {}): Promise<string | undefined> {
+export async function probeBackendCached(
+  runner: Runner,
+  ns: Ns,
+  backend: CipBackend,
+  options: ProbeCacheOptions = {},
+): Promise<string | undefined> {
   if (!runner.system) return probeBackend(runner, ns, backend);
   const env = options.env ?? process.env;
   const kernel = options.kernel ?? release();

@@ -5,8 +5,8 @@ import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
-import { nftBuckets, nftInstall, nftRemove, parseNft, type NftJson } from './nft.js';
-import { ARP_RESTORE, ARP_SAVE, FLAVOUR, arpRemove, arpRule, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
+import { XT_ARP_TABLE, arpRemove, arpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, type NftJson } from './nft.js';
+import { FLAVOUR, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 
 /** Why each backend cannot run here (absent: it can). Probes never change anything. */
 export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend): Promise<string | undefined> {
@@ -17,8 +17,10 @@ export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend):
   if (backend === 'cluster-match') {
     const r = await run(['iptables', '-w', '-t', 'mangle', '-C', 'PREROUTING', '-m', 'cluster', '--cluster-total-nodes', '2', '--cluster-local-node', '1', '--cluster-hash-seed', '1', '-j', 'RETURN']);
     if (!known(r)) return `iptables cannot use the cluster match (xt_cluster): ${r.stderr.trim() || `exit ${r.exitCode}`}`;
-    const arp = await run(ARP_SAVE);
-    if (arp.exitCode !== 0) return `arptables-nft cannot mangle ARP here: ${arp.stderr.trim() || `exit ${arp.exitCode}`}`;
+    // ARP replies get the cluster MAC from an nftables arp table of ours.
+    const probe = 'add table arp clusternet_probe\nadd chain arp clusternet_probe c { type filter hook output priority filter; }\nadd rule arp clusternet_probe c arp saddr ip 192.0.2.1 arp saddr ether set 01:00:5e:00:00:01\n';
+    const arp = await run(['nft', '--check', '-f', '-'], probe);
+    if (arp.exitCode !== 0) return `nft cannot mangle ARP here (needed to give ARP replies the cluster MAC): ${arp.stderr.trim() || `exit ${arp.exitCode}`}`;
     return undefined;
   }
   if (backend === 'nft') {
@@ -31,21 +33,29 @@ export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend):
   if (/No such file|ENOENT|not found/i.test(r.stderr) || r.exitCode === 127) {
     return 'CLUSTERIP works only through iptables-legacy, which is not installed (through iptables-nft the kernel answers "cannot use CLUSTERIP target from nftables compat")';
   }
+  // iptables-legacy 1.8.9 answers a -C of an absent rule with "No chain/target/match by that
+  // name" whether or not the kernel has the target (measured under Debian's 6.1 and 6.12),
+  // so its answer cannot tell. The -C made the kernel load ipt_CLUSTERIP where it exists:
+  // the kernel's list of targets says.
+  const targets = await run(['cat', '/proc/net/ip_tables_targets']);
+  if (targets.exitCode === 0 && targets.stdout.split('\n').includes('CLUSTERIP')) return undefined;
   return `this kernel has no CLUSTERIP target (it was removed in Linux 6.3; use backend cluster-match or nft): ${r.stderr.trim()}`;
+}
+
+async function nftJson(runner: Runner, ns: Ns): Promise<NftJson> {
+  const { stdout } = await runChecked(runner, inNs(ns, ['nft', '-j', 'list', 'ruleset']));
+  return JSON.parse(stdout) as NftJson;
 }
 
 /** What one backend has installed in a namespace: one or two reads. */
 export async function readBackendLive(runner: Runner, ns: Ns, backend: CipBackend, addresses: readonly string[]): Promise<BackendLive> {
-  if (backend === 'nft') {
-    const { stdout } = await runChecked(runner, inNs(ns, ['nft', '-j', 'list', 'ruleset']));
-    return parseNft(JSON.parse(stdout) as NftJson);
-  }
+  if (backend === 'nft') return parseNft(await nftJson(runner, ns));
   const save = (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout;
-  if (backend === 'cluster-match') return parseXt(backend, save, (await runner.run(inNs(ns, ARP_SAVE))).stdout);
+  if (backend === 'cluster-match') return parseXt(backend, save, parseArpTable(await nftJson(runner, ns), XT_ARP_TABLE));
   // The nodes CLUSTERIP answers for live in /proc/net/ipt_CLUSTERIP/<address>.
   const proc = addresses.length === 0 ? '' : (await runner.run(inNs(ns, ['tail', '-n', '+1', ...addresses.map((a) => `/proc/net/ipt_CLUSTERIP/${a}`)]))).stdout;
   const buckets = parseClusteripProc(addresses.length === 1 ? `==> /proc/net/ipt_CLUSTERIP/${addresses[0]} <==\n${proc}` : proc);
-  return parseXt('clusterip', save, '', buckets);
+  return parseXt('clusterip', save, new Map(), buckets);
 }
 
 async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Promise<void> {
@@ -60,8 +70,7 @@ export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
   if (op.op === 'cip-rules') {
     if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftInstall(op.specs));
     await feed(runner, ns, FLAVOUR[backend].restore, xtInstall(backend, op.specs, op.addParentJump ?? true));
-    const arp = op.specs.filter((s) => op.addArp?.includes(s.name));
-    if (backend === 'cluster-match' && arp.length > 0) await feed(runner, ns, ARP_RESTORE, `*filter\n${arp.map(arpRule).join('\n')}\nCOMMIT\n`);
+    if (backend === 'cluster-match') await feed(runner, ns, ['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE));
     if (backend === 'clusterip') await setClusteripBuckets(runner, ns, op.specs);
     return;
   }
@@ -73,8 +82,7 @@ export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
   // Removal is built from what is there: tolerant of anything already gone.
   const names = op.specs.map((s) => s.name);
   if (backend === 'nft') {
-    const { stdout } = await runChecked(runner, inNs(ns, ['nft', '-j', 'list', 'ruleset']));
-    const input = nftRemove(names, JSON.parse(stdout) as NftJson);
+    const input = nftRemove(names, await nftJson(runner, ns));
     if (input) await feed(runner, ns, ['nft', '-f', '-'], input);
     return;
   }
@@ -82,9 +90,8 @@ export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
     await feed(runner, ns, FLAVOUR[backend].restore, input);
   }
   if (backend === 'cluster-match') {
-    for (const argv of arpRemove(op.specs.map((s) => s.address), (await runner.run(inNs(ns, ARP_SAVE))).stdout)) {
-      await runChecked(runner, inNs(ns, argv));
-    }
+    const arp = arpRemove(names, await nftJson(runner, ns), XT_ARP_TABLE);
+    if (arp) await feed(runner, ns, ['nft', '-f', '-'], arp);
   }
 }
 

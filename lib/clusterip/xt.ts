@@ -28,8 +28,6 @@ export const FLAVOUR: Record<'cluster-match' | 'clusterip', XtFlavour> = {
   clusterip: { table: 'filter', hook: 'INPUT', restore: ['iptables-legacy-restore', '-w', '--noflush'], save: ['iptables-legacy-save', '-t', 'filter'], iptables: ['iptables-legacy', '-w'] },
 };
 
-export const ARP_RESTORE = ['arptables-nft-restore', '--noflush'];
-export const ARP_SAVE = ['arptables-nft-save'];
 
 const jumpRule = (s: CipSpec) => `-A ${PARENT} -d ${s.address}/32 -i ${s.dev} -m comment --comment ${tag(s.name)} -j ${chainOf(s.name)}`;
 const parentJump = (f: XtFlavour) => `-I ${f.hook} 1 -m comment --comment clusternet -j ${PARENT}`;
@@ -69,8 +67,6 @@ export function xtBuckets(specs: readonly CipSpec[]): string {
   return `${[...lines, 'COMMIT'].join('\n')}\n`;
 }
 
-export const arpRule = (s: CipSpec) => `-A OUTPUT -o ${s.dev} --h-length 6 -s ${s.address} -j mangle --mangle-mac-s ${s.mac}`;
-
 /**
  * iptables-restore inputs removing these addresses, built from what `save` shows is there
  * (a -D of a missing rule would fail the whole transaction), and the parent hook and
@@ -106,21 +102,10 @@ export function xtRemove(backend: 'cluster-match' | 'clusterip', names: readonly
 }
 
 /**
- * `arptables-nft -D` argv for each ARP rule of these addresses found in `arptables-save`
- * output, written as the rule was added: the save output leaves out `--h-length 6`, and a
- * delete without it matches nothing (arptables-nft-restore cannot delete these at all).
+ * Reads `iptables-save` output into the live state per address; for the cluster match,
+ * `arp` is the cluster MAC its ARP table sets, by address name.
  */
-export function arpRemove(addresses: readonly string[], save: string): string[][] {
-  const out: string[][] = [];
-  for (const line of save.split('\n')) {
-    const m = /^-A OUTPUT -j mangle -o (\S+) -s (\S+) --mangle-mac-s (\S+)$/.exec(line);
-    if (m && addresses.includes(m[2]!)) out.push(['arptables-nft', '-D', 'OUTPUT', '-o', m[1]!, '--h-length', '6', '-s', m[2]!, '-j', 'mangle', '--mangle-mac-s', m[3]!]);
-  }
-  return out;
-}
-
-/** Reads `iptables-save` (and `arptables-save`) output into the live state per address. */
-export function parseXt(backend: 'cluster-match' | 'clusterip', save: string, arpSave = '', procBuckets: Map<string, number[]> = new Map()): BackendLive {
+export function parseXt(backend: 'cluster-match' | 'clusterip', save: string, arp: Map<string, string> = new Map(), procBuckets: Map<string, number[]> = new Map()): BackendLive {
   const f = FLAVOUR[backend];
   const live = emptyLive();
   const get = (name: string): CipLive => {
@@ -142,19 +127,19 @@ export function parseXt(backend: 'cluster-match' | 'clusterip', save: string, ar
     }
     m = /^-A CLUSTERNET-(\S+) .*-j DROP$/.exec(line);
     if (m) get(m[1]!).drop = true;
-    m = /^-A CLUSTERNET-(\S+) -d \S+ -i \S+ .*-j CLUSTERIP --hashmode (\S+) --clustermac (\S+) --total-nodes (\d+) --local-node (\d+) --hash-init (\d+)/.exec(line);
+    // iptables-legacy-save prints `--new` too (1.8.9: "-j CLUSTERIP --new --hashmode …").
+    m = /^-A CLUSTERNET-(\S+) -d \S+ -i \S+ .*-j CLUSTERIP (?:--new )?--hashmode (\S+) --clustermac (\S+) --total-nodes (\d+) --local-node (\d+) --hash-init (\d+)/.exec(line);
     if (m) {
       const l = get(m[1]!);
       Object.assign(l, { hash: m[2] as HashMode, mac: m[3]!.toLowerCase(), total: Number(m[4]), seed: Number(m[6]) });
       l.buckets = procBuckets.get(l.address ?? '') ?? [Number(m[5])];
     }
   }
-  for (const line of arpSave.split('\n')) {
-    const m = /^-A OUTPUT -j mangle -o (\S+) -s (\S+) --mangle-mac-s (\S+)$/.exec(line);
-    if (m) live.arp.set(m[2]!, m[3]!.toLowerCase());
-  }
-  for (const l of live.byName.values()) {
-    if (backend === 'cluster-match' && l.address) l.mac = live.arp.get(l.address);
+  for (const [name, l] of live.byName) {
+    if (backend === 'cluster-match') {
+      l.mac = arp.get(name);
+      if (l.mac && l.address) live.arp.set(l.address, l.mac);
+    }
     l.buckets.sort((a, b) => a - b);
   }
   return live;

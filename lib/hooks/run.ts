@@ -7,6 +7,7 @@ import type { NodeContext } from '../context.js';
 import type { Phase } from '../plan/ops.js';
 import { builtinPhase } from './builtin.js';
 import { listHooks, phaseDir, type HookFile } from './runparts.js';
+import { withLock } from '../system/lock.js';
 
 export const HOOK_TIMEOUT_MS = 120_000;
 
@@ -17,7 +18,11 @@ export interface HookRunOptions {
 export async function runPhaseHooks(ctx: NodeContext, phase: Phase, hooksRoot: string, options: HookRunOptions = {}): Promise<void> {
   const hooks = listHooks(phaseDir(hooksRoot, phase), (name, why) => ctx.log.verbose(`skipping ${name}: ${why}`));
   if (hooks.length === 0) ctx.log.info(`${phase}: no hooks in ${phaseDir(hooksRoot, phase)}`);
-  for (const hook of hooks) await runHook(ctx, phase, hook, options);
+  const all = async () => {
+    for (const hook of hooks) await runHook(ctx, phase, hook, options);
+  };
+  // The whole phase, site hooks included, holds the lock: two runs never interleave.
+  await (options.dryRun ? all() : withLock(`${phase} for node ${ctx.values.node}`, all));
 }
 
 export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, options: HookRunOptions = {}): Promise<PhaseResult | undefined> {

@@ -1,6 +1,7 @@
 // The Debian package: the npm tarball unpacked into /usr/lib/clusternet with its runtime
 // dependencies only, and everything else laid out by `install-hooks --prefix` run from that
-// very copy. `npm run package:deb -- OUTDIR` (or `node dist/lib/install/deb.js OUTDIR`).
+// very copy. `npm run package:deb -- OUTDIR` (or `node dist/lib/install/deb.js OUTDIR
+// [TARBALL]`, to package a tarball already made by `npm pack`).
 // No maintainer scripts: dpkg itself installs, keeps conffiles and removes.
 import { execFileSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
@@ -38,10 +39,10 @@ function diskKiB(dir: string): number {
   return Math.ceil(bytes / 1024);
 }
 
-export function buildDeb(outDir: string): string {
+export function buildDeb(outDir: string, packed?: string): string {
   const work = mkdtempSync(join(tmpdir(), 'clusternet-deb-'));
   try {
-    const tarball = npmPack(work);
+    const tarball = packed ? resolve(packed) : npmPack(work);
     const stage = join(work, 'stage');
     const lib = join(stage, LIBDIR);
     mkdirSync(lib, { recursive: true });
@@ -74,5 +75,5 @@ export function buildDeb(outDir: string): string {
 }
 
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  process.stdout.write(`${buildDeb(process.argv[2] ?? '.')}\n`);
+  process.stdout.write(`${buildDeb(process.argv[2] ?? '.', process.argv[3])}\n`);
 }

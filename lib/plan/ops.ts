@@ -70,10 +70,10 @@ export type Op =
   | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
   /**
    * Install (or atomically replace) every rule of one backend for these cluster addresses.
-   * `addParentJump`/`addArp`: decided by assess from what is already there, because a hook
-   * into a built-in chain cannot be replaced idempotently.
+   * `addParentJump`: decided by assess from what is already there, because the one jump
+   * from a built-in chain into ours cannot be replaced idempotently.
    */
-  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean; addArp?: string[] }
+  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean }
   /** Replace only the bucket sets (takeover, release): one atomic change per backend. */
   | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][] }
   | { op: 'cip-rules-delete'; ns: Ns; backend: CipBackend; specs: CipSpec[] };

@@ -1,6 +1,6 @@
 #!/bin/sh
 # The benchmark's reference: the same node brought up the Kerrighed way, one `ip`,
-# `iptables`, `arptables`, `nft` or `sysctl` process per command, no checks, no batching.
+# `iptables`, `nft` or `sysctl` process per command, no checks, no batching.
 # It reaches the end state clusternet's hooks reach for that node (test/bench/bench.ts
 # compares the two). POSIX sh; the node's values come already derived, as shell
 # assignments in the file named by $REFCONF:
@@ -65,6 +65,10 @@ init-post)
 		done
 	else
 		iptables -w -t mangle -N CLUSTERNET
+		# ARP replies for the address carry the cluster MAC: an nftables arp table, as
+		# clusternet's cluster-match backend keeps it (lib/clusterip/nft.ts XT_ARP_TABLE).
+		nft add table arp clusternet_xt
+		nft add chain arp clusternet_xt output '{ type filter hook output priority filter; policy accept; }'
 		for spec in $CLUSTERADDRS; do
 			name=${spec%%:*}
 			addr=${spec#*:}
@@ -72,7 +76,7 @@ init-post)
 			iptables -w -t mangle -A CLUSTERNET -d "$addr/32" -i "$VIRT" -m comment --comment "clusternet:$name" -j "CLUSTERNET-$name"
 			iptables -w -t mangle -A "CLUSTERNET-$name" -m cluster --cluster-total-nodes "$TOTAL" --cluster-local-node "$LOCAL" --cluster-hash-seed "$SEED" -m comment --comment "clusternet:$name" -j RETURN
 			iptables -w -t mangle -A "CLUSTERNET-$name" -m comment --comment "clusternet:$name" -j DROP
-			arptables -A OUTPUT -o "$VIRT" --h-length 6 -s "$addr" -j mangle --mangle-mac-s "$CLUSTERMAC"
+			nft add rule arp clusternet_xt output oifname "\"$VIRT\"" arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ip "$addr" arp saddr ether set "$CLUSTERMAC" comment "\"$name\""
 		done
 		iptables -w -t mangle -I PREROUTING 1 -m comment --comment clusternet -j CLUSTERNET
 	fi

@@ -11,7 +11,7 @@ export const EXAMPLE_CONF = join(ROOT, 'etc', 'net.conf');
 
 let built = false;
 
-/** Compiles lib/ to dist/ once per test process (tsc, as `npm run build` does). */
+/** Compiles lib/ to dist/ once per test process as `npm run build` does: tsc, then the bundles. */
 export function buildOnce(): void {
   if (built) return;
   try {
@@ -24,9 +24,10 @@ export function buildOnce(): void {
         encoding: 'utf8',
       },
     );
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build (tsc) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(`npm run build (tsc, scripts/bundle.mjs) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
   }
   if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
   built = true;

@@ -1,7 +1,7 @@
 // Shared by the tests of issue 7's commands: run the BUILT clusternet as a separate
 // process (as the init system and an administrator do), and make root-owned temp folders.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,10 +31,14 @@ export function clusternet(args: string[], o: { env?: Record<string, string>; in
 
 export const show = (r: Run) => `exit ${r.code}\n--- stdout\n${r.stdout}--- stderr\n${r.stderr}`;
 
-/** A fresh folder (0755, so root hooks accept what is in it). */
+const made: string[] = [];
+process.on('exit', () => made.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+
+/** A fresh folder (0755, so root hooks accept what is in it), removed when the test process ends. */
 export function tempDir(name = 'clusternet-t7-'): string {
   const dir = mkdtempSync(join(tmpdir(), name));
   chmodSync(dir, 0o755);
+  made.push(dir);
   return dir;
 }
 

@@ -4,9 +4,12 @@
 //   <p>-c<i>  node i's cluster container (empty until the hooks run)
 //   <p>-srv   an optional server host on the same segment
 //   <p>-cli   an optional client host (for cluster-IP tests)
+//   <p>-u<k>  optional plain hosts on the segment, untagged (e.g. to show a VLAN keeps them out)
 // Nothing is ever created in, or sent to, the machine's root namespace. Used by the
 // namespace tests on this machine and inside the lab's guests alike.
-import { mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -16,6 +19,11 @@ $.verbose = false;
 $.quiet = true;
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'lib', 'cli', 'main.js');
+const AGENT = join(import.meta.dirname, 'agent.mjs');
+
+/** The phases a node runs at boot, in order. */
+export const BOOT_PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
+export type BootPhase = (typeof BOOT_PHASES)[number];
 
 export interface SimOptions {
   nodes: number[];
@@ -23,6 +31,18 @@ export interface SimOptions {
   client?: boolean;
   /** MTU of each node's eth0, by node id (default 1500). */
   mtu?: Record<number, number>;
+  /** How many plain, untagged hosts `<p>-u1`.. to put on the segment (default 0). */
+  untagged?: number;
+  /**
+   * Give each node its own run dir (lock, records), as separate machines have, so the
+   * nodes can run their phases at the same time (default: one run dir for the cluster).
+   */
+  runDirPerNode?: boolean;
+  /**
+   * Run the CLI through one resident agent per namespace (agent.mjs) instead of one
+   * process per call: for emulated guests, where each start of the CLI costs 10-30 s.
+   */
+  agents?: boolean;
 }
 
 export interface SimCluster {
@@ -32,11 +52,17 @@ export interface SimCluster {
   container: (id: number) => string;
   server: string;
   client: string;
+  /** The k-th untagged host (1-based). */
+  untagged: (k: number) => string;
   nodes: number[];
   /** CLUSTERNET_RUN_DIR of every CLI run: the lock and the node records. */
   runDir: string;
+  /** The run dir of the CLI runs in `ns` (node i's own with runDirPerNode). */
+  runDirOf: (ns: string) => string;
   /** Runs the built clusternet CLI inside namespace `ns`; never throws. */
   cli: (ns: string, args: string[], env?: Record<string, string>) => Promise<CliResult>;
+  /** With agents: starts those of these namespaces now, so they load while other work goes on. */
+  startAgents: (namespaces: string[]) => void;
   /** Runs a command inside namespace `ns` (argv, escaped by zx); never throws. */
   exec: (ns: string, argv: string[]) => Promise<CliResult>;
   destroy: () => Promise<void>;
@@ -46,6 +72,43 @@ export interface CliResult {
   exitCode: number;
   stdout: string;
   stderr: string;
+  /** Wall time of the call, in milliseconds. */
+  ms?: number;
+}
+
+/** A resident CLI in one namespace: requests answered in order, one at a time. */
+interface Agent {
+  call: (args: string[], env: Record<string, string>) => Promise<CliResult>;
+  stop: () => void;
+}
+
+function startAgent(ns: string): Agent {
+  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT, CLI], { stdio: ['pipe', 'pipe', 'pipe'] });
+  const waiting: ((r: CliResult) => void)[] = [];
+  let stderr = '';
+  let dead: string | undefined;
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    const reply = JSON.parse(line) as CliResult & { ready?: boolean };
+    if (!reply.ready) waiting.shift()?.({ exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr, ms: reply.ms });
+  });
+  child.on('close', (code, signal) => {
+    dead = `the clusternet agent in ${ns} ended (${signal ?? `exit ${code}`}): ${stderr}`;
+    for (const resolve of waiting.splice(0)) resolve({ exitCode: 125, stdout: '', stderr: dead });
+  });
+  child.stdin!.on('error', () => {});
+  return {
+    call: (args, env) =>
+      new Promise((resolve) => {
+        if (dead) return resolve({ exitCode: 125, stdout: '', stderr: dead });
+        waiting.push(resolve);
+        child.stdin!.write(`${JSON.stringify({ args, env })}\n`);
+      }),
+    stop: () => {
+      child.stdin!.end();
+      child.kill('SIGKILL');
+    },
+  };
 }
 
 export async function createSimCluster(options: SimOptions): Promise<SimCluster> {
@@ -55,16 +118,21 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
   const container = (id: number) => `${prefix}-c${id}`;
   const server = `${prefix}-srv`;
   const client = `${prefix}-cli`;
+  const untagged = (k: number) => `${prefix}-u${k}`;
   const made: string[] = [];
+  const agents = new Map<string, Agent>();
   const addNs = async (name: string) => {
     await $`ip netns add ${name}`;
     made.push(name);
   };
   const exec = async (ns: string, argv: string[]): Promise<CliResult> => {
+    const started = Date.now();
     const r = await $({ nothrow: true })`ip netns exec ${ns} ${argv}`;
-    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr };
+    return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
   };
   const destroy = async () => {
+    for (const agent of agents.values()) agent.stop();
+    agents.clear();
     for (const name of made.reverse()) await $({ nothrow: true })`ip netns del ${name}`;
   };
   try {
@@ -93,17 +161,39 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
       await plug('cli', client);
       await $`ip -n ${client} link set eth0 up`;
     }
+    for (let k = 1; k <= (options.untagged ?? 0); k++) {
+      await addNs(untagged(k));
+      await plug(`u${k}`, untagged(k));
+      await $`ip -n ${untagged(k)} link set eth0 up`;
+    }
   } catch (error) {
     await destroy();
     throw error;
   }
   // Each simulated cluster keeps its own lock and records, like a machine of its own.
   const runDir = mkdtempSync(join(tmpdir(), `${prefix}-run-`));
+  const nodeOf = (ns: string) => options.nodes.find((id) => ns === host(id) || ns === container(id));
+  const runDirOf = (ns: string) => {
+    const id = options.runDirPerNode ? nodeOf(ns) : undefined;
+    if (id === undefined) return runDir;
+    const dir = join(runDir, `node${id}`);
+    mkdirSync(dir, { recursive: true });
+    return dir;
+  };
+  const agentOf = (ns: string) => {
+    if (!agents.has(ns)) agents.set(ns, startAgent(ns));
+    return agents.get(ns)!;
+  };
+  const startAgents = (namespaces: string[]) => {
+    if (options.agents) namespaces.forEach(agentOf);
+  };
   const cli = (ns: string, args: string[], env: Record<string, string> = {}) => {
-    const assignments = Object.entries({ CLUSTERNET_RUN_DIR: runDir, ...env }).map(([k, v]) => `${k}=${v}`);
+    const all = { CLUSTERNET_RUN_DIR: runDirOf(ns), ...env };
+    if (options.agents) return agentOf(ns).call(args, all);
+    const assignments = Object.entries(all).map(([k, v]) => `${k}=${v}`);
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
-  return { prefix, seg, host, container, server, client, nodes: options.nodes, runDir, cli, exec, destroy };
+  return { prefix, seg, host, container, server, client, untagged, nodes: options.nodes, runDir, runDirOf, cli, startAgents, exec, destroy };
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
@@ -153,4 +243,46 @@ export async function snapshot(sim: SimCluster, ns: string): Promise<string> {
 export async function reaches(sim: SimCluster, from: string, to: string): Promise<boolean> {
   const r = await sim.exec(from, ['ping', '-c', '1', '-W', '1', '-q', to]);
   return r.exitCode === 0;
+}
+
+/**
+ * Runs one phase on node `id` as the init system would: boot-pre, boot-post and stop in
+ * the node's own namespace naming the container (--netns), init-pre and init-post inside
+ * the container.
+ */
+export function runPhase(sim: SimCluster, config: string, id: number, phase: BootPhase | 'stop', extra: string[] = []): Promise<CliResult> {
+  const inside = phase === 'init-pre' || phase === 'init-post';
+  const ns = inside ? sim.container(id) : sim.host(id);
+  return sim.cli(ns, ['run', phase, '--node', String(id), '-c', config, ...(inside ? [] : ['--netns', sim.container(id)]), ...extra]);
+}
+
+export interface PhaseRun extends CliResult {
+  node: number;
+  phase: BootPhase | 'stop';
+}
+
+/**
+ * Boots nodes: every phase in order, each phase on all `ids` at once (separate machines
+ * boot independently). Stops at the first phase that failed anywhere; returns every run.
+ */
+export async function bringUp(sim: SimCluster, config: string, ids: readonly number[], extra: string[] = []): Promise<PhaseRun[]> {
+  const runs: PhaseRun[] = [];
+  for (const phase of BOOT_PHASES) {
+    const done = await Promise.all(ids.map(async (node) => ({ node, phase, ...(await runPhase(sim, config, node, phase, extra)) })));
+    runs.push(...done);
+    if (done.some((r) => r.exitCode !== 0)) break;
+  }
+  return runs;
+}
+
+/**
+ * Joins namespace `ns` to the cluster network as a server (not a node) would: the commands
+ * `clusternet server-config --address ADDRESS` prints, run as printed by a shell in `ns`.
+ * server-config only prints, so it runs where `printAt` says (an existing agent saves a start).
+ */
+export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string, printAt = ns): Promise<{ commands: string; result: CliResult }> {
+  const printed = await sim.cli(printAt, ['server-config', '--address', address, '-c', config]);
+  if (printed.exitCode !== 0) throw new Error(`server-config --address ${address}: ${printed.stderr}`);
+  const r = await $({ nothrow: true, input: printed.stdout })`ip netns exec ${ns} sh -e`;
+  return { commands: printed.stdout, result: { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr } };
 }

@@ -1,0 +1,100 @@
+// `clusternet takeover|release` with plain options runs without yargs (lib/cli/main.ts →
+// failover-entry.ts, bundled at build time); the same command line with the global option
+// moved before the command goes through yargs. Both must answer alike: same exit code,
+// same output. Nothing here reaches the kernel: every case is refused before any state
+// is read.
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EXAMPLE_CONF, ROOT, buildOnce, cli, show } from '../helpers/cli.js';
+import { TempDir } from '../helpers/temp.js';
+
+const F = suite('cli: takeover and release without yargs');
+let tmp: TempDir;
+
+F.before(() => {
+  buildOnce();
+  tmp = new TempDir('clusternet-failover-');
+});
+F.after(() => tmp.remove());
+
+F(
+  'the hook entry and the failover entry are built as single-file bundles, without yargs or zx',
+  () => {
+    for (const entry of [
+      join('lib', 'hooks', 'entry.js'),
+      join('lib', 'cli', 'failover-entry.js'),
+    ]) {
+      const text = readFileSync(join(ROOT, 'dist', entry), 'utf8');
+      assert.match(text, /^\/\/ Built by scripts\/bundle\.mjs/, entry);
+      const packages = [...text.matchAll(/(?:from |import\()"([^".][^"]*)"/g)]
+        .map((m) => m[1]!)
+        .filter((p) => !p.startsWith('node:'));
+      // execa only for site hooks, loaded when one runs.
+      assert.equal(packages, entry.includes('hooks') ? ['execa'] : [], entry);
+    }
+  },
+);
+
+F('refusals read the same on both paths: exit code, stdout and stderr', () => {
+  const noCip = tmp.write(
+    'nocip.conf',
+    readFileSync(EXAMPLE_CONF, 'utf8').replace(/^\[clusterip\][\s\S]*?(?=^\[|$(?![\s\S]))/m, ''),
+  );
+  const cases: { verb: string; args: string[]; config: string; want: RegExp }[] = [
+    {
+      verb: 'takeover',
+      args: ['--node', '99'],
+      config: EXAMPLE_CONF,
+      want: /--node: "99" is not a node of the cluster/,
+    },
+    {
+      verb: 'release',
+      args: ['--node=1'],
+      config: EXAMPLE_CONF,
+      want: /--node: node 1 is this node/,
+    },
+    {
+      verb: 'takeover',
+      args: ['--node', '3', '--netns', 'bad/name'],
+      config: EXAMPLE_CONF,
+      want: /--netns: "bad\/name" is not a usable netns name/,
+    },
+    {
+      verb: 'takeover',
+      args: ['--node', '3', '-q'],
+      config: tmp.path('missing.conf'),
+      want: /missing\.conf: cannot read the config file/,
+    },
+    {
+      verb: 'release',
+      args: ['--node', '3', '-v'],
+      config: noCip,
+      want: /no cluster address is enabled/,
+    },
+  ];
+  const env = { CLUSTERNET_NODE_ID: '1' };
+  for (const c of cases) {
+    const direct = cli([c.verb, ...c.args, '-c', c.config], { env });
+    const viaYargs = cli(['-c', c.config, c.verb, ...c.args], { env });
+    assert.is(direct.code, 2, show(direct));
+    assert.match(direct.stderr, c.want, show(direct));
+    assert.equal(
+      direct,
+      viaYargs,
+      `${c.verb} ${c.args.join(' ')}:\n${show(direct)}\n${show(viaYargs)}`,
+    );
+  }
+});
+
+F('help and usage errors still come from yargs', () => {
+  const help = cli(['takeover', '--help']);
+  assert.is(help.code, 0, show(help));
+  assert.match(help.stdout, /answer for a dead node's share of every cluster address/);
+  const missing = cli(['release']);
+  assert.is(missing.code, 2, show(missing));
+  assert.match(missing.stderr, /Missing required argument: node/);
+});
+
+F.run();
