@@ -2,7 +2,7 @@
 // All or nothing: when a step fails, what this run applied is undone in reverse before
 // the error is reported, so a failed phase leaves the node as it found it.
 import { ApplyError } from '../errors.js';
-import { nsLabel, sameNs, undoOf, type Ns, type Op } from '../plan/ops.js';
+import { nsLabel, sameNs, undoAll, type Ns, type Op } from '../plan/ops.js';
 import { LINK_MODULE, inNs, ipArgs, probeArgs } from '../plan/render.js';
 import { showCommand, type Runner } from '../system/runner.js';
 import { writeSysctl } from '../system/state.js';
@@ -96,7 +96,7 @@ async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Pr
 
 /** Undo what this run applied, latest first; each undo tolerates an object already gone. */
 export async function rollback(applied: readonly Op[], runner: Runner): Promise<string[]> {
-  const undo = [...applied].reverse().map(undoOf).filter((op): op is Op => op !== null);
+  const undo = undoAll(applied);
   const errors: string[] = [];
   for (const step of batchSteps(undo)) {
     if (ipArgs(step.ops[0]!) === null) {

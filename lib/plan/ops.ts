@@ -176,5 +176,14 @@ export function undoAll(applied: readonly Op[]): Op[] {
     if (!seen) byKey.set(key, undo);
     else if (undo.op === 'link-delete' && undo.owned) Object.assign(seen, { owned: true });
   }
-  return [...byKey.values()];
+  // A link goes down only once its addresses and routes are gone (the kernel drops IPv6
+  // addresses itself when a link goes down) and before the link itself is deleted.
+  const undo = [...byKey.values()];
+  const downs = undo.filter((op): op is Extract<Op, { op: 'link-down' }> => op.op === 'link-down');
+  const rest: Op[] = undo.filter((op) => op.op !== 'link-down');
+  for (const down of downs) {
+    const at = rest.findIndex((op) => op.op === 'link-delete' && op.dev === down.dev && sameNs(op.ns, down.ns));
+    rest.splice(at < 0 ? rest.length : at, 0, down);
+  }
+  return rest;
 }

@@ -986,7 +986,7 @@ function render(res: Results, title: string): string {
   const out: string[] = [];
   const m = res.meta;
   out.push(
-    `${title}: ${m.date} UTC, Linux ${m.kernel}, Node ${m.node}, ${m.cpus} CPUs, load ${m.load}, link = ${m.link}, ${m.rounds} rounds after a warm-up (3 at k = 256), medians in ms.${m.note ? ` ${m.note}` : ''}`,
+    `${title}: ${m.date} UTC, Linux ${m.kernel}, Node ${m.node}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, load ${m.load}, link = ${m.link}, ${m.rounds} rounds after a warm-up${res.bringups.some((b) => b.k >= 256 && b.rounds < m.rounds) ? ' (3 at k = 256)' : ''}, medians in ms.${m.note ? ` ${m.note}` : ''}`,
   );
   out.push('');
   const cm = res.bringups.filter((b) => b.backend === 'cluster-match');

@@ -356,8 +356,9 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
   // stop ends with the node's own network, latest first.
   const stop = out('stop', '--netns', 'X').trimEnd().split('\n');
   assert.is(stop[0], '# stop for node 4');
-  assert.equal(stop.slice(-3), [
+  assert.equal(stop.slice(-4), [
     '[netns X] ip address del 10.4.135.4/18 dev krg0',
+    '[netns X] ip link set dev krg0 down',
     '[netns X] ip link del dev krg0',
     '[netns X] ip link del dev cnt4',
   ]);
@@ -376,7 +377,7 @@ plan('without a cluster address: init-post has nothing to do, stop undoes the no
   const stop = cli(['plan', 'stop', '--node', '4', '--netns', 'X', '--config', path]);
   assert.is(
     stop.stdout,
-    '# stop for node 4\n[netns X] ip address del 10.4.135.4/18 dev krg0\n[netns X] ip link del dev krg0\n[netns X] ip link del dev cnt4\n',
+    '# stop for node 4\n[netns X] ip address del 10.4.135.4/18 dev krg0\n[netns X] ip link set dev krg0 down\n[netns X] ip link del dev krg0\n[netns X] ip link del dev cnt4\n',
   );
 });
 

@@ -4,8 +4,9 @@
 //   Linux 6.12 (needs 8021q, xt_cluster, nftables): link = vlan, backends cluster-match, then nft
 // In each guest (test/lab/guest/prove.ts, one boot): 4 nodes and their containers, a server
 // and a client joined to VLAN 7 as `clusternet server-config` prints, two untagged hosts;
-// every node runs every phase for real from the shipped etc/net.conf, narrowed to nodes
-// 1-4 (node 2's eth0 has MTU 1450, to show the VLAN's MTU follows its lower device).
+// every node runs every phase for real (run-parts over the shipped hooks/<phase>.d, as an
+// init system does) from the shipped etc/net.conf, narrowed to nodes 1-4 (node 2's eth0 has
+// MTU 1450, to show the VLAN's MTU follows its lower device).
 // Needs root, qemu and the kernel cache (downloaded by the first run: about 100 MB).
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -41,10 +42,11 @@ const allAnswered = (s: Spread, what: string, why: string) => {
 for (const kernel of Object.keys(PLAN) as Series[]) {
   const name = NEEDS[kernel];
 
-  test(`${name}: every phase runs on every node with its own id, from the shipped net.conf with only nodes narrowed`, async () => {
+  test(`${name}: every phase's hooks run on every node with its own id, from the shipped net.conf with only nodes narrowed`, async () => {
     const p = await proofs[kernel];
     assert.is(p.error, undefined, `the guest program failed${p.why}`);
     assert.is(p.guest.exitCode, 0, `guest exit code${p.why}`);
+    console.log(`      Linux ${kernel} guest: ${p.guest.seconds.toFixed(0)} s from qemu start to power-off; its parts ended at ${[...p.parts.boot, ...p.parts.cip, ...p.parts.stop].map((x) => `${'part' in x ? '' : ''}${x.seconds} s`).join(', ')}`);
     const boot = p.parts.boot[0];
     assert.ok(boot, `no boot result${p.why}`);
     runsOk(boot.runs, p.why);
@@ -52,7 +54,7 @@ for (const kernel of Object.keys(PLAN) as Series[]) {
       for (const id of NODES) {
         const r = boot.runs.find((x) => x.node === id && x.phase === phase);
         assert.ok(r, `${phase} ran on node ${id}`);
-        assert.match(r.stderr, `[${phase} node ${id}]: changed:`, `${phase} on node ${id} made changes`);
+        assert.match(r.stderr, new RegExp(`^clusternet\\[${phase} \\w+ node ${id}\\]: changed: `, 'm'), `${phase}'s hook on node ${id} made changes:\n${r.stderr}`);
       }
     }
     assert.match(boot.runs.find((r) => r.node === 4 && r.phase === 'boot-post')!.stderr, /ip link add link eth0 name cnt4 netns \S+ address f0:00:00:00:07:04 mtu 1496 type vlan id 7/);

@@ -27,6 +27,8 @@ export interface GuestRun {
   cpus?: 1 | 2;
   /** Copy the guest's console to stderr as it comes. */
   verbose?: boolean;
+  /** Called with each line of the guest's console as it comes (a guest writes to /dev/console). */
+  onConsoleLine?: (line: string) => void;
 }
 
 export interface GuestResult {
@@ -67,15 +69,17 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
       ...share('modules', kernel.modulesDir, true),
       ...share('lab', lab, false),
     ];
-    // An execa line transform: copies each console line to stderr, passes it on.
+    // An execa line transform: copies each console line to stderr and/or the caller, passes it on.
     const echo = function* (line: unknown) {
-      process.stderr.write(`${String(line)}\n`);
+      if (run.verbose) process.stderr.write(`${String(line)}\n`);
+      run.onConsoleLine?.(String(line).replaceAll('\r', ''));
       yield line;
     };
+    const watch = run.verbose || run.onConsoleLine !== undefined;
     const started = Date.now();
     const qemu = await execa('qemu-system-x86_64', args, {
       stdin: 'ignore',
-      stdout: run.verbose ? echo : 'pipe',
+      stdout: watch ? echo : 'pipe',
       stderr: run.verbose ? ['pipe', 'inherit'] : 'pipe',
       all: true,
       timeout: run.timeoutMs ?? 300_000,

@@ -7,8 +7,6 @@
 //   <p>-u<k>  optional plain hosts on the segment, untagged (e.g. to show a VLAN keeps them out)
 // Nothing is ever created in, or sent to, the machine's root namespace. Used by the
 // namespace tests on this machine and inside the lab's guests alike.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +17,8 @@ $.verbose = false;
 $.quiet = true;
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'lib', 'cli', 'main.js');
-const AGENT = join(import.meta.dirname, 'agent.mjs');
+/** The shipped hook folders (hooks/<phase>.d), as the init system runs them. */
+export const HOOKS_DIR = join(import.meta.dirname, '..', '..', 'hooks');
 
 /** The phases a node runs at boot, in order. */
 export const BOOT_PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
@@ -38,11 +37,6 @@ export interface SimOptions {
    * nodes can run their phases at the same time (default: one run dir for the cluster).
    */
   runDirPerNode?: boolean;
-  /**
-   * Run the CLI through one resident agent per namespace (agent.mjs) instead of one
-   * process per call: for emulated guests, where each start of the CLI costs 10-30 s.
-   */
-  agents?: boolean;
 }
 
 export interface SimCluster {
@@ -61,8 +55,6 @@ export interface SimCluster {
   runDirOf: (ns: string) => string;
   /** Runs the built clusternet CLI inside namespace `ns`; never throws. */
   cli: (ns: string, args: string[], env?: Record<string, string>) => Promise<CliResult>;
-  /** With agents: starts those of these namespaces now, so they load while other work goes on. */
-  startAgents: (namespaces: string[]) => void;
   /** Runs a command inside namespace `ns` (argv, escaped by zx); never throws. */
   exec: (ns: string, argv: string[]) => Promise<CliResult>;
   destroy: () => Promise<void>;
@@ -76,41 +68,6 @@ export interface CliResult {
   ms?: number;
 }
 
-/** A resident CLI in one namespace: requests answered in order, one at a time. */
-interface Agent {
-  call: (args: string[], env: Record<string, string>) => Promise<CliResult>;
-  stop: () => void;
-}
-
-function startAgent(ns: string): Agent {
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', ns, process.execPath, AGENT, CLI], { stdio: ['pipe', 'pipe', 'pipe'] });
-  const waiting: ((r: CliResult) => void)[] = [];
-  let stderr = '';
-  let dead: string | undefined;
-  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    const reply = JSON.parse(line) as CliResult & { ready?: boolean };
-    if (!reply.ready) waiting.shift()?.({ exitCode: reply.exitCode, stdout: reply.stdout, stderr: reply.stderr, ms: reply.ms });
-  });
-  child.on('close', (code, signal) => {
-    dead = `the clusternet agent in ${ns} ended (${signal ?? `exit ${code}`}): ${stderr}`;
-    for (const resolve of waiting.splice(0)) resolve({ exitCode: 125, stdout: '', stderr: dead });
-  });
-  child.stdin!.on('error', () => {});
-  return {
-    call: (args, env) =>
-      new Promise((resolve) => {
-        if (dead) return resolve({ exitCode: 125, stdout: '', stderr: dead });
-        waiting.push(resolve);
-        child.stdin!.write(`${JSON.stringify({ args, env })}\n`);
-      }),
-    stop: () => {
-      child.stdin!.end();
-      child.kill('SIGKILL');
-    },
-  };
-}
-
 export async function createSimCluster(options: SimOptions): Promise<SimCluster> {
   const prefix = `cnt${randomBytes(3).toString('hex')}`;
   const seg = `${prefix}-seg`;
@@ -120,7 +77,6 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
   const client = `${prefix}-cli`;
   const untagged = (k: number) => `${prefix}-u${k}`;
   const made: string[] = [];
-  const agents = new Map<string, Agent>();
   const addNs = async (name: string) => {
     await $`ip netns add ${name}`;
     made.push(name);
@@ -131,8 +87,6 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     return { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
   };
   const destroy = async () => {
-    for (const agent of agents.values()) agent.stop();
-    agents.clear();
     for (const name of made.reverse()) await $({ nothrow: true })`ip netns del ${name}`;
   };
   try {
@@ -180,20 +134,12 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     mkdirSync(dir, { recursive: true });
     return dir;
   };
-  const agentOf = (ns: string) => {
-    if (!agents.has(ns)) agents.set(ns, startAgent(ns));
-    return agents.get(ns)!;
-  };
-  const startAgents = (namespaces: string[]) => {
-    if (options.agents) namespaces.forEach(agentOf);
-  };
   const cli = (ns: string, args: string[], env: Record<string, string> = {}) => {
     const all = { CLUSTERNET_RUN_DIR: runDirOf(ns), ...env };
-    if (options.agents) return agentOf(ns).call(args, all);
     const assignments = Object.entries(all).map(([k, v]) => `${k}=${v}`);
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
-  return { prefix, seg, host, container, server, client, untagged, nodes: options.nodes, runDir, runDirOf, cli, startAgents, exec, destroy };
+  return { prefix, seg, host, container, server, client, untagged, nodes: options.nodes, runDir, runDirOf, cli, exec, destroy };
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
@@ -256,19 +202,36 @@ export function runPhase(sim: SimCluster, config: string, id: number, phase: Boo
   return sim.cli(ns, ['run', phase, '--node', String(id), '-c', config, ...(inside ? [] : ['--netns', sim.container(id)]), ...extra]);
 }
 
+/**
+ * Runs one phase on node `id` as the init system does at boot, Kerrighed's way: `run-parts`
+ * over the shipped hooks/<phase>.d, each hook a process of its own (the hooks' own fast
+ * entry, not the CLI), with CLUSTERNET_CONFIG and CLUSTERNET_NODE_ID in the environment.
+ * Where and with what argument: boot-pre in the node's namespace (none), boot-post and stop
+ * there with the container (its netns name), init-pre inside the container with the config
+ * file's path (as Kerrighed's helpers got it), init-post inside the container (none).
+ */
+export function runHooks(sim: SimCluster, config: string, id: number, phase: BootPhase | 'stop'): Promise<CliResult> {
+  const inside = phase === 'init-pre' || phase === 'init-post';
+  const ns = inside ? sim.container(id) : sim.host(id);
+  const arg = phase === 'boot-post' || phase === 'stop' ? [`--arg=${sim.container(id)}`] : phase === 'init-pre' ? [`--arg=${config}`] : [];
+  const env = { CLUSTERNET_RUN_DIR: sim.runDirOf(ns), CLUSTERNET_CONFIG: config, CLUSTERNET_NODE_ID: String(id) };
+  return sim.exec(ns, ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'run-parts', ...arg, join(HOOKS_DIR, `${phase}.d`)]);
+}
+
 export interface PhaseRun extends CliResult {
   node: number;
   phase: BootPhase | 'stop';
 }
 
 /**
- * Boots nodes: every phase in order, each phase on all `ids` at once (separate machines
- * boot independently). Stops at the first phase that failed anywhere; returns every run.
+ * Boots nodes with their hooks (runHooks): every phase in order, each phase on all `ids` at
+ * once (separate machines boot independently). Stops after the first phase that failed
+ * anywhere; returns every run.
  */
-export async function bringUp(sim: SimCluster, config: string, ids: readonly number[], extra: string[] = []): Promise<PhaseRun[]> {
+export async function bringUp(sim: SimCluster, config: string, ids: readonly number[]): Promise<PhaseRun[]> {
   const runs: PhaseRun[] = [];
   for (const phase of BOOT_PHASES) {
-    const done = await Promise.all(ids.map(async (node) => ({ node, phase, ...(await runPhase(sim, config, node, phase, extra)) })));
+    const done = await Promise.all(ids.map(async (node) => ({ node, phase, ...(await runHooks(sim, config, node, phase)) })));
     runs.push(...done);
     if (done.some((r) => r.exitCode !== 0)) break;
   }
@@ -278,10 +241,9 @@ export async function bringUp(sim: SimCluster, config: string, ids: readonly num
 /**
  * Joins namespace `ns` to the cluster network as a server (not a node) would: the commands
  * `clusternet server-config --address ADDRESS` prints, run as printed by a shell in `ns`.
- * server-config only prints, so it runs where `printAt` says (an existing agent saves a start).
  */
-export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string, printAt = ns): Promise<{ commands: string; result: CliResult }> {
-  const printed = await sim.cli(printAt, ['server-config', '--address', address, '-c', config]);
+export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string): Promise<{ commands: string; result: CliResult }> {
+  const printed = await sim.cli(ns, ['server-config', '--address', address, '-c', config]);
   if (printed.exitCode !== 0) throw new Error(`server-config --address ${address}: ${printed.stderr}`);
   const r = await $({ nothrow: true, input: printed.stdout })`ip netns exec ${ns} sh -e`;
   return { commands: printed.stdout, result: { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr } };

@@ -148,6 +148,7 @@ undo('a failure at line 5 undoes 4, 3, 2 in that order', async () => {
   assert.equal(FakeRunner.lines(runner.calls[1]), [
     'address del fd00:4:135::4/64 dev krg0',
     'address del 10.4.135.4/18 dev krg0',
+    'link set dev krg0 down',
   ]);
   assert.match(error.command, /ip route add default via 10\.4\.135\.254 dev krg0 proto 211$/);
 });
@@ -189,14 +190,16 @@ undo(
   },
 );
 
-undo('a batch that fails without naming a line is taken as line 1', async () => {
+undo('a batch that dies without naming its line may have applied any of it: all of it is undone', async () => {
   const runner = new FakeRunner((argv) =>
     argv.includes('-batch') && !argv.includes('-force')
       ? { exitCode: 1, stderr: 'nsenter: cannot open /run/netns/c1: No such file or directory\n' }
       : undefined,
   );
   const error = await rejectsApply(() => execute(plan('init-pre'), { runner }));
-  assert.is(runner.calls.length, 1);
+  assert.is(runner.calls.length, 2);
+  assert.ok(runner.calls[1]!.argv.includes('-force'), 'the whole step is rolled back');
+  assert.ok(FakeRunner.lines(runner.calls[1]).includes('address del 10.4.135.4/18 dev krg0'));
   assert.match(error.command, /ip link set dev lo up$/);
   assert.match(error.message, /cannot open \/run\/netns\/c1/);
 });
@@ -262,6 +265,7 @@ undo('rollback() on its own: reverse order, one forced batch per namespace', asy
     'route del default via 10.4.135.254 dev krg0 proto 211',
     'address del fd00:4:135::4/64 dev krg0',
     'address del 10.4.135.4/18 dev krg0',
+    'link set dev krg0 down',
     'link del dev krg0',
     'link del dev cnt4',
   ]);

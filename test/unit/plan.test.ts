@@ -128,6 +128,7 @@ plans('stop: the undo of every phase, latest first, each in reverse', () => {
     { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: 'fd00:4:135::4/64' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' },
+    { op: 'link-down', ns: C1, dev: 'krg0' },
     { op: 'link-delete', ns: C1, dev: 'krg0' },
     { op: 'link-delete', ns: C1, dev: 'cnt4' },
   ]);
@@ -141,7 +142,12 @@ plans('stop is exactly the reverse of the undoable ops of boot-post and init-pre
     .map(undoOf)
     .filter((o): o is Op => o !== null)
     .reverse();
-  assert.equal(buildPlan('stop', full, ctx(1500)).ops, expected);
+  // The same ops, except that our link goes down only after its addresses are gone.
+  const stop = buildPlan('stop', full, ctx(1500)).ops;
+  const key = (o: Op) => JSON.stringify(o);
+  assert.equal(stop.map(key).sort(), expected.map(key).sort());
+  const down = stop.findIndex((o) => o.op === 'link-down');
+  assert.ok(stop.slice(down).every((o) => o.op !== 'addr-delete'), 'no address is deleted after the link is down');
   // Nothing shared (lo, the lower device) is ever taken down.
   assert.ok(
     !buildPlan('stop', full, ctx()).ops.some(
@@ -242,6 +248,7 @@ render('stop', () => {
     '[netns c1] ip route del default via 10.4.135.254 dev krg0 proto 211',
     '[netns c1] ip address del fd00:4:135::4/64 dev krg0',
     '[netns c1] ip address del 10.4.135.4/18 dev krg0',
+    '[netns c1] ip link set dev krg0 down',
     '[netns c1] ip link del dev krg0',
     '[netns c1] ip link del dev cnt4',
   ]);
@@ -326,7 +333,8 @@ render('undoOf: what each op leaves to undo', () => {
     ns: C1,
     dev: 'krg0',
   });
-  assert.is(undoOf({ op: 'link-up', ns: C1, dev: 'krg0', shared: false }), null);
+  // Our own link goes down again (a rollback of init-pre leaves it as boot-post made it).
+  assert.equal(undoOf({ op: 'link-up', ns: C1, dev: 'krg0', shared: false }), { op: 'link-down', ns: C1, dev: 'krg0' });
   assert.is(undoOf({ op: 'link-up', ns: HOST, dev: 'eth0', shared: true }), null);
   assert.is(undoOf({ op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' }), null);
 });

@@ -4,7 +4,7 @@
 // ends with `DEMO-VERDICT PASS|FAIL …`; exit 0 only on PASS.
 import { openSync, writeSync } from 'node:fs';
 import { release } from 'node:os';
-import { BOOT_PHASES, links, reaches, runPhase, type PhaseRun } from '../../sim/cluster.js';
+import { BOOT_PHASES, links, reaches, runHooks, type PhaseRun } from '../../sim/cluster.js';
 import { probe, setupClient, startListeners, verdict } from '../../sim/clients.js';
 import { CLIENT_ADDRESS, CLUSTER_IP, NODES, SERVER_ADDRESS, UNTAGGED_ADDRESSES, firewall, macToNode, startLab } from './lab.js';
 
@@ -30,7 +30,8 @@ const seconds = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
 say(`Linux ${release()} in qemu; starting 4 nodes (each a host namespace + its container), a server, a client and 2 untagged hosts on one bridge.`);
 say('Config: etc/net.conf as shipped, with `nodes = 1-16` narrowed to `nodes = 1-4` (the cluster-IP hash has one bucket per listed node).');
-say('Every node runs every hook of every phase for real: `clusternet run boot-pre|boot-post` in its own namespace, `init-pre|init-post` inside its container.');
+say('Every node runs every hook of every phase for real, as its init system would: `run-parts hooks/<phase>.d`,');
+say('boot-pre and boot-post in the node\'s own namespace (boot-post given the container), init-pre and init-post inside the container.');
 const lab = await startLab().catch((error: unknown) => {
   say(`DEMO-VERDICT FAIL: the lab did not start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`);
   process.exit(1);
@@ -44,13 +45,16 @@ try {
   say('\n== The server joins VLAN 7 with what `clusternet server-config --address 10.4.135.254` prints:');
   say(lab.serverCommands.trimEnd());
 
-  say('\n== What each phase ran, per node (the changes, in order)');
+  say('\n== What each phase ran, per node (the changes, in order; input fed to a tool shown in full for node 1)');
   for (const phase of BOOT_PHASES) {
-    say(`-- ${phase}`);
-    for (const r of lab.boot.filter((x: PhaseRun) => x.phase === phase)) {
+    const runs = lab.boot.filter((x: PhaseRun) => x.phase === phase);
+    say(`-- ${phase} (hooks/${phase}.d, ${Math.max(...runs.map((r) => r.ms ?? 0)) / 1000} s)`);
+    for (const r of runs) {
       check(r.exitCode === 0, `${phase} on node ${r.node} exited ${r.exitCode}: ${r.stderr.trim()}`);
-      const lines = r.stderr.replace(new RegExp(`^clusternet\\[${phase} node ${r.node}\\]: (changed: )?`, 'gm'), '').trimEnd();
-      say(`node ${r.node}: ${lines.split('\n').join('\n        ')}`);
+      let text = r.stderr.replace(new RegExp(`^clusternet\\[${phase} \\S+ node ${r.node}\\]: (changed: )?`, 'gm'), '').trimEnd();
+      // Other nodes: the same tool input with their own values; one line each.
+      if (r.node !== 1) text = text.replace(/<<'EOF'\n[\s\S]*?\nEOF/g, "<<'EOF' … EOF (as node 1's, with its own values)");
+      say(`node ${r.node}: ${text.split('\n').join('\n        ')}`);
     }
   }
 
@@ -96,7 +100,7 @@ try {
   check(NODES.every((id) => (v.spread[id] ?? 0) > 0), 'cluster IP: not every node has a share');
 
   say('\n== stop on every node');
-  const stops = await Promise.all(NODES.map((id) => runPhase(sim, config, id, 'stop')));
+  const stops = await Promise.all(NODES.map((id) => runHooks(sim, config, id, 'stop')));
   for (const [i, r] of stops.entries()) {
     check(r.exitCode === 0, `stop on node ${NODES[i]} exited ${r.exitCode}: ${r.stderr.trim()}`);
     const undone = (r.stderr.match(/changed:/g) ?? []).length;

@@ -1,8 +1,9 @@
 // The lab's cluster, started inside a guest in one call: 4 nodes (each a host namespace
 // with eth0 on a bridge, and its container namespace), a server and a client that join
 // VLAN 7 with the commands `clusternet server-config` prints, and two plain hosts left on
-// the untagged segment. Every node boots with the real hooks (`clusternet run PHASE`, all
-// phases, its own node id) from the shipped etc/net.conf with only `nodes` narrowed to 1-4.
+// the untagged segment. Every node boots with the real hooks (all phases, its own node id)
+// from the shipped etc/net.conf with only `nodes` narrowed to 1-4, run as an init system
+// runs them: `run-parts` over the shipped hook folders (sim/cluster.ts runHooks).
 // Runs in the guest (root, a kernel with 802.1q); used by the lab tests and the demo.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -65,16 +66,11 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
     untagged: UNTAGGED_ADDRESSES.length,
     mtu: options.mtu,
     runDirPerNode: true,
-    agents: true,
   });
   try {
-    // Each agent takes 10-20 s of the guest's CPU to load the CLI: start them all now.
-    sim.startAgents(NODES.flatMap((id) => [sim.host(id), sim.container(id)]));
     const configText = labConfigText(options.backend);
     const config = writeConfig(configText);
-    // server-config only prints: node 1's agent prints both, sparing two more CLI starts.
-    const server = await joinAsServer(sim, sim.server, config, SERVER_ADDRESS, sim.host(1));
-    const client = await joinAsServer(sim, sim.client, config, CLIENT_ADDRESS, sim.host(1));
+    const [server, client] = await Promise.all([joinAsServer(sim, sim.server, config, SERVER_ADDRESS), joinAsServer(sim, sim.client, config, CLIENT_ADDRESS)]);
     for (const [ns, r] of [[sim.server, server], [sim.client, client]] as const) {
       if (r.result.exitCode !== 0) throw new Error(`joining ${ns} to the VLAN failed: ${r.result.stderr}`);
     }

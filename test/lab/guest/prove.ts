@@ -13,7 +13,7 @@
 //   cip         the cluster IP: 32 sources answered once each, takeover, release
 //   stop        stop on every node (twice, the last time), and what is left
 import { parseArgs } from 'node:util';
-import { BOOT_PHASES, bringUp, links, reaches, runPhase, snapshot, writeConfig, type SimCluster } from '../../sim/cluster.js';
+import { BOOT_PHASES, bringUp, links, reaches, runHooks, snapshot, writeConfig, type BootPhase, type SimCluster } from '../../sim/cluster.js';
 import { probe, setupClient, startListeners, verdict, type ClientSetup } from '../../sim/clients.js';
 import { CLIENT_ADDRESS, CLUSTER_IP, NODES, SERVER_ADDRESS, UNTAGGED_ADDRESSES, firewall, labConfigText, macToNode, startLab } from './lab.js';
 
@@ -40,13 +40,14 @@ async function nodeState(sim: SimCluster): Promise<Record<string, string>> {
 }
 
 async function vlanFacts(sim: SimCluster, config: string) {
+  const shown = await sim.cli(sim.host(1), ['show', '--all', '--json', '-c', config]);
+  const derived = JSON.parse(shown.stdout) as { node: number }[];
   return Promise.all(
     NODES.map(async (id) => {
-      const shown = await sim.cli(sim.host(id), ['show', '--node', String(id), '--json', '-c', config]);
       const hostLinks = await links(sim, sim.host(id));
       return {
         node: id,
-        show: JSON.parse(shown.stdout) as unknown,
+        show: derived.find((d) => d.node === id),
         container: await links(sim, sim.container(id)),
         hostLinks: hostLinks.map((l) => l.ifname).sort(),
         lowerMtu: hostLinks.find((l) => l.ifname === 'eth0')?.mtu,
@@ -71,7 +72,7 @@ async function rerun(sim: SimCluster, config: string, phases: readonly string[])
   const before = await nodeState(sim);
   const runs = [];
   for (const phase of phases) {
-    const done = await Promise.all(NODES.map(async (node) => ({ node, phase, ...(await runPhase(sim, config, node, phase as 'init-post')) })));
+    const done = await Promise.all(NODES.map(async (node) => ({ node, phase, ...(await runHooks(sim, config, node, phase as BootPhase)) })));
     runs.push(...done);
   }
   const after = await nodeState(sim);
@@ -95,7 +96,7 @@ async function clusterIp(sim: SimCluster, config: string, setup: ClientSetup, ba
     const arp = (await sim.exec(sim.client, ['ip', '-json', 'neigh', 'show', CLUSTER_IP])).stdout;
     const procFirst = backend === 'clusterip' ? await procClusterip(sim) : null;
     progress(`${backend}: first probe ${first.answeredOnce}/32`);
-    const stop = await runPhase(sim, config, 3, 'stop');
+    const stop = await runHooks(sim, config, 3, 'stop');
     const gap = verdict(setup, await probe(sim, setup, macToNode));
     const takeover = await sim.cli(sim.container(1), ['takeover', '--node', '3', '-c', config], { CLUSTERNET_NODE_ID: '1' });
     const procTaken = backend === 'clusterip' ? await procClusterip(sim) : null;
@@ -126,8 +127,8 @@ async function clusterIp(sim: SimCluster, config: string, setup: ClientSetup, ba
 }
 
 async function stopAll(sim: SimCluster, config: string, twice: boolean) {
-  const runs = await Promise.all(NODES.map(async (node) => ({ node, ...(await runPhase(sim, config, node, 'stop')) })));
-  const again = twice ? await Promise.all(NODES.map(async (node) => ({ node, ...(await runPhase(sim, config, node, 'stop')) }))) : [];
+  const runs = await Promise.all(NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) })));
+  const again = twice ? await Promise.all(NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) }))) : [];
   const left = await Promise.all(
     NODES.map(async (id) => ({
       node: id,
