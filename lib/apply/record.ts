@@ -63,6 +63,10 @@ export class RecordStore {
       phases[phase as Phase] = rebase(ops.filter((op) => undoOf(op) !== null), this.container, PLACEHOLDER);
     }
     const journal = record.journal && { ...record.journal, intents: rebase(record.journal.intents, this.container, PLACEHOLDER) };
+    // A record of nothing is no record. boot-pre makes nothing to undo, and run from its
+    // hook it gets no container (Kerrighed's way), so its record would be keyed by the
+    // host's own namespace, where no `stop` ever looks: it would stay behind forever.
+    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0) return this.remove();
     mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o755 });
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);

@@ -467,6 +467,8 @@ interface BringUp {
   cn: PhaseFigures;
   sh: PhaseFigures;
   node: number;
+  /** The median of each round's clusternet/shell ratio: steadier when the load drifts. */
+  paired: number;
   same: boolean;
   difference?: string;
 }
@@ -556,7 +558,7 @@ async function measureBringUp(
       PhaseName,
       number
     >,
-    total: median(runs.map((x) => PHASES.reduce((s, p) => s + x[p], 0))),
+    total: median(runs.map(total)),
   });
   const same = states.cn === states.sh;
   return {
@@ -566,6 +568,7 @@ async function measureBringUp(
     cn: figures(got.cn),
     sh: figures(got.sh),
     node: median(nodeRuns),
+    paired: median(got.cn.map((c, i) => total(c) / total(got.sh[i]!))),
     same,
     ...(same ? {} : { difference: firstDifference(states.cn ?? '', states.sh ?? '') }),
   };
@@ -577,6 +580,8 @@ async function measureBringUp(
  */
 const newRunDir = () =>
   mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'cnbench-run-'));
+
+const total = (t: Record<PhaseName, number>) => PHASES.reduce((s, p) => s + t[p], 0);
 
 const sum = (t: Record<PhaseName, number> | undefined) =>
   t ? Math.round(PHASES.reduce((s, p) => s + t[p], 0)) : '-';
@@ -986,7 +991,7 @@ function render(res: Results, title: string): string {
   const out: string[] = [];
   const m = res.meta;
   out.push(
-    `${title}: ${m.date} UTC, Linux ${m.kernel}, Node ${m.node}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, load ${m.load}, link = ${m.link}, ${m.rounds} rounds after a warm-up${res.bringups.some((b) => b.k >= 256 && b.rounds < m.rounds) ? ' (3 at k = 256)' : ''}, medians in ms.${m.note ? ` ${m.note}` : ''}`,
+    `${title}: ${m.date} UTC, Linux ${m.kernel}, Node ${m.node}, ${m.cpus} CPU${m.cpus === 1 ? '' : 's'}, load ${m.load}, link = ${m.link}, ${m.rounds} round${m.rounds === 1 ? '' : 's'} after a warm-up${res.bringups.some((b) => b.k >= 256 && b.rounds < m.rounds) ? ' (3 at k = 256)' : ''}, medians in ms.${m.note ? ` ${m.note}` : ''}`,
   );
   out.push('');
   const cm = res.bringups.filter((b) => b.backend === 'cluster-match');
@@ -1016,12 +1021,12 @@ function render(res: Results, title: string): string {
   );
   out.push('');
   out.push(
-    '| backend | k | clusternet | shell | ratio | clusternet init-post | shell init-post | same end state |',
+    '| backend | k | clusternet | shell | ratio | ratio, paired by round | clusternet init-post | shell init-post | same end state |',
   );
-  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |');
+  out.push('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |');
   for (const b of res.bringups) {
     out.push(
-      `| ${b.backend} | ${b.k} | ${ms(b.cn.total)} | ${ms(b.sh.total)} | ${ratio(b.cn.total, b.sh.total)} | ${ms(b.cn.phases['init-post'])} | ${ms(b.sh.phases['init-post'])} | ${b.same ? 'yes' : `**no**: ${b.difference}`} |`,
+      `| ${b.backend} | ${b.k} | ${ms(b.cn.total)} | ${ms(b.sh.total)} | ${ratio(b.cn.total, b.sh.total)} | ${Number.isFinite(b.paired) ? b.paired.toFixed(2) : '-'} | ${ms(b.cn.phases['init-post'])} | ${ms(b.sh.phases['init-post'])} | ${b.same ? 'yes' : `**no**: ${b.difference}`} |`,
     );
   }
   const cross = crossover(cm);

@@ -46,7 +46,9 @@ for (const kernel of Object.keys(PLAN) as Series[]) {
     const p = await proofs[kernel];
     assert.is(p.error, undefined, `the guest program failed${p.why}`);
     assert.is(p.guest.exitCode, 0, `guest exit code${p.why}`);
-    console.log(`      Linux ${kernel} guest: ${p.guest.seconds.toFixed(0)} s from qemu start to power-off; its parts ended at ${[...p.parts.boot, ...p.parts.cip, ...p.parts.stop].map((x) => `${'part' in x ? '' : ''}${x.seconds} s`).join(', ')}`);
+    const when = (label: string, x: { seconds: number } | undefined) => (x ? `${label} ${x.seconds} s` : `${label} -`);
+    const marks = [when('booted', p.parts.boot[0]), ...p.parts.cip.map((c) => when(`cluster IP ${c.backend}`, c)), when('stopped', p.parts.stop.at(-1))];
+    console.log(`      Linux ${kernel}: guest ran ${p.guest.seconds.toFixed(0)} s (boot to power-off); its program: ${marks.join(', ')}`);
     const boot = p.parts.boot[0];
     assert.ok(boot, `no boot result${p.why}`);
     runsOk(boot.runs, p.why);

@@ -28,7 +28,7 @@ export interface Parts {
   boot: { backend: string; runs: Run[]; serverCommands: string; clientCommands: string; configText: string; seconds: number }[];
   vlan?: { nodes: { node: number; show: { mac: string; address: string; vlan: number; interface: string; device: string }; container: IpLink[]; hostLinks: string[]; lowerMtu: number }[] };
   reach?: { pairs: { from: string; to: string; address: string; ok: boolean }[] };
-  rerun: { backend: string; runs: Run[]; changed: { where: string; before: string; after: string }[] }[];
+  rerun: { backend: string; seconds: number; runs: Run[]; changed: { where: string; before: string; after: string }[] }[];
   cip: {
     backend: string;
     sources: number;
@@ -44,7 +44,7 @@ export interface Parts {
     proc: Record<'first' | 'taken' | 'back', Record<string, string | null> | null>;
     seconds: number;
   }[];
-  stop: { backend: string; runs: Run[]; again: Run[]; left: { node: number; containerLinks: string[]; containerRoutes: string; firewall: string; hostLinks: string[]; records: string[] }[] }[];
+  stop: { backend: string; seconds: number; runs: Run[]; again: Run[]; left: { node: number; containerLinks: string[]; containerRoutes: string; firewall: string; hostLinks: string[]; records: string[] }[] }[];
 }
 
 export interface Proof {

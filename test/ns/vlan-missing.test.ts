@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSimCluster, runPhase, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, runHooks, runPhase, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
 
 let sim: SimCluster;
 let config: string;
@@ -39,6 +39,16 @@ test('boot-pre with link = vlan: exit 1, a message naming 802.1q and 8021q, noth
   assert.not.match(r.stderr, /internal error|\n\s+at /, 'a clear error, not a stack trace');
   assert.is(r.stdout, '');
   assert.is(await snapshot(sim, sim.host(1)), before, 'eth0 left as it was (still down), no probe link left');
+});
+
+test('the same from the hook itself, as the init system runs it (run-parts hooks/boot-pre.d)', async () => {
+  const before = await snapshot(sim, sim.host(1));
+  const r = await runHooks(sim, config, 1, 'boot-pre');
+  assert.is(r.exitCode, 1, r.stderr);
+  assert.match(r.stderr, /^50net: command failed: modprobe 8021q\nthis kernel cannot create vlan links: .*802\.1q support/m);
+  assert.match(r.stderr, /run-parts: \S+\/boot-pre\.d\/50net exited with return code 1/);
+  assert.not.match(r.stderr, /internal error|\n\s+at /);
+  assert.is(await snapshot(sim, sim.host(1)), before);
 });
 
 test('boot-post after it fails too, naming the command; the container stays empty', async () => {
