@@ -49,8 +49,18 @@ export function ensureKernel(series: Series): Promise<Kernel> {
 }
 
 async function fetchKernel(series: Series): Promise<Kernel> {
-  const { name, version } = await resolvePackage(series);
   const kernelsDir = join(cacheDir(), 'kernels');
+  let resolved: { name: string; version: string };
+  try {
+    resolved = await resolvePackage(series);
+  } catch (error) {
+    // apt cannot answer (no package lists, no network): a kernel already cached still boots.
+    const cached = cachedVersions(kernelsDir, series)[0];
+    if (cached === undefined) throw error;
+    process.stderr.write(`lab: apt cannot resolve Linux ${series}; using the cached ${cached}\n`);
+    return layout(join(kernelsDir, cached), cached);
+  }
+  const { name, version } = resolved;
   const root = join(kernelsDir, version);
   if (!existsSync(root)) {
     mkdirSync(kernelsDir, { recursive: true });
@@ -82,6 +92,19 @@ function layout(root: string, version: string): Kernel {
     throw new Error(`cached kernel ${root} is incomplete: delete it and run again`);
   }
   return { version, vmlinuz, modulesDir };
+}
+
+/** The kernels of `series` in the cache, newest first. */
+function cachedVersions(kernelsDir: string, series: Series): string[] {
+  if (!existsSync(kernelsDir)) return [];
+  const { pattern } = PACKAGES[series];
+  return readdirSync(kernelsDir)
+    .flatMap((dir) => {
+      const m = pattern.exec(`linux-image-${dir}`);
+      return m?.[1] === dir && m[2] ? [{ dir, n: Number(m[2]) }] : [];
+    })
+    .sort((a, b) => b.n - a.n)
+    .map((k) => k.dir);
 }
 
 /** Newest package of the series that apt can actually download (has a candidate). */
