@@ -8,7 +8,8 @@ import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
 import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
 import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
-import { AUTO_ORDER, bucketOf, cannotServe } from '../clusterip/rules.js';
+import { bucketOf } from '../clusterip/rules.js';
+import { chooseBackend, describeChoice } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
 import { probeBackendCached } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
@@ -108,9 +109,8 @@ export function unexpected(prepared: Prepared, values: NodeValues): string[] {
 }
 
 /**
- * The backend of each cluster address on this node: the one asked for, after checking it
- * can run here; for `auto` the first of cluster-match, nft, clusterip that can serve the
- * address and runs here. Probed once per backend; a backend that cannot run is bad input.
+ * The backend of each cluster address on this node (clusterip/choose.ts). Probed once per
+ * backend; a backend that cannot run is bad input.
  */
 async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBackend>> {
   const { config, values, runner, container, log } = req;
@@ -123,20 +123,12 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   for (const cip of values.clusterIps) {
     const key = cip.name ? `clusterip.${cip.name}.backend` : 'clusterip.backend';
     const where = config.keys.get(config.nodeSettings.get(values.node)?.backend ? `node.${values.node}.backend` : key);
-    const candidates = cip.wanted === 'auto' ? AUTO_ORDER.filter((b) => !cannotServe(b, cip, cip.total)) : [cip.wanted];
-    const refusals: string[] = [];
-    for (const backend of candidates) {
-      const why = await probe(backend);
-      if (!why) {
-        out.set(cipName(cip), backend);
-        log.verbose(`cluster address ${cip.address}: backend ${backend}${cip.wanted === 'auto' ? ` (auto; ${refusals.length ? `not ${refusals.join('; not ')}` : 'the first choice'})` : ''}`);
-        break;
-      }
-      refusals.push(`${backend}: ${why}`);
+    const choice = await chooseBackend(cip, probe);
+    if (!choice.backend) {
+      throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? key, message: `node ${values.node}: no backend for ${cip.address} can run here: ${choice.refusals.join('; ')}` });
     }
-    if (!out.has(cipName(cip))) {
-      throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? key, message: `node ${values.node}: no backend for ${cip.address} can run here: ${refusals.join('; ')}` });
-    }
+    out.set(cipName(cip), choice.backend);
+    log.verbose(`cluster address ${cip.address}: backend ${describeChoice(cip, choice)}`);
   }
   return out;
 }

@@ -1,11 +1,17 @@
 import type { CommandModule } from 'yargs';
-import { loadConfig } from '../../context.js';
+import { containerNs, loadConfig } from '../../context.js';
 import { resolveNodeId } from '../../derive/node-id.js';
-import { deriveAll, deriveNode, type NodeValues } from '../../derive/node.js';
-import { withJson, withNode, type GlobalArgs } from '../options.js';
+import { deriveAll, deriveNode, type NodeClusterIp, type NodeValues } from '../../derive/node.js';
+import { chooseBackend, describeChoice } from '../../clusterip/choose.js';
+import { probeBackend } from '../../clusterip/system.js';
+import type { CipBackend, Ns } from '../../plan/ops.js';
+import { systemRunner } from '../../system/runner.js';
+import { withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;
+  pid?: string;
+  netns?: string;
   all: boolean;
   json: boolean;
 }
@@ -13,8 +19,8 @@ interface ShowArgs extends GlobalArgs {
 export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
   command: 'show',
   describe: "a node's derived values (MAC, address, MTU…), or a table of every node with --all",
-  builder: (y) => withJson(withNode(y)).option('all', { type: 'boolean', default: false, describe: 'every node of the cluster' }),
-  handler: (args) => {
+  builder: (y) => withContainer(withJson(withNode(y))).option('all', { type: 'boolean', default: false, describe: 'every node of the cluster' }),
+  handler: async (args) => {
     const config = loadConfig(args);
     if (args.all) {
       const nodes = deriveAll(config);
@@ -23,8 +29,11 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
     }
     const { id, source } = resolveNodeId(config, { flag: args.node });
     const values = deriveNode(config, id);
+    const backends = await backendsHere(values, containerNs(args));
     if (args.json) {
-      process.stdout.write(`${JSON.stringify({ ...asJson(values), source }, null, 2)}\n`);
+      const json = asJson(values);
+      json.clusterips.forEach((c, i) => Object.assign(c, { backendHere: backends[i] }));
+      process.stdout.write(`${JSON.stringify({ ...json, source }, null, 2)}\n`);
       return;
     }
     const rows: [string, string][] = [
@@ -38,12 +47,32 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['address6', values.address6 ?? '-'],
       ['mtu', String(values.mtu) + (values.mtu === 'auto' ? (values.link === 'vlan' ? ` (${values.device}'s MTU − 4)` : ` (${values.device}'s MTU)`) : '')],
       ['gateway', values.gateway ?? '-'],
-      ...values.clusterIps.map((c): [string, string] => [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address} mac ${c.mac} hash ${c.hash} backend ${c.backend} seed 0x${c.seed.toString(16)}`]),
+      ...values.clusterIps.flatMap((c, i): [string, string][] => [
+        [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}`],
+        ['  backend here', backends[i]!],
+        ...(c.wanted === 'clusterip' ? [['  note', CLUSTERIP_NOTE] as [string, string]] : []),
+      ]),
     ];
     const width = Math.max(...rows.map(([k]) => k.length));
     process.stdout.write(rows.map(([k, v]) => `${k.padEnd(width)}  ${v}\n`).join(''));
   },
 };
+
+const CLUSTERIP_NOTE = 'clusterip hashes the source in host byte order, cluster-match and nft in network byte order: they cannot share a cluster; move every node off clusterip at once';
+
+/**
+ * What each cluster address would run on here, probed without changing anything (the
+ * same choice a phase makes, clusterip/choose.ts). Probing needs root; without it, say so.
+ */
+async function backendsHere(values: NodeValues, container: Ns): Promise<string[]> {
+  if (process.getuid?.() !== 0) return values.clusterIps.map((c) => `${c.wanted} (not probed: run as root to see what this kernel allows)`);
+  const probes = new Map<CipBackend, Promise<string | undefined>>();
+  const probe = (b: CipBackend) => {
+    if (!probes.has(b)) probes.set(b, probeBackend(systemRunner, container, b));
+    return probes.get(b)!;
+  };
+  return Promise.all(values.clusterIps.map(async (c: NodeClusterIp) => describeChoice(c, await chooseBackend(c, probe))));
+}
 
 function asJson(v: NodeValues) {
   return {
