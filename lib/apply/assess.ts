@@ -25,7 +25,8 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
   const where = nsLabel(op.ns);
   switch (op.op) {
     case 'require-link-type':
-      return { state: 'pending' };
+      // Probed fine earlier this boot: the kernel still has the type. Else the probe decides.
+      return st.linkTypes.has(op.type) ? { state: 'ok' } : { state: 'pending' };
     case 'link-up': {
       const link = st.links.get(op.dev);
       if (!link) return op.shared ? { state: 'blocked', reason: `device ${op.dev} does not exist in ${where}` } : { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
@@ -117,7 +118,7 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Asse
   const live = st.cip.get(op.backend);
   if (!live) return { state: 'pending' };
   const withDrop = op.backend !== 'clusterip';
-  const install: Op = { ...op, addParentJump: !live.parentJump };
+  const install: Op = { ...op, addParentJump: !live.parentJump, ...(op.backend !== 'clusterip' && !live.tables ? { fresh: true } : {}) };
   const absent = op.specs.filter((s) => !live.byName.has(s.name));
   if (absent.length === op.specs.length) return { state: 'pending', as: install };
   for (const s of op.specs) {
@@ -141,7 +142,7 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Asse
     state: 'differs',
     want: `buckets ${moved.map((s) => `${s.name} ${shown(s.buckets)}`).join(', ')}`,
     have: `buckets ${moved.map((s) => `${s.name} ${shown(live.byName.get(s.name)?.buckets ?? [])}`).join(', ')}`,
-    fix: [{ op: 'cip-buckets', ns: op.ns, backend: op.backend, specs: op.specs, was }],
+    fix: [{ op: 'cip-buckets', ns: op.ns, backend: op.backend, specs: op.specs, was, wasLive: true }],
   };
 }
 

@@ -7,6 +7,7 @@ import { LINK_MODULE, inNs, ipArgs, probeArgs } from '../plan/render.js';
 import { showCommand, type Runner } from '../system/runner.js';
 import { writeSysctl } from '../system/state.js';
 import { applyCipOp } from '../clusterip/system.js';
+import { rememberProbe } from '../clusterip/probe-cache.js';
 
 interface Step {
   ns: Ns;
@@ -119,7 +120,10 @@ async function requireLinkType(op: Extract<Op, { op: 'require-link-type' }>, run
     const result = await runner.run(probe);
     // Should a kernel ever accept the probe, do not leave the link behind.
     if (result.exitCode === 0) await runner.run(inNs(op.ns, ['ip', 'link', 'del', 'cnprobe']));
-    return !/Unknown device type/i.test(result.stderr);
+    const ok = !/Unknown device type/i.test(result.stderr);
+    // For the rest of the boot: a re-run of boot-pre then has nothing to probe.
+    if (ok) rememberProbe(runner, op.ns, `link ${op.type}`);
+    return ok;
   };
   if (await known()) return;
   // The kernel loads the module itself when it can; try once more by hand before refusing.

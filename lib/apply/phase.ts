@@ -11,11 +11,11 @@ import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.
 import { bucketOf } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
-import { probeBackendCached } from '../clusterip/probe-cache.js';
+import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
-import { withLock } from '../system/lock.js';
+import { acquireLock, lockGeneration, lockHeldHere } from '../system/lock.js';
 import { isOurRoute, readNsState, type NsState } from '../system/state.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
@@ -49,6 +49,8 @@ const needsHost = (phase: Phase) => phase === 'boot-pre' || phase === 'boot-post
 /**
  * Reads the state and assesses the plan. With a record, `stop` also undoes what the
  * record (or an interrupted journal) says was applied, even if net.conf no longer plans it.
+ * Every read is started as soon as it is known to be needed, so the processes that read
+ * (ip, iptables-save, nft, a probe) run side by side rather than one after another.
  */
 export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Promise<Prepared> {
   const { phase, values, container, runner, config } = req;
@@ -56,15 +58,19 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   if (phase === 'boot-post' && container.kind === 'current') {
     throw new InputError({ key: 'boot-post', message: 'needs the container: give --pid PID (its init) or --netns NAME' });
   }
-  const states = new Map<string, NsState>();
-  const stateOf = (ns: Ns): NsState => {
-    const st = states.get(nsLabel(ns));
-    if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
-    return st;
-  };
-  const device = needsHost(phase) ? await readState(states, runner, host).then((s) => s.links.get(values.device)) : undefined;
+  const reads = new Reads(runner);
+  // Known before the plan: the host for the lower device, the container for the rest.
+  if (needsHost(phase)) reads.ns(host);
+  if (phase !== 'boot-pre') reads.ns(container);
+  const device = needsHost(phase) ? (await reads.ns(host)).links.get(values.device) : undefined;
   if (device && typeof values.mtu === 'number') checkMtu(config, values, device.mtu);
   const usesCip = (phase === 'init-post' || phase === 'stop') && values.clusterIps.length > 0;
+  // init-post with every backend named outright: its rules are read while the probes run.
+  if (phase === 'init-post' && usesCip && values.clusterIps.every((c) => c.wanted !== 'auto')) {
+    for (const backend of new Set(values.clusterIps.map((c) => c.wanted as CipBackend))) {
+      reads.cip(container, backend, values.clusterIps.filter((c) => c.wanted === backend).map((c) => c.address));
+    }
+  }
   const ctx: PlanContext = {
     host,
     container,
@@ -75,14 +81,76 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   const plan = buildPlan(phase, values, ctx);
   if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));
   for (const op of plan.ops) {
-    const st = await readState(states, runner, op.ns);
-    if (op.op === 'link-create') await readState(states, runner, op.target);
-    if ((op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets') && !st.cip.has(op.backend)) {
-      st.cip.set(op.backend, await readBackendLive(runner, op.ns, op.backend, op.specs.map((s) => s.address)));
-    }
-    if (op.op === 'sysctl' && !st.sysctls.has(op.key)) st.sysctls.set(op.key, await readSysctl(runner, op.ns, op.key));
+    reads.ns(op.ns);
+    if (op.op === 'link-create') reads.ns(op.target);
+    if (op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets') reads.cip(op.ns, op.backend, op.specs.map((s) => s.address));
+    if (op.op === 'sysctl') reads.sysctl(op.ns, op.key);
+    if (op.op === 'require-link-type' && probedOk(runner, op.ns, `link ${op.type}`)) reads.linkType(op.ns, op.type);
   }
+  const states = await reads.all();
+  const stateOf = (ns: Ns): NsState => {
+    const st = states.get(nsLabel(ns));
+    if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
+    return st;
+  };
   return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states };
+}
+
+/**
+ * The reads of one preparePhase, each started once, at once. A read started for nothing
+ * (the phase then stops on bad input) must not end the process as an unhandled rejection:
+ * each gets a handler at its start, and all() waits for every one and throws the first
+ * error, in the order the reads were asked for.
+ */
+class Reads {
+  private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsState> }>();
+  private readonly extra: { label: string; apply: Promise<(st: NsState) => void> }[] = [];
+  private readonly cipKeys = new Set<string>();
+
+  constructor(private readonly runner: Runner) {}
+
+  ns(ns: Ns): Promise<NsState> {
+    const label = nsLabel(ns);
+    let read = this.nsReads.get(label);
+    if (!read) {
+      read = { ns, state: handled(readNsState(this.runner, ns)) };
+      this.nsReads.set(label, read);
+    }
+    return read.state;
+  }
+
+  cip(ns: Ns, backend: CipBackend, addresses: string[]): void {
+    const key = `${nsLabel(ns)} ${backend}`;
+    if (this.cipKeys.has(key)) return;
+    this.cipKeys.add(key);
+    this.ns(ns);
+    const live = readBackendLive(this.runner, ns, backend, addresses);
+    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsState) => void st.cip.set(backend, l))) });
+  }
+
+  sysctl(ns: Ns, key: string): void {
+    this.ns(ns);
+    const value = readSysctl(this.runner, ns, key);
+    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsState) => void st.sysctls.set(key, v))) });
+  }
+
+  linkType(ns: Ns, type: string): void {
+    this.ns(ns);
+    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsState) => void st.linkTypes.add(type)) });
+  }
+
+  async all(): Promise<Map<string, NsState>> {
+    const states = new Map<string, NsState>();
+    for (const [label, read] of this.nsReads) states.set(label, await read.state);
+    for (const { label, apply } of this.extra) (await apply)(states.get(label)!);
+    return states;
+  }
+}
+
+/** The same promise, marked handled: awaited later, it still throws. */
+function handled<T>(p: Promise<T>): Promise<T> {
+  p.catch(() => {});
+  return p;
 }
 
 /**
@@ -133,12 +201,6 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   return out;
 }
 
-async function readState(states: Map<string, NsState>, runner: Runner, ns: Ns): Promise<NsState> {
-  const key = nsLabel(ns);
-  if (!states.has(key)) states.set(key, await readNsState(runner, ns));
-  return states.get(key)!;
-}
-
 /** A VLAN or macvlan cannot be larger than its lower device. */
 function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
   const mtu = values.mtu as number;
@@ -184,18 +246,76 @@ export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promis
     if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
     return { plan, applied: [] };
   }
-  return withLock(`${req.phase} for node ${req.values.node}`, () => applyPhase(req));
-}
-
-async function applyPhase(req: PhaseRequest): Promise<PhaseResult> {
+  // Inside a run that holds the lock already (`run`, takeover, reload): straight on.
+  if (lockHeldHere()) return applyPhase(req);
+  // First without the lock, between two readings of its generation (lib/system/lock.ts):
+  // a run that finds nothing to change, with no holder at work meanwhile, is done — a boot
+  // after boot then starts no process but its reads. Otherwise the lock is taken, and what
+  // was read is kept if no holder came in between (else it is read again under the lock).
+  const what = `${req.phase} for node ${req.values.node}`;
+  const seen = lockGeneration();
   const store = new RecordStore(req.values.node, req.container);
   const record = store.load();
+  // A boot's first run of the phase will change something: its lock is asked for at once,
+  // while the state is read, rather than after.
+  const early = seen !== undefined && firstRunThisBoot(req, record) ? handled(acquireLock(what)) : undefined;
+  let prepared: Prepared;
+  try {
+    prepared = await preparePhase(req, record);
+  } catch (error) {
+    (await early?.catch(() => undefined))?.release();
+    throw error;
+  }
+  if (!early && seen !== undefined) {
+    const said: ['info' | 'warn', string][] = [];
+    if (settled(req, store, record, prepared, said) && lockGeneration() === seen) {
+      for (const [level, line] of said) req.log[level](line);
+      req.log.info(`${req.phase}: nothing to change`);
+      return { plan: prepared.plan, applied: [] };
+    }
+  }
+  const lock = await (early ?? acquireLock(what));
+  try {
+    return await applyPhase(req, seen !== undefined && lock.previous === seen ? { record, prepared } : undefined);
+  } finally {
+    lock.release();
+  }
+}
+
+/** Whether this looks like the phase's first run since boot: one that changes something. */
+function firstRunThisBoot(req: PhaseRequest, record: NodeRecord): boolean {
+  if (req.phase === 'stop' || !req.values.enable) return false;
+  // boot-pre keeps no record (nothing of it to undo), but its link-type probe is remembered.
+  if (req.phase === 'boot-pre') return !probedOk(req.runner, CURRENT_NS, `link ${req.values.link}`);
+  return !record.phases[req.phase];
+}
+
+/**
+ * Nothing to do: nothing refused, pending or stray, no interrupted journal, and the record
+ * already as the phase would leave it. What pendingOps would say (warnings about things
+ * not ours) is collected in `said`, for the caller to print if it stops here.
+ */
+function settled(req: PhaseRequest, store: RecordStore, record: NodeRecord, prepared: Prepared, said: ['info' | 'warn', string][]): boolean {
+  if (record.journal || refusals(prepared.assessed).length > 0) return false;
+  const collect: Logger = { level: req.log.level, info: (m) => said.push(['info', m]), warn: (m) => said.push(['warn', m]), verbose: (m) => req.log.verbose(m) };
+  if (pendingOps(prepared.assessed, collect).length > 0 || strayAddresses(prepared, req).length > 0) return false;
+  return store.unchangedBy(record, req.phase === 'stop' ? null : { ...record, phases: { ...record.phases, [req.phase]: prepared.plan.ops } });
+}
+
+/**
+ * Applies a phase; the caller holds the lock. `kept`: the record and the state read before
+ * the lock was taken, still valid (no holder since: lock.previous equals the generation
+ * read before them); without it both are read here.
+ */
+export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord; prepared: Prepared }): Promise<PhaseResult> {
+  const store = new RecordStore(req.values.node, req.container);
+  const record = kept?.record ?? store.load();
   // Under the lock no other run is in progress: a journal left behind was interrupted.
   const interrupted = record.journal;
   if (interrupted) {
     req.log.warn(`an interrupted ${interrupted.phase} (pid ${interrupted.pid}, started ${interrupted.started}) left a journal; ${req.phase === 'stop' ? 'undoing' : 'completing'} its work`);
   }
-  const prepared = await preparePhase(req, record);
+  const prepared = kept?.prepared ?? (await preparePhase(req, record));
   const { plan, assessed } = prepared;
   const problems = refusals(assessed);
   if (problems.length > 0) throw refused(req, problems);

@@ -5,7 +5,7 @@
 // journal, from which the next run or stop completes or undoes the work.
 // Records are keyed by the container's namespace identity, and store the container as a
 // placeholder, so the same record serves a run from inside and one from the host.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameNs, undoOf, type Ns, type Op, type Phase } from '../plan/ops.js';
 import { runDir } from '../system/lock.js';
@@ -28,10 +28,15 @@ export interface NodeRecord {
 
 const PLACEHOLDER: Ns = { kind: 'netns', name: '@container' };
 
-/** Replaces every reference to `from` by `to`, in the op's namespace fields. */
+/**
+ * Replaces every reference to `from` by `to`, in the op's namespace fields. Not the `ns`
+ * of a link-create: that is always the host, where boot-post runs; seen from inside the
+ * container, where the host too is "this namespace", it would be taken for the container,
+ * and the record would read differently from the host and from inside.
+ */
 function rebase(ops: readonly Op[], from: Ns, to: Ns): Op[] {
   const swap = (ns: Ns) => (sameNs(ns, from) ? to : ns);
-  return ops.map((op) => ({ ...op, ns: swap(op.ns), ...(op.op === 'link-create' ? { target: swap(op.target) } : {}) }) as Op);
+  return ops.map((op) => (op.op === 'link-create' ? { ...op, target: swap(op.target) } : { ...op, ns: swap(op.ns) }) as Op);
 }
 
 export class RecordStore {
@@ -56,8 +61,8 @@ export class RecordStore {
     return { phases, journal, takenOver: stored.takenOver ?? [] };
   }
 
-  /** Written to a temporary file, flushed, then renamed: never half a record. */
-  save(record: NodeRecord): void {
+  /** What save() writes for a record: null when there is nothing to keep (no file). */
+  private serialize(record: NodeRecord): string | null {
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(record.phases)) {
       phases[phase as Phase] = rebase(ops.filter((op) => undoOf(op) !== null), this.container, PLACEHOLDER);
@@ -66,12 +71,40 @@ export class RecordStore {
     // A record of nothing is no record. boot-pre makes nothing to undo, and run from its
     // hook it gets no container (Kerrighed's way), so its record would be keyed by the
     // host's own namespace, where no `stop` ever looks: it would stay behind forever.
-    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0) return this.remove();
+    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0) return null;
+    return JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [] });
+  }
+
+  /**
+   * True when saving `next` (null: removing the record) over `loaded`, what load() gave,
+   * would change nothing that matters: the same ops per phase, journal and takeovers. Not
+   * byte for byte: a record written from inside the container and one written from the
+   * host show the host's own ops differently, and either is right.
+   */
+  unchangedBy(loaded: NodeRecord, next: NodeRecord | null): boolean {
+    const want = next && this.serialize(next);
+    if (want === null) return this.stored() === null;
+    return this.stored() !== null && this.serialize(loaded) === want;
+  }
+
+  private stored(): string | null {
+    try {
+      return readFileSync(this.path, 'utf8');
+    } catch {
+      return null;
+    }
+  }
+
+  /** Written to a temporary file, flushed, then renamed: never half a record. Unchanged: not written. */
+  save(record: NodeRecord): void {
+    const text = this.serialize(record);
+    if (text === null) return this.remove();
+    if (text === this.stored()) return;
     mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o755 });
     const tmp = `${this.path}.tmp`;
     const fd = openSync(tmp, 'w', 0o644);
     try {
-      writeSync(fd, JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [] }));
+      writeSync(fd, text);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
@@ -80,6 +113,10 @@ export class RecordStore {
   }
 
   remove(): void {
-    rmSync(this.path, { force: true });
+    try {
+      unlinkSync(this.path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
   }
 }

@@ -7,14 +7,15 @@ const heredoc = (argv: readonly string[], input: string) => `${argv.join(' ')} <
 
 export function describeCipOp(op: Op): string {
   if (op.op === 'cip-rules') {
-    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftInstall(op.specs));
+    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftInstall(op.specs, op.fresh));
     const rules = heredoc(FLAVOUR[op.backend].restore, xtInstall(op.backend, op.specs, op.addParentJump ?? true));
     if (op.backend === 'clusterip') return `${rules}\n# and /proc/net/ipt_CLUSTERIP/<address>: +N for every bucket answered besides the own`;
-    return `${rules}\n${heredoc(['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE))}`;
+    return `${rules}\n${heredoc(['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE, op.fresh))}`;
   }
   if (op.op === 'cip-buckets') {
-    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftBuckets(op.specs));
-    if (op.backend === 'cluster-match') return heredoc(FLAVOUR[op.backend].restore, xtBuckets(op.specs));
+    const was = op.wasLive ? op.was : undefined;
+    if (op.backend === 'nft') return heredoc(['nft', '-f', '-'], nftBuckets(op.specs, was));
+    if (op.backend === 'cluster-match') return heredoc(FLAVOUR[op.backend].restore, xtBuckets(op.specs, was));
     return op.specs.map((s) => `# /proc/net/ipt_CLUSTERIP/${s.address}: answer for buckets ${s.buckets.join(',')} (one +N/-N write each)`).join('\n');
   }
   if (op.op === 'cip-rules-delete') {

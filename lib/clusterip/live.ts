@@ -25,9 +25,11 @@ export interface BackendLive {
   parentJump: boolean;
   /** Addresses whose ARP mangling is in place (cluster-match), by address. */
   arp: Map<string, string>;
+  /** Whether any nftables table of this backend exists (nft: inet/arp clusternet; cluster-match: arp clusternet_xt). */
+  tables: boolean;
 }
 
-export const emptyLive = (): BackendLive => ({ byName: new Map(), parentJump: false, arp: new Map() });
+export const emptyLive = (): BackendLive => ({ byName: new Map(), parentJump: false, arp: new Map(), tables: false });
 
 /** How a spec should look once installed (buckets apart). */
 export function wanted(spec: CipSpec, withDrop: boolean, rules: number): Omit<CipLive, 'buckets'> {
@@ -36,6 +38,17 @@ export function wanted(spec: CipSpec, withDrop: boolean, rules: number): Omit<Ci
 
 export function describeLive(l: Omit<CipLive, 'buckets'>): string {
   return `dev ${l.dev ?? '-'} address ${l.address ?? '-'} total ${l.total ?? '-'} seed ${l.seed === undefined ? '-' : `0x${l.seed.toString(16)}`} hash ${l.hash ?? '-'} mac ${l.mac ?? '-'}${l.drop ? ' drop' : ''} rules ${l.rules}`;
+}
+
+/** Per spec, the buckets added to `was`; undefined when any is removed or none added. */
+export function addedOnly(specs: readonly CipSpec[], was: readonly number[][]): number[][] | undefined {
+  const added: number[][] = [];
+  for (const [i, s] of specs.entries()) {
+    const before = was[i] ?? [];
+    if (before.some((b) => !s.buckets.includes(b))) return undefined;
+    added.push(s.buckets.filter((b) => !before.includes(b)));
+  }
+  return added.some((a) => a.length > 0) ? added : undefined;
 }
 
 export const sameBuckets = (a: readonly number[], b: readonly number[]) =>

@@ -5,7 +5,7 @@
 // disagree), and xt_cluster's node K is jhash value K−1 (iptables-translate gets it wrong).
 import type { CipSpec } from '../plan/ops.js';
 import type { HashMode } from '../config/types.js';
-import { emptyLive, type BackendLive, type CipLive } from './live.js';
+import { addedOnly, emptyLive, type BackendLive, type CipLive } from './live.js';
 
 export const TABLE = 'clusternet';
 /** The cluster match's own ARP table: the nft backend's is replaced wholesale, so they must differ. */
@@ -30,11 +30,13 @@ export const nftRuleCount = (s: CipSpec) => hashRules(s).length + 1;
 
 const elements = (s: CipSpec) => s.buckets.map((b) => b - 1).join(', ');
 
-/** nft -f input replacing both tables with these addresses. */
-export function nftInstall(specs: readonly CipSpec[]): string {
+/** "add; delete": what makes the table declaration after it a create-or-replace. */
+const replacing = (family: string, table: string, fresh: boolean) => (fresh ? [] : [`add table ${family} ${table}`, `delete table ${family} ${table}`]);
+
+/** nft -f input replacing both tables with these addresses (`fresh`: creating them, known absent). */
+export function nftInstall(specs: readonly CipSpec[], fresh = false): string {
   const inet = [
-    `add table inet ${TABLE}`,
-    `delete table inet ${TABLE}`,
+    ...replacing('inet', TABLE, fresh),
     `table inet ${TABLE} {`,
     ...specs.flatMap((s) => [
       `  set ${setOf(s.name)} {`,
@@ -49,7 +51,7 @@ export function nftInstall(specs: readonly CipSpec[]): string {
     ...specs.flatMap((s) => [`  chain ${chainOf(s.name)} {`, ...hashRules(s).map((r) => `    ${r}`), '    drop', '  }']),
     '}',
   ];
-  return `${inet.join('\n')}\n${arpTable(specs, TABLE)}`;
+  return `${inet.join('\n')}\n${arpTable(specs, TABLE, fresh)}`;
 }
 
 /**
@@ -57,10 +59,9 @@ export function nftInstall(specs: readonly CipSpec[]): string {
  * cluster MAC (replies and our own requests), so switches flood it to every node.
  * Replaced whole, atomically; other ARP rules on the machine are never touched.
  */
-export function arpTable(specs: readonly CipSpec[], table: string): string {
+export function arpTable(specs: readonly CipSpec[], table: string, fresh = false): string {
   return `${[
-    `add table arp ${table}`,
-    `delete table arp ${table}`,
+    ...replacing('arp', table, fresh),
     `table arp ${table} {`,
     '  chain output {',
     '    type filter hook output priority filter; policy accept;',
@@ -91,8 +92,17 @@ export function arpRemove(names: readonly string[], j: NftJson, table: string): 
   return `${doomed.map((i) => `delete rule arp ${table} output handle ${i.rule!.handle}`).join('\n')}\n`;
 }
 
-/** Only the bucket sets: a takeover or release, one transaction. */
-export function nftBuckets(specs: readonly CipSpec[]): string {
+/**
+ * Only the bucket sets: a takeover or release, one transaction. `was`: what the sets hold
+ * now (read just before); when buckets are only added, they are added alone (no flush,
+ * whose deletions make the kernel wait).
+ */
+export function nftBuckets(specs: readonly CipSpec[], was?: readonly number[][]): string {
+  const added = was && addedOnly(specs, was);
+  if (added) {
+    const adds = specs.flatMap((s, i) => (added[i]!.length > 0 ? [`add element inet ${TABLE} ${setOf(s.name)} { ${added[i]!.map((b) => b - 1).join(', ')} }`] : []));
+    return `${adds.join('\n')}\n`;
+  }
   return `${specs.flatMap((s) => [`flush set inet ${TABLE} ${setOf(s.name)}`, ...(s.buckets.length > 0 ? [`add element inet ${TABLE} ${setOf(s.name)} { ${elements(s)} }`] : [])]).join('\n')}\n`;
 }
 
@@ -123,7 +133,10 @@ export interface NftJson {
   }[];
 }
 
-const hasTables = (j: NftJson) => j.nftables.some((i) => i.table?.name === TABLE);
+const hasTables = (j: NftJson, table = TABLE) => j.nftables.some((i) => i.table?.name === table);
+
+/** Whether one of our ARP tables exists (the cluster match's own: XT_ARP_TABLE). */
+export const hasArpTable = (j: NftJson, table: string) => j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table);
 
 /** Finds the first object under `key` anywhere in a JSON value. */
 function find(value: unknown, key: string): unknown {
@@ -140,6 +153,7 @@ function find(value: unknown, key: string): unknown {
 export function parseNft(j: NftJson): BackendLive {
   const live = emptyLive();
   live.parentJump = true;
+  live.tables = hasTables(j);
   const get = (name: string): CipLive => {
     if (!live.byName.has(name)) live.byName.set(name, { buckets: [], drop: false, rules: 0 });
     return live.byName.get(name)!;

@@ -1,6 +1,8 @@
 // Which cluster-IP backends can run here, remembered for the rest of the boot, so only the
 // first run in a namespace pays the probe (one or two iptables/arptables/nft processes):
 // the re-runs, `takeover`, `release` and `check` that follow read one small file instead.
+// boot-pre's link-type probe (`ip link add … type vlan`, lib/apply/execute.ts) is
+// remembered the same way, as `link vlan` or `link macvlan`.
 // Kept in the run dir (/run/clusternet: gone at reboot), one file per network namespace,
 // valid only for the kernel release and boot id it was written under. Only successes are
 // remembered: a backend that could not run is probed again each time, so a tool installed
@@ -19,8 +21,8 @@ export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 interface CacheFile {
   kernel: string;
   boot: string;
-  /** The backends that probed fine in this namespace. */
-  ok: CipBackend[];
+  /** What probed fine in this namespace: backends, and `link <type>`. */
+  ok: string[];
 }
 
 export interface ProbeCacheOptions {
@@ -43,7 +45,7 @@ function bootId(): string {
   }
 }
 
-function readCache(path: string, kernel: string, boot: string): CipBackend[] {
+function readCache(path: string, kernel: string, boot: string): string[] {
   try {
     const c = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
     return c.kernel === kernel && c.boot === boot && Array.isArray(c.ok) ? c.ok : [];
@@ -52,39 +54,50 @@ function readCache(path: string, kernel: string, boot: string): CipBackend[] {
   }
 }
 
+/** The cache file of `ns`, and the kernel and boot it must match; undefined: no caching. */
+function cacheOf(runner: Runner, ns: Ns, options: ProbeCacheOptions): { path: string; kernel: string; boot: string; env: NodeJS.ProcessEnv } | undefined {
+  if (!runner.system) return undefined;
+  const env = options.env ?? process.env;
+  try {
+    return { path: probeCachePath(ns, env), kernel: options.kernel ?? release(), boot: options.boot ?? bootId(), env };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether `what` probed fine in `ns` earlier in this boot. */
+export function probedOk(runner: Runner, ns: Ns, what: string, options: ProbeCacheOptions = {}): boolean {
+  const c = cacheOf(runner, ns, options);
+  return c !== undefined && readCache(c.path, c.kernel, c.boot).includes(what);
+}
+
 /**
- * probeBackend, remembered: why `backend` cannot run in `ns`, or undefined when it can.
- * A cache that cannot be read or written (no run dir yet, a read-only file system) only
- * costs the probe.
+ * Remembers that `what` probed fine in `ns`. A cache that cannot be written (no run dir
+ * yet, a read-only file system) only costs the probe next time.
  */
+export function rememberProbe(runner: Runner, ns: Ns, what: string, options: ProbeCacheOptions = {}): void {
+  const c = cacheOf(runner, ns, options);
+  if (!c) return;
+  try {
+    const ok = [...new Set([...readCache(c.path, c.kernel, c.boot), what])].sort();
+    mkdirSync(runDir(c.env), { recursive: true, mode: 0o755 });
+    const tmp = `${c.path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify({ kernel: c.kernel, boot: c.boot, ok } satisfies CacheFile), { mode: 0o644 });
+    renameSync(tmp, c.path);
+  } catch {
+    /* not remembered: the next run probes again */
+  }
+}
+
+/** probeBackend, remembered: why `backend` cannot run in `ns`, or undefined when it can. */
 export async function probeBackendCached(
   runner: Runner,
   ns: Ns,
   backend: CipBackend,
   options: ProbeCacheOptions = {},
 ): Promise<string | undefined> {
-  if (!runner.system) return probeBackend(runner, ns, backend);
-  const env = options.env ?? process.env;
-  const kernel = options.kernel ?? release();
-  const boot = options.boot ?? bootId();
-  let path: string;
-  try {
-    path = probeCachePath(ns, env);
-  } catch {
-    return probeBackend(runner, ns, backend);
-  }
-  if (readCache(path, kernel, boot).includes(backend)) return undefined;
+  if (probedOk(runner, ns, backend, options)) return undefined;
   const why = await probeBackend(runner, ns, backend);
-  if (why === undefined) {
-    try {
-      const ok = [...new Set([...readCache(path, kernel, boot), backend])].sort();
-      mkdirSync(runDir(env), { recursive: true, mode: 0o755 });
-      const tmp = `${path}.${process.pid}.tmp`;
-      writeFileSync(tmp, JSON.stringify({ kernel, boot, ok } satisfies CacheFile), { mode: 0o644 });
-      renameSync(tmp, path);
-    } catch {
-      /* not remembered: the next run probes again */
-    }
-  }
+  if (why === undefined) rememberProbe(runner, ns, backend, options);
   return why;
 }

@@ -5,7 +5,7 @@ import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
-import { XT_ARP_TABLE, arpRemove, arpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, type NftJson } from './nft.js';
+import { XT_ARP_TABLE, arpRemove, arpTable, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, type NftJson } from './nft.js';
 import { FLAVOUR, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 
 /** Why each backend cannot run here (absent: it can). Probes never change anything. */
@@ -15,11 +15,15 @@ export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend):
   // extension, an extension error when they do not.
   const known = (r: { exitCode: number; stderr: string }) => r.exitCode === 1 && /Bad rule|does a matching rule exist/i.test(r.stderr);
   if (backend === 'cluster-match') {
-    const r = await run(['iptables', '-w', '-t', 'mangle', '-C', 'PREROUTING', '-m', 'cluster', '--cluster-total-nodes', '2', '--cluster-local-node', '1', '--cluster-hash-seed', '1', '-j', 'RETURN']);
-    if (!known(r)) return `iptables cannot use the cluster match (xt_cluster): ${r.stderr.trim() || `exit ${r.exitCode}`}`;
-    // ARP replies get the cluster MAC from an nftables arp table of ours.
+    // ARP replies get the cluster MAC from an nftables arp table of ours. Both probes at
+    // once: `nft --check` waits for an RCU grace period in the kernel (its transaction is
+    // aborted), 10 to 20 ms of nothing that the iptables probe can use.
     const probe = 'add table arp clusternet_probe\nadd chain arp clusternet_probe c { type filter hook output priority filter; }\nadd rule arp clusternet_probe c arp saddr ip 192.0.2.1 arp saddr ether set 01:00:5e:00:00:01\n';
-    const arp = await run(['nft', '--check', '-f', '-'], probe);
+    const [r, arp] = await Promise.all([
+      run(['iptables', '-w', '-t', 'mangle', '-C', 'PREROUTING', '-m', 'cluster', '--cluster-total-nodes', '2', '--cluster-local-node', '1', '--cluster-hash-seed', '1', '-j', 'RETURN']),
+      run(['nft', '--check', '-f', '-'], probe),
+    ]);
+    if (!known(r)) return `iptables cannot use the cluster match (xt_cluster): ${r.stderr.trim() || `exit ${r.exitCode}`}`;
     if (arp.exitCode !== 0) return `nft cannot mangle ARP here (needed to give ARP replies the cluster MAC): ${arp.stderr.trim() || `exit ${arp.exitCode}`}`;
     return undefined;
   }
@@ -47,11 +51,14 @@ async function nftJson(runner: Runner, ns: Ns): Promise<NftJson> {
   return JSON.parse(stdout) as NftJson;
 }
 
-/** What one backend has installed in a namespace: one or two reads. */
+/** What one backend has installed in a namespace: one read, or two side by side. */
 export async function readBackendLive(runner: Runner, ns: Ns, backend: CipBackend, addresses: readonly string[]): Promise<BackendLive> {
   if (backend === 'nft') return parseNft(await nftJson(runner, ns));
+  if (backend === 'cluster-match') {
+    const [save, json] = await Promise.all([runner.run(inNs(ns, FLAVOUR[backend].save)), nftJson(runner, ns)]);
+    return { ...parseXt(backend, save.stdout, parseArpTable(json, XT_ARP_TABLE)), tables: hasArpTable(json, XT_ARP_TABLE) };
+  }
   const save = (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout;
-  if (backend === 'cluster-match') return parseXt(backend, save, parseArpTable(await nftJson(runner, ns), XT_ARP_TABLE));
   // The nodes CLUSTERIP answers for live in /proc/net/ipt_CLUSTERIP/<address>.
   const proc = addresses.length === 0 ? '' : (await runner.run(inNs(ns, ['tail', '-n', '+1', ...addresses.map((a) => `/proc/net/ipt_CLUSTERIP/${a}`)]))).stdout;
   const buckets = parseClusteripProc(addresses.length === 1 ? `==> /proc/net/ipt_CLUSTERIP/${addresses[0]} <==\n${proc}` : proc);
@@ -68,15 +75,24 @@ type CipOp = Extract<Op, { op: 'cip-rules' | 'cip-buckets' | 'cip-rules-delete' 
 export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
   const { ns, backend } = op;
   if (op.op === 'cip-rules') {
-    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftInstall(op.specs));
-    await feed(runner, ns, FLAVOUR[backend].restore, xtInstall(backend, op.specs, op.addParentJump ?? true));
-    if (backend === 'cluster-match') await feed(runner, ns, ['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE));
+    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftInstall(op.specs, op.fresh));
+    const rules = feed(runner, ns, FLAVOUR[backend].restore, xtInstall(backend, op.specs, op.addParentJump ?? true));
+    if (backend === 'cluster-match') {
+      // The filter and the ARP table are independent: both at once. Either failing fails
+      // the op, which then counts as applied, so rollback removes whatever half is there.
+      const arp = feed(runner, ns, ['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE, op.fresh));
+      const [a, b] = await Promise.allSettled([rules, arp]);
+      for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
+      return;
+    }
+    await rules;
     if (backend === 'clusterip') await setClusteripBuckets(runner, ns, op.specs);
     return;
   }
   if (op.op === 'cip-buckets') {
-    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftBuckets(op.specs));
-    if (backend === 'cluster-match') return feed(runner, ns, FLAVOUR[backend].restore, xtBuckets(op.specs));
+    const was = op.wasLive ? op.was : undefined;
+    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftBuckets(op.specs, was));
+    if (backend === 'cluster-match') return feed(runner, ns, FLAVOUR[backend].restore, xtBuckets(op.specs, was));
     return setClusteripBuckets(runner, ns, op.specs);
   }
   // Removal is built from what is there: tolerant of anything already gone.

@@ -7,7 +7,7 @@
 // chain is added when absent.
 import type { CipBackend, CipSpec } from '../plan/ops.js';
 import type { HashMode } from '../config/types.js';
-import { emptyLive, type BackendLive, type CipLive } from './live.js';
+import { addedOnly, emptyLive, type BackendLive, type CipLive } from './live.js';
 
 export const PARENT = 'CLUSTERNET';
 export const chainOf = (name: string) => `CLUSTERNET-${name}`;
@@ -32,6 +32,9 @@ export const FLAVOUR: Record<'cluster-match' | 'clusterip', XtFlavour> = {
 const jumpRule = (s: CipSpec) => `-A ${PARENT} -d ${s.address}/32 -i ${s.dev} -m comment --comment ${tag(s.name)} -j ${chainOf(s.name)}`;
 const parentJump = (f: XtFlavour) => `-I ${f.hook} 1 -m comment --comment clusternet -j ${PARENT}`;
 
+/** The RETURN rule of one bucket, after its chain's name. */
+const bucketRule = (s: CipSpec, b: number) => `-m cluster --cluster-total-nodes ${s.total} --cluster-local-node ${b} --cluster-hash-seed ${hex(s.seed)} -m comment --comment ${tag(s.name)} -j RETURN`;
+
 /** The rules of one address's chain. */
 function chainRules(backend: 'cluster-match' | 'clusterip', s: CipSpec): string[] {
   const c = chainOf(s.name);
@@ -43,7 +46,7 @@ function chainRules(backend: 'cluster-match' | 'clusterip', s: CipSpec): string[
   // One RETURN per bucket: iptables parses --cluster-local-nodemask as a number from 1 to
   // 32, so a mask of several nodes cannot always be written; separate rules always can.
   return [
-    ...s.buckets.map((b) => `-A ${c} -m cluster --cluster-total-nodes ${s.total} --cluster-local-node ${b} --cluster-hash-seed ${hex(s.seed)} -m comment --comment ${tag(s.name)} -j RETURN`),
+    ...s.buckets.map((b) => `-A ${c} ${bucketRule(s, b)}`),
     `-A ${c} -m comment --comment ${tag(s.name)} -j DROP`,
   ];
 }
@@ -60,12 +63,20 @@ export function xtInstall(backend: 'cluster-match' | 'clusterip', specs: readonl
   return `${[...lines, 'COMMIT'].join('\n')}\n`;
 }
 
-/** Only the addresses' own chains: a takeover or release, atomic. */
-export function xtBuckets(specs: readonly CipSpec[]): string {
+/**
+ * Only the addresses' own chains: a takeover or release, atomic. `was`: the buckets the
+ * chains hold now (read just before); when buckets are only added, their RETURN rules are
+ * inserted alone (no chain rewrite, whose deletions make the kernel wait), else every chain
+ * is rewritten.
+ */
+export function xtBuckets(specs: readonly CipSpec[], was?: readonly number[][]): string {
+  const added = was && addedOnly(specs, was);
+  if (added) return `${['*mangle', ...specs.flatMap((s, i) => added[i]!.map((b) => `-I ${chainOf(s.name)} 1 ${bucketRule(s, b)}`)), 'COMMIT'].join('\n')}\n`;
   const lines = ['*mangle', ...specs.map((s) => `:${chainOf(s.name)} - [0:0]`)];
   for (const s of specs) lines.push(...chainRules('cluster-match', s));
   return `${[...lines, 'COMMIT'].join('\n')}\n`;
 }
+
 
 /**
  * iptables-restore inputs removing these addresses, built from what `save` shows is there

@@ -1,6 +1,7 @@
 // Runs the hooks of one phase in order. Built-in hooks run in-process; site hooks get the
 // node's values in their environment (and the container, as Kerrighed passed the PID).
 // The first failing hook stops the phase and is named.
+import { spawn } from 'node:child_process';
 import { ApplyError } from '../errors.js';
 import { runPhase, type PhaseResult } from '../apply/phase.js';
 import type { NodeContext } from '../context.js';
@@ -35,16 +36,9 @@ export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, op
     ctx.log.info(`would run site hook ${hook.path}`);
     return undefined;
   }
-  const { execa } = await import('execa');
   const started = performance.now();
   const args = phase === 'boot-post' ? [containerArg(ctx)] : [];
-  const result = await execa(hook.path, args, {
-    env: hookEnv(ctx, phase),
-    stdio: ['ignore', 'inherit', 'pipe'],
-    timeout: HOOK_TIMEOUT_MS,
-    killSignal: 'SIGKILL',
-    reject: false,
-  });
+  const result = await runSiteHook(hook.path, args, { ...process.env, ...hookEnv(ctx, phase) });
   ctx.log.verbose(`hook ${hook.path} → exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms`);
   if (result.stderr) process.stderr.write(`${result.stderr}\n`);
   if (result.exitCode !== 0 || result.timedOut) {
@@ -52,6 +46,42 @@ export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, op
     throw new ApplyError(hook.path, `hook failed (${why}); the rest of ${phase} was not run`);
   }
   return undefined;
+}
+
+interface SiteHookResult {
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  timedOut: boolean;
+  /** Without its final newline. */
+  stderr: string;
+}
+
+/**
+ * One site hook: its stdout is ours, its stderr is kept to be shown after it, killed past
+ * HOOK_TIMEOUT_MS. node:child_process directly (not execa, whose 150 modules a hook
+ * process would load for this one spawn); a hook that cannot be started answers 127.
+ */
+function runSiteHook(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<SiteHookResult> {
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { env, stdio: ['ignore', 'inherit', 'pipe'] });
+    const err: Buffer[] = [];
+    let timedOut = false;
+    let startError: NodeJS.ErrnoException | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGKILL');
+    }, HOOK_TIMEOUT_MS);
+    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
+    child.once('error', (error: NodeJS.ErrnoException) => {
+      startError = error;
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      let stderr = Buffer.concat(err).toString().replace(/\r?\n$/, '');
+      if (startError) stderr = `${stderr}${stderr ? '\n' : ''}${file}: cannot run it (${startError.code ?? startError.message})`;
+      resolve({ exitCode: startError ? 127 : code, signal, timedOut, stderr });
+    });
+  });
 }
 
 function containerArg(ctx: NodeContext): string {

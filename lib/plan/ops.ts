@@ -73,9 +73,19 @@ export type Op =
    * `addParentJump`: decided by assess from what is already there, because the one jump
    * from a built-in chain into ours cannot be replaced idempotently.
    */
-  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean }
-  /** Replace only the bucket sets (takeover, release): one atomic change per backend. */
-  | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][] }
+  /**
+   * `fresh`: our nftables tables are known to be absent (read just before), so they are
+   * created without the delete that makes "add; delete; table {…}" a create-or-replace:
+   * a deletion costs the kernel an RCU grace period (10 to 20 ms, measured), a creation not.
+   */
+  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean; fresh?: boolean }
+  /**
+   * Replace only the bucket sets (takeover, release): one atomic change per backend.
+   * `wasLive`: `was` is what the kernel had, read just before; buckets that are only added
+   * are then added alone (a takeover), with no rule or element deleted — a deletion makes
+   * the kernel wait for an RCU grace period (10 to 20 ms), an addition not. Never on an undo.
+   */
+  | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][]; wasLive?: boolean }
   | { op: 'cip-rules-delete'; ns: Ns; backend: CipBackend; specs: CipSpec[] };
 
 export type OpName = Op['op'];
@@ -108,8 +118,10 @@ export function undoOf(op: Op): Op | null {
       return { ...op, value: op.undo, undo: op.value };
     case 'cip-rules':
       return { op: 'cip-rules-delete', ns: op.ns, backend: op.backend, specs: op.specs };
-    case 'cip-buckets':
-      return { ...op, specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })), was: op.specs.map((s) => s.buckets) };
+    case 'cip-buckets': {
+      const { wasLive: _, ...rest } = op;
+      return { ...rest, specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })), was: op.specs.map((s) => s.buckets) };
+    }
     // Shared links (the lower device, lo) stay up: others may need them.
     case 'link-up':
       return op.shared ? null : { op: 'link-down', ns: op.ns, dev: op.dev };

@@ -25,8 +25,8 @@ export function backendOf(cip: NodeClusterIp, ctx: PlanContext): CipBackend {
 
 /**
  * The cluster addresses: every backend's rules first (one op per backend, all addresses),
- * conntrack strictness, the multicast MAC and the addresses (one ip batch) last — so a node never
- * answers for an address before its filter is in place.
+ * conntrack strictness, the addresses and the multicast MAC (one ip batch) last — so a node
+ * never answers for an address before its filter is in place.
  */
 function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   if (v.clusterIps.length === 0) return [];
@@ -50,10 +50,12 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   const ops: Op[] = [...byBackend].map(([backend, specs]) => ({ op: 'cip-rules', ns, backend, specs }));
   // A node must not pick up the middle of a TCP flow another node owns.
   ops.push({ op: 'sysctl', ns, key: 'net.netfilter.nf_conntrack_tcp_loose', value: '0', undo: '1' });
+  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: `${cip.address}/32` });
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
+  // After the addresses: an `ip maddr` line must end its batch (lib/apply/execute.ts), so
+  // this way addresses and MAC go in one `ip -batch`.
   const macs = new Set(v.clusterIps.filter((c) => backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
   for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
-  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: `${cip.address}/32` });
   return ops;
 }
 

@@ -5,8 +5,18 @@
 // SIGKILL, the kernel closes it and drops the lock — a stale lock is impossible. One short
 // process per run, none left behind. A waiter gives up after a bounded time and names the
 // holder from the note the holder leaves beside the lock.
+//
+// Beside it, a generation number that every holder makes odd as soon as it has the lock
+// (before it changes anything) and even again just before it lets go (after its last
+// change): a seqlock. A run that reads the generation, then the system, then the
+// generation again, and finds the same even number both times knows no holder was at work
+// meanwhile: what it read is what a holder of the lock would have read. That lets a run
+// that finds nothing to change finish without the lock (no process for it), and lets a
+// run that does take the lock keep what it read before (lockGeneration, Lock.previous).
+// A holder killed mid-run leaves the number odd: until the next holder lets go, every
+// run takes the lock, as before.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApplyError } from '../errors.js';
 
@@ -15,13 +25,52 @@ export const LOCK_WAIT_SECONDS = 30;
 
 export interface Lock {
   release(): void;
+  /**
+   * The generation just before this holder took the lock (undefined when taken inside a
+   * run that already holds it): equal to what lockGeneration() said earlier, no other
+   * holder has been at work since.
+   */
+  readonly previous: string | undefined;
 }
 
 /** Set in the environment of everything we start, so a site hook calling clusternet does not deadlock. */
 export const LOCK_HELD_ENV = 'CLUSTERNET_LOCK_HELD';
 
+/** True inside a run that holds the lock (a site hook calling clusternet, takeover's phase). */
+export const lockHeldHere = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env[LOCK_HELD_ENV]);
+
+const generationFile = (env: NodeJS.ProcessEnv) => join(runDir(env), 'lock.generation');
+
+/** The generation number; 0 before any holder; NaN when it cannot be read (a reader then takes the lock). */
+function readGeneration(env: NodeJS.ProcessEnv): number {
+  let text: string;
+  try {
+    text = readFileSync(generationFile(env), 'utf8');
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : NaN;
+  }
+  return /^\d+\n?$/.test(text) ? Number(text) : NaN;
+}
+
+/** Written whole or not at all (a reader never sees half a number). */
+function writeGeneration(env: NodeJS.ProcessEnv, n: number): void {
+  const file = generationFile(env);
+  writeFileSync(`${file}.tmp`, `${n}\n`);
+  renameSync(`${file}.tmp`, file);
+}
+
+/**
+ * The lock's generation when no holder is at work, undefined when one is (or was killed
+ * at work). Read it before and after reading the system: the same string both times
+ * means nobody changed the system meanwhile (by clusternet's own runs).
+ */
+export function lockGeneration(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const n = readGeneration(env);
+  return n % 2 === 0 ? String(n) : undefined; // NaN % 2 is NaN: undefined
+}
+
 export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process.env): Promise<Lock> {
-  if (env[LOCK_HELD_ENV]) return { release: () => {} };
+  if (env[LOCK_HELD_ENV]) return { release: () => {}, previous: undefined };
   const dir = runDir(env);
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   const lockFile = join(dir, 'lock');
@@ -49,24 +98,47 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
     }
     throw new ApplyError(`flock ${lockFile}`, `another clusternet holds the lock (${holder}); gave up after ${wait} s`);
   }
-  writeFileSync(noteFile, `pid ${process.pid}: ${what}, since ${new Date().toISOString()}\n`);
+  let generation: number;
+  try {
+    writeFileSync(noteFile, `pid ${process.pid}: ${what}, since ${new Date().toISOString()}\n`);
+    generation = readGeneration(env);
+    // Odd from now on, and never a number a reader saw before (not a killed holder's odd
+    // one either); an unreadable number starts again above anything a reader could hold.
+    writeGeneration(env, Number.isNaN(generation) ? Date.now() * 2 + 1 : generation + (generation % 2 === 0 ? 1 : 2));
+  } catch (error) {
+    closeSync(fd);
+    throw error;
+  }
   env[LOCK_HELD_ENV] = '1';
   let held = true;
   return {
+    previous: generation % 2 === 0 ? String(generation) : undefined, // NaN: undefined
     release() {
       if (!held) return;
       held = false;
       delete env[LOCK_HELD_ENV];
-      rmSync(noteFile, { force: true });
+      try {
+        const now = readGeneration(env);
+        // Not odd any more (someone removed or rewrote it): a new even number above any
+        // a reader may have seen, so none mistakes this run for no run.
+        writeGeneration(env, now % 2 === 1 ? now + 1 : Date.now() * 2);
+      } catch {
+        /* the run dir went away: left odd, readers take the lock */
+      }
+      try {
+        unlinkSync(noteFile);
+      } catch {
+        /* already gone */
+      }
       closeSync(fd);
     },
   };
 }
 
-export async function withLock<T>(what: string, body: () => Promise<T>): Promise<T> {
+export async function withLock<T>(what: string, body: (lock: Lock) => Promise<T>): Promise<T> {
   const lock = await acquireLock(what);
   try {
-    return await body();
+    return await body(lock);
   } finally {
     lock.release();
   }

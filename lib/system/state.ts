@@ -3,11 +3,14 @@ import { ROUTE_PROTOCOL, type Ns } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { runChecked, type Runner } from './runner.js';
 import type { BackendLive } from '../clusterip/live.js';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { ApplyError } from '../errors.js';
+
+const sysctlPath = (key: string) => `/proc/sys/${key.replace(/\./g, '/')}`;
 
 /** A sysctl of a namespace, or null when it does not exist (its module not loaded yet). */
 export async function readSysctl(runner: Runner, ns: Ns, key: string): Promise<string | null> {
-  const path = `/proc/sys/${key.replace(/\./g, '/')}`;
+  const path = sysctlPath(key);
   if (ns.kind === 'current') {
     try {
       return readFileSync(path, 'utf8').trim();
@@ -19,7 +22,22 @@ export async function readSysctl(runner: Runner, ns: Ns, key: string): Promise<s
   return r.exitCode === 0 ? r.stdout.trim() : null;
 }
 
+/**
+ * In our own namespace a write to its /proc/sys file is the whole of `sysctl -w` (no
+ * process); another namespace's needs a process inside it (nsenter), as /proc/sys shows
+ * the namespace of whoever opens it. Only for the real system: a test's fake runner sees
+ * the command.
+ */
 export async function writeSysctl(runner: Runner, ns: Ns, key: string, value: string): Promise<void> {
+  if (ns.kind === 'current' && runner.system) {
+    try {
+      writeFileSync(sysctlPath(key), value);
+    } catch (error) {
+      const e = error as NodeJS.ErrnoException;
+      throw new ApplyError(`sysctl -w ${key}=${value}`, `${sysctlPath(key)}: ${e.code === 'ENOENT' ? 'no such key (is its module loaded?)' : (e.code ?? e.message)}`);
+    }
+    return;
+  }
   await runChecked(runner, inNs(ns, ['sysctl', '-q', '-w', `${key}=${value}`]));
 }
 
@@ -50,6 +68,8 @@ export interface NsState {
   /** Read only when a plan needs them: cluster-IP rules by backend, sysctl values. */
   cip: Map<string, BackendLive>;
   sysctls: Map<string, string | null>;
+  /** Link types this kernel was seen to accept earlier in this boot (the probe cache). */
+  linkTypes: Set<string>;
 }
 
 interface IpLink {
@@ -113,6 +133,7 @@ export function parseNsState(stdout: string): NsState {
     maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
     cip: new Map(),
     sysctls: new Map(),
+    linkTypes: new Set(),
   };
 }
 

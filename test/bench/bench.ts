@@ -873,8 +873,9 @@ async function privatePackage(base = tmpdir()): Promise<string> {
 
 const cleanups: (() => void)[] = [];
 const bundled = () =>
+  existsSync(join(PKG, 'dist', 'lib', 'hooks', 'entry.cjs')) &&
   /^\/\/ Built by scripts\/bundle\.mjs/.test(
-    readFileSync(join(PKG, 'dist', 'lib', 'hooks', 'entry.js'), 'utf8'),
+    readFileSync(join(PKG, 'dist', 'lib', 'hooks', 'entry.cjs'), 'utf8'),
   );
 
 // ---------------------------------------------------------------------------------------

@@ -5,9 +5,10 @@
 // is read.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXAMPLE_CONF, ROOT, buildOnce, cli, show } from '../helpers/cli.js';
+import { EXAMPLE_CONF, ROOT, buildOnce, cleanEnv, cli, show } from '../helpers/cli.js';
 import { TempDir } from '../helpers/temp.js';
 
 const F = suite('cli: takeover and release without yargs');
@@ -20,20 +21,56 @@ F.before(() => {
 F.after(() => tmp.remove());
 
 F(
-  'the hook entry and the failover entry are built as single-file bundles, without yargs or zx',
+  'the hook entry and the failover entry are built as single-file CommonJS bundles that load no package',
   () => {
     for (const entry of [
-      join('lib', 'hooks', 'entry.js'),
-      join('lib', 'cli', 'failover-entry.js'),
+      join('lib', 'hooks', 'entry.cjs'),
+      join('lib', 'cli', 'failover-entry.cjs'),
     ]) {
       const text = readFileSync(join(ROOT, 'dist', entry), 'utf8');
       assert.match(text, /^\/\/ Built by scripts\/bundle\.mjs/, entry);
-      const packages = [...text.matchAll(/(?:from |import\()"([^".][^"]*)"/g)]
+      const loaded = [...text.matchAll(/(?:\brequire\(|from |import\()["']([^"'.][^"']*)["']/g)]
         .map((m) => m[1]!)
         .filter((p) => !p.startsWith('node:'));
-      // execa only for site hooks, loaded when one runs.
-      assert.equal(packages, entry.includes('hooks') ? ['execa'] : [], entry);
+      // ipaddr.js and ini are inside; yargs, zx and execa are not needed at all.
+      assert.equal(loaded, [], entry);
+      assert.match(text, /^module\.exports = /m, entry);
     }
+  },
+);
+
+F('the hook files are CommonJS and load the bundle (no ES module loader at boot)', () => {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'hooks', 'package.json'), 'utf8'));
+  assert.is(pkg.type, 'commonjs');
+  const hook = readFileSync(join(ROOT, 'hooks', 'init-pre.d', '10net'), 'utf8');
+  assert.match(hook, /require\('\.\.\/\.\.\/dist\/lib\/hooks\/start\.cjs'\)/);
+  assert.match(
+    readFileSync(join(ROOT, 'dist', 'lib', 'hooks', 'start.cjs'), 'utf8'),
+    /'entry\.cjs'/,
+  );
+});
+
+F(
+  'a hook leaves the code cache of its bundle in the run dir; the next one runs the same from it',
+  () => {
+    const run = tmp.path('run-cache');
+    const hook = join(ROOT, 'hooks', 'init-pre.d', '10net');
+    // Refused before anything is read (no such config), so nothing reaches the kernel.
+    const env = cleanEnv({
+      CLUSTERNET_RUN_DIR: run,
+      CLUSTERNET_CONFIG: tmp.path('missing.conf'),
+      CLUSTERNET_NODE_ID: '1',
+      CLUSTERNET_SYSLOG: 'none',
+    });
+    const once = spawnSync(hook, [], { env, encoding: 'utf8' });
+    assert.is(once.status, 2, once.stderr);
+    const id = /Build ([0-9a-f]{24})\./.exec(
+      readFileSync(join(ROOT, 'dist', 'lib', 'hooks', 'entry.cjs'), 'utf8'),
+    )?.[1];
+    assert.ok(id, 'the bundle names its build');
+    assert.equal(readdirSync(run), [`entry-${id}.v8cache`]);
+    const twice = spawnSync(hook, [], { env, encoding: 'utf8' });
+    assert.equal([twice.status, twice.stderr], [once.status, once.stderr]);
   },
 );
 

@@ -119,8 +119,12 @@ plans('init-post with a cluster address: it goes on the interface last, after it
     ops.every((o) => o.ns.kind === 'netns' && o.ns.name === 'c1'),
     'all inside the container',
   );
-  assert.equal(ops.at(-1), { op: 'addr-add', ns: C1, dev: 'krg0', address: '10.4.192.1/32' });
-  assert.ok(!ops.slice(0, -1).some((o) => o.op === 'addr-add'), 'no address before the rules');
+  // The address, then the multicast MAC: one `ip -batch` (a maddr line must end a batch).
+  assert.equal(ops.slice(-2), [
+    { op: 'addr-add', ns: C1, dev: 'krg0', address: '10.4.192.1/32' },
+    { op: 'maddr-add', ns: C1, dev: 'krg0', mac: '01:00:5e:04:c0:01' },
+  ]);
+  assert.ok(!ops.slice(0, -2).some((o) => o.op === 'addr-add'), 'no address before the rules');
 });
 
 plans('stop: the undo of every phase, latest first, each in reverse', () => {
