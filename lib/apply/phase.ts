@@ -9,7 +9,7 @@ import type { Logger } from '../log.js';
 import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
 import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
 import { bucketOf } from '../clusterip/rules.js';
-import { chooseBackend, describeChoice } from '../clusterip/choose.js';
+import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
 import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
@@ -182,11 +182,7 @@ export function unexpected(prepared: Prepared, values: NodeValues): string[] {
  */
 async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBackend>> {
   const { config, values, runner, container, log } = req;
-  const probes = new Map<CipBackend, Promise<string | undefined>>();
-  const probe = (b: CipBackend) => {
-    if (!probes.has(b)) probes.set(b, probeBackendCached(runner, container, b));
-    return probes.get(b)!;
-  };
+  const probe = probeOnce((b) => probeBackendCached(runner, container, b));
   const out = new Map<string, CipBackend>();
   for (const cip of values.clusterIps) {
     const key = cip.name ? `clusterip.${cip.name}.backend` : 'clusterip.backend';

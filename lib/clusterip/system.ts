@@ -3,14 +3,29 @@
 import { ApplyError } from '../errors.js';
 import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
-import { runChecked, showCommand, type Runner } from '../system/runner.js';
+import { commandTimeoutMs, runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
 import { XT_ARP_TABLE, arpRemove, arpTable, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, type NftJson } from './nft.js';
 import { FLAVOUR, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 
-/** Why each backend cannot run here (absent: it can). Probes never change anything. */
+/**
+ * How long a probe may take. Its first `iptables -C` or `nft --check` makes the kernel load
+ * the modules (xt_cluster, nf_conntrack, nf_tables…), which on a loaded or emulated machine
+ * takes seconds, and at boot several nodes' hooks probe at once.
+ */
+export const PROBE_TIMEOUT_MS = 60_000;
+
+/**
+ * Why each backend cannot run here (absent: it can). Probes never change anything. A
+ * probe that did not answer in time is no answer about the kernel: it fails the run
+ * (ApplyError) rather than let `auto` pick another backend on this node only.
+ */
 export async function probeBackend(runner: Runner, ns: Ns, backend: CipBackend): Promise<string | undefined> {
-  const run = (argv: string[], input?: string) => runner.run(inNs(ns, argv), input === undefined ? {} : { input });
+  const run = async (argv: string[], input?: string) => {
+    const r = await runner.run(inNs(ns, argv), { timeoutMs: Math.max(PROBE_TIMEOUT_MS, commandTimeoutMs()), ...(input === undefined ? {} : { input }) });
+    if (r.timedOut) throw new ApplyError(`${showCommand(inNs(ns, argv))} (probing backend ${backend})`, r.stderr.trim());
+    return r;
+  };
   // `-C` of a rule that is not there: "Bad rule" when the kernel and iptables know the
   // extension, an extension error when they do not.
   const known = (r: { exitCode: number; stderr: string }) => r.exitCode === 1 && /Bad rule|does a matching rule exist/i.test(r.stderr);

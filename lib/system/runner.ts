@@ -24,6 +24,16 @@ export interface Runner {
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
+ * The timeout of a command that sets none: 15 s, or CLUSTERNET_COMMAND_TIMEOUT seconds for
+ * a machine known to be slow (an emulated guest, a loaded host). Read when the command
+ * starts, so a test or the lab can set it for the processes it starts.
+ */
+export function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
+  const seconds = Number(env.CLUSTERNET_COMMAND_TIMEOUT);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_TIMEOUT_MS;
+}
+
+/**
  * Runs commands for real with node:child_process. Not execa: importing execa costs about
  * 150 module files (100+ ms of a hook's cold start) for what is here one spawn, a pipe
  * and a timer. The contract is execa's as it was used: argument arrays (never a shell),
@@ -35,7 +45,7 @@ export const systemRunner: Runner & { readonly system: true } = {
   system: true,
   run(argv, options = {}) {
     const [file, ...args] = argv;
-    const timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    const timeoutMs = options.timeoutMs ?? commandTimeoutMs();
     const input = options.input ?? '';
     return new Promise<CommandResult>((resolve) => {
       const child = spawn(file!, args, {

@@ -44,6 +44,8 @@ for (const kernel of Object.keys(PLAN) as Series[]) {
 
   test(`${name}: every phase's hooks run on every node with its own id, from the shipped net.conf with only nodes narrowed`, async () => {
     const p = await proofs[kernel];
+    // A hook that failed is named with its own output first: that is the cause to read.
+    if (p.parts.boot[0]) runsOk(p.parts.boot[0].runs, p.why);
     assert.is(p.error, undefined, `the guest program failed${p.why}`);
     assert.is(p.guest.exitCode, 0, `guest exit code${p.why}`);
     const when = (label: string, x: { seconds: number } | undefined) => (x ? `${label} ${x.seconds} s` : `${label} -`);

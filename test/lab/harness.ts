@@ -43,12 +43,19 @@ export interface GuestResult {
   console: string;
 }
 
+/**
+ * Every guest is an emulated machine (TCG, no KVM), many times slower than this one, and
+ * two run at once: the commands clusternet starts get 90 s instead of 15 before they count
+ * as hung (lib/system/runner.ts).
+ */
+const GUEST_ENV: Record<string, string> = { CLUSTERNET_COMMAND_TIMEOUT: '90' };
+
 export async function runInGuest(run: GuestRun): Promise<GuestResult> {
   const kernel = await ensureKernel(run.kernel);
   const initrd = await ensureInitramfs(kernel);
   const lab = mkdtempSync(join(tmpdir(), 'clusternet-lab-'));
   try {
-    writeFileSync(join(lab, 'script.sh'), prelude(run.env ?? {}) + run.script + '\n');
+    writeFileSync(join(lab, 'script.sh'), prelude({ ...GUEST_ENV, ...run.env }) + run.script + '\n');
 
     // Each share is its own fsdev; multidevs=remap keeps inode numbers unique
     // across the several host file systems that one export spans.

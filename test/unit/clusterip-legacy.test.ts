@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { probeBackend } from '../../lib/clusterip/system.js';
+import { ApplyError, exitCodeOf } from '../../lib/errors.js';
 import { parseXt } from '../../lib/clusterip/xt.js';
 import { CURRENT_NS } from '../../lib/plan/ops.js';
 import { FakeRunner, type Responder } from '../helpers/fake-runner.js';
@@ -56,3 +57,17 @@ test('parse: iptables-legacy-save prints the rule with --new; buckets come from 
 });
 
 test.run();
+
+test('probe: one that does not answer in time fails the run (exit 1), never reads as "cannot run here"', async () => {
+  const runner = new FakeRunner((argv) => (argv[0] === 'iptables' ? { exitCode: 137, stderr: '\ntimed out after 60000 ms and was killed', timedOut: true } : undefined));
+  let caught: unknown;
+  try {
+    await probeBackend(runner, CURRENT_NS, 'cluster-match');
+  } catch (error) {
+    caught = error;
+  }
+  assert.instance(caught, ApplyError);
+  assert.is(exitCodeOf(caught), 1);
+  assert.match(String((caught as Error).message), /iptables -w -t mangle -C PREROUTING -m cluster .*\(probing backend cluster-match\)/);
+  assert.match(String((caught as Error).message), /timed out after 60000 ms/);
+});

@@ -3,7 +3,7 @@
 // timeout and SIGKILL, and `system` carried through the tracing wrapper.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { runChecked, systemRunner, tracingRunner } from '../../lib/system/runner.js';
+import { DEFAULT_TIMEOUT_MS, commandTimeoutMs, runChecked, systemRunner, tracingRunner } from '../../lib/system/runner.js';
 import { ApplyError } from '../../lib/errors.js';
 import { FakeRunner } from '../helpers/fake-runner.js';
 
@@ -67,6 +67,22 @@ R('a grandchild keeping the output open does not hold the result past the timeou
   const r = await systemRunner.run(['sh', '-c', 'sleep 30 & echo started'], { timeoutMs: 150 });
   assert.is(r.stdout, 'started\n');
   assert.is(r.timedOut, true);
+});
+
+R('CLUSTERNET_COMMAND_TIMEOUT (seconds) sets the timeout of commands that set none, for slow machines', async () => {
+  assert.is(commandTimeoutMs({}), DEFAULT_TIMEOUT_MS);
+  assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: '90' }), 90_000);
+  for (const bad of ['0', '-5', 'soon', '']) assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: bad }), DEFAULT_TIMEOUT_MS, bad);
+  const saved = process.env.CLUSTERNET_COMMAND_TIMEOUT;
+  process.env.CLUSTERNET_COMMAND_TIMEOUT = '0.15';
+  try {
+    const r = await systemRunner.run(['sleep', '30']);
+    assert.is(r.timedOut, true);
+    assert.match(r.stderr, /timed out after 150 ms/);
+  } finally {
+    if (saved === undefined) delete process.env.CLUSTERNET_COMMAND_TIMEOUT;
+    else process.env.CLUSTERNET_COMMAND_TIMEOUT = saved;
+  }
 });
 
 R('the tracing wrapper keeps whether the runner reaches the real system', () => {

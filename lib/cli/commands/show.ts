@@ -2,9 +2,9 @@ import type { CommandModule } from 'yargs';
 import { containerNs, loadConfig } from '../../context.js';
 import { resolveNodeId } from '../../derive/node-id.js';
 import { deriveAll, deriveNode, type NodeClusterIp, type NodeValues } from '../../derive/node.js';
-import { chooseBackend, describeChoice } from '../../clusterip/choose.js';
+import { chooseBackend, describeChoice, probeOnce } from '../../clusterip/choose.js';
 import { probeBackend } from '../../clusterip/system.js';
-import type { CipBackend, Ns } from '../../plan/ops.js';
+import type { Ns } from '../../plan/ops.js';
 import { systemRunner } from '../../system/runner.js';
 import { withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
 
@@ -66,11 +66,7 @@ const CLUSTERIP_NOTE = 'clusterip hashes the source in host byte order, cluster-
  */
 async function backendsHere(values: NodeValues, container: Ns): Promise<string[]> {
   if (process.getuid?.() !== 0) return values.clusterIps.map((c) => `${c.wanted} (not probed: run as root to see what this kernel allows)`);
-  const probes = new Map<CipBackend, Promise<string | undefined>>();
-  const probe = (b: CipBackend) => {
-    if (!probes.has(b)) probes.set(b, probeBackend(systemRunner, container, b));
-    return probes.get(b)!;
-  };
+  const probe = probeOnce((b) => probeBackend(systemRunner, container, b));
   return Promise.all(values.clusterIps.map(async (c: NodeClusterIp) => describeChoice(c, await chooseBackend(c, probe))));
 }
 
