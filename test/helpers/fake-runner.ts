@@ -7,6 +7,7 @@ import type { CommandResult, RunOptions, Runner } from '../../lib/system/runner.
 export interface RunnerCall {
   argv: string[];
   input: string | undefined;
+  timeoutMs?: number | undefined;
 }
 
 export type Reply = Partial<CommandResult>;
@@ -28,7 +29,7 @@ export class FakeRunner implements Runner {
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ argv: [...argv], input: options.input });
+    this.calls.push({ argv: [...argv], input: options.input, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
     for (const responder of this.responders) {
       const reply = responder(argv, options.input);
       if (reply) return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...reply };

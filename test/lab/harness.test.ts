@@ -3,7 +3,7 @@
 // Needs root (the kernel cache lives in /var/cache) and qemu; no network.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROJECT_ROOT, runInGuest } from './harness.js';
+import { PROJECT_ROOT, hiddenInGuest, runInGuest } from './harness.js';
 import { ensureKernel, type Series } from './kernels.js';
 
 // Each check prints `PASS name` or `FAIL name: why`; the script then exits 3,
@@ -16,6 +16,7 @@ check() {
 echo "uname $(uname -r)"
 echo "cwd $(pwd)"
 echo "mark $LAB_MARK"
+echo "timeout $CLUSTERNET_COMMAND_TIMEOUT"
 check netns ip netns add lab
 check 8021q modprobe 8021q
 check vlan sh -c 'ip -n lab link add d0 type dummy &&
@@ -33,7 +34,7 @@ const MARK = `it's "quoted" $HOME`;
 function parse(output: string): Record<string, string> {
   const seen: Record<string, string> = {};
   for (const line of output.split('\n')) {
-    const m = /^(PASS|FAIL) (\S+?):?( |$)/.exec(line) ?? /^(uname|cwd|mark) (.*)$/.exec(line);
+    const m = /^(PASS|FAIL) (\S+?):?( |$)/.exec(line) ?? /^(uname|cwd|mark|timeout) (.*)$/.exec(line);
     if (m?.[1] && m[2] !== undefined) {
       if (m[1] === 'PASS' || m[1] === 'FAIL') seen[m[2]] = m[1];
       else seen[m[1]] = m[2];
@@ -60,6 +61,8 @@ for (const series of ['6.1', '6.12'] as Series[]) {
         uname: version,
         cwd: PROJECT_ROOT,
         mark: MARK,
+        // An emulated machine: clusternet's commands get 90 s there, not 15.
+        timeout: '90',
         netns: 'PASS',
         '8021q': 'PASS',
         vlan: 'PASS',
@@ -72,6 +75,14 @@ for (const series of ['6.1', '6.12'] as Series[]) {
     assert.equal(r.exitCode, 3, `exit code${why}`);
   });
 }
+
+test('a project under a folder the guest mounts fresh (/tmp, /run…) is named, not silently missing', () => {
+  assert.is(hiddenInGuest('/tmp/ci/main'), '/tmp');
+  assert.is(hiddenInGuest('/run/x'), '/run');
+  assert.is(hiddenInGuest('/tmpfoo/main'), undefined);
+  assert.is(hiddenInGuest('/check/work/main'), undefined);
+  assert.is(hiddenInGuest(PROJECT_ROOT), undefined, 'this checkout is visible to the guests');
+});
 
 test('a guest that outlives its time bound is killed and reported timedOut', async () => {
   // 30 s: well past a boot (about 10 s here) so the script is seen running first.

@@ -53,8 +53,11 @@ const GUEST_ENV: Record<string, string> = { CLUSTERNET_COMMAND_TIMEOUT: '90' };
 /** Folders the guest mounts fresh (initramfs.ts): a project under one of them is not there. */
 const FRESH_IN_GUEST = ['/tmp', '/run', '/dev', '/proc', '/sys'];
 
+/** The folder that hides `root` from a guest, if any. */
+export const hiddenInGuest = (root: string): string | undefined => FRESH_IN_GUEST.find((dir) => root === dir || root.startsWith(`${dir}/`));
+
 export async function runInGuest(run: GuestRun): Promise<GuestResult> {
-  const hidden = FRESH_IN_GUEST.find((dir) => PROJECT_ROOT === dir || PROJECT_ROOT.startsWith(`${dir}/`));
+  const hidden = hiddenInGuest(PROJECT_ROOT);
   if (hidden) {
     throw new Error(`the lab cannot run a project under ${hidden} (${PROJECT_ROOT}): its guests mount a fresh ${hidden} over the host's; check the project out elsewhere`);
   }

@@ -11,11 +11,14 @@ import { mkdirSync, mkdtempSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { spawn } from 'node:child_process';
+import { systemRunner } from '../../lib/system/runner.js';
 import { $ } from 'zx';
 
 $.verbose = false;
 $.quiet = true;
+
+/** How long one command in a namespace may run (a whole phase, in an emulated guest). */
+const SIM_EXEC_TIMEOUT_MS = 10 * 60_000;
 
 export const CLI = join(import.meta.dirname, '..', '..', 'dist', 'lib', 'cli', 'main.js');
 /** The shipped hook folders (hooks/<phase>.d), as the init system runs them. */
@@ -82,7 +85,15 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     await $`ip netns add ${name}`;
     made.push(name);
   };
-  const exec = (ns: string, argv: string[]) => execIn(ns, argv);
+  // `ip netns exec NS ARGV…` through the project's own runner: an argument array, no shell
+  // between (a shell per call is a tenth of a second in the lab's emulated guests, and the
+  // lab makes hundreds of calls). Never throws; bounded only by SIM_EXEC_TIMEOUT_MS, since
+  // a hook run here may rightly take long in a guest.
+  const exec = async (ns: string, argv: string[]): Promise<CliResult> => {
+    const started = Date.now();
+    const r = await systemRunner.run(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: SIM_EXEC_TIMEOUT_MS });
+    return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+  };
   const destroy = async () => {
     for (const name of made.reverse()) await $({ nothrow: true })`ip netns del ${name}`;
   };
@@ -137,28 +148,6 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
   return { prefix, seg, host, container, server, client, untagged, nodes: options.nodes, runDir, runDirOf, cli, exec, destroy };
-}
-
-/**
- * `ip netns exec NS ARGV…` started directly (an argument array, no shell between): in the
- * lab's emulated guests a shell per call costs a tenth of a second, and the lab makes
- * hundreds of calls. Never throws; a command that cannot start answers 127.
- */
-function execIn(ns: string, argv: string[]): Promise<CliResult> {
-  const started = Date.now();
-  return new Promise((resolve) => {
-    const child = spawn('ip', ['netns', 'exec', ns, ...argv], { stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let startError: Error | undefined;
-    child.stdout.on('data', (c: Buffer) => out.push(c));
-    child.stderr.on('data', (c: Buffer) => err.push(c));
-    child.once('error', (e) => (startError = e));
-    child.once('close', (code) => {
-      const stderr = Buffer.concat(err).toString() + (startError ? `ip: cannot run it (${startError.message})` : '');
-      resolve({ exitCode: startError ? 127 : (code ?? 1), stdout: Buffer.concat(out).toString(), stderr, ms: Date.now() - started });
-    });
-  });
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */

@@ -2,7 +2,7 @@
 // captured in the lab under Debian's 6.1 (has ipt_CLUSTERIP) and 6.12 (has not) kernels.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { probeBackend } from '../../lib/clusterip/system.js';
+import { PROBE_TIMEOUT_MS, probeBackend } from '../../lib/clusterip/system.js';
 import { ApplyError, exitCodeOf } from '../../lib/errors.js';
 import { parseXt } from '../../lib/clusterip/xt.js';
 import { CURRENT_NS } from '../../lib/plan/ops.js';
@@ -56,7 +56,6 @@ test('parse: iptables-legacy-save prints the rule with --new; buckets come from 
   });
 });
 
-test.run();
 
 test('probe: one that does not answer in time fails the run (exit 1), never reads as "cannot run here"', async () => {
   const runner = new FakeRunner((argv) => (argv[0] === 'iptables' ? { exitCode: 137, stderr: '\ntimed out after 60000 ms and was killed', timedOut: true } : undefined));
@@ -71,3 +70,15 @@ test('probe: one that does not answer in time fails the run (exit 1), never read
   assert.match(String((caught as Error).message), /iptables -w -t mangle -C PREROUTING -m cluster .*\(probing backend cluster-match\)/);
   assert.match(String((caught as Error).message), /timed out after 60000 ms/);
 });
+
+test('probe: every backend probe allows 60 s, since its first run makes the kernel load modules', async () => {
+  for (const backend of ['cluster-match', 'nft', 'clusterip'] as const) {
+    const runner = new FakeRunner(legacy(absent61, 'CLUSTERIP\n'));
+    await probeBackend(runner, CURRENT_NS, backend);
+    assert.ok(runner.calls.length > 0, backend);
+    for (const c of runner.calls) assert.is(c.timeoutMs, PROBE_TIMEOUT_MS, `${backend}: ${c.argv.join(' ')}`);
+  }
+  assert.is(PROBE_TIMEOUT_MS, 60_000);
+});
+
+test.run();

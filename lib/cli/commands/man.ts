@@ -24,7 +24,7 @@ const roff = (text: string) =>
   text
     .replace(/\\/g, '\\e')
     .replace(/-/g, '\\-')
-    // groff reads ASCII: other characters (…, −, →) as \[uXXXX].
+    // groff reads ASCII: other characters as their code point, e.g. … as \[u2026].
     .replace(/[^\x00-\x7f]/gu, (c) => `\\[u${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}]`)
     .split('\n')
     .map((line) => (/^[.']/.test(line) ? `\\&${line}` : line))
