@@ -36,7 +36,11 @@ interface KeySpec {
   default?: unknown;
 }
 
-const mtu: Parse = (raw) => (raw.toLowerCase() === 'auto' ? 'auto' : parseInteger(raw, 68, 65535, 'an MTU'));
+const mtu: Parse = (raw) => {
+  if (raw.toLowerCase() === 'auto') return 'auto';
+  if (!/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw)) throw new ValueProblem(`"${raw}" is not an MTU; allowed: auto, or a whole number from 68 to 65535`);
+  return parseInteger(raw, 68, 65535, 'an MTU');
+};
 const hostname: Parse = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
   return raw;

@@ -10,7 +10,7 @@ interface SetArgs extends GlobalArgs {
 export const setCommand: CommandModule<GlobalArgs, SetArgs> = {
   command: 'set <assignments..>',
   describe: 'set keys in net.conf in place (KEY=VALUE…), keeping every other line byte for byte; the result is validated before it is written',
-  builder: (y) => y.positional('assignments', { type: 'string', array: true, demandOption: true, describe: 'KEY=VALUE, e.g. net.mtu=1400 node.4.device=eth1' }) as never,
+  builder: (y) => y.positional('assignments', { type: 'string', array: true, demandOption: true, default: undefined, describe: 'KEY=VALUE, e.g. net.mtu=1400 node.4.device=eth1' }) as never,
   handler: (args) => {
     const path = configPath(args.config);
     const result = editKeys(path, args.assignments.map(parseAssignment), []);
