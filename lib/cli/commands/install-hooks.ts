@@ -8,6 +8,7 @@ import { createLogger } from '../../log.js';
 import { EXAMPLE_CONFIG, PACKAGE_ROOT } from '../../paths.js';
 import { parseIfName } from '../../config/values.js';
 import { InputError } from '../../errors.js';
+import { systemLog } from '../../systemlog.js';
 import { levelOf, type GlobalArgs } from '../options.js';
 
 interface InstallArgs extends GlobalArgs {
@@ -48,7 +49,9 @@ export const installHooksCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const log = createLogger(levelOf(args), 'install-hooks');
     const result = install(items, prefix, log, init, resolve(args.libdir));
     const kept = result.kept.length > 0 ? `; kept ${result.kept.join(', ')}` : '';
-    process.stdout.write(`install-hooks: ${init.join(', ')} integration under ${prefix}: ${result.written.length} written, ${items.length - result.written.length - result.kept.length} already in place${kept}\n`);
+    const summary = `install-hooks: ${init.join(', ')} integration under ${prefix}: ${result.written.length} written, ${items.length - result.written.length - result.kept.length} already in place${kept}`;
+    process.stdout.write(`${summary}\n`);
+    systemLog('info', `clusternet[${summary.replace(': ', ']: ')}`);
   },
 };
 

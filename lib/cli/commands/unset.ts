@@ -14,6 +14,6 @@ export const unsetCommand: CommandModule<GlobalArgs, UnsetArgs> = {
   builder: (y) => y.positional('keys', { type: 'string', array: true, demandOption: true, default: undefined, describe: 'e.g. net.gateway' }) as never,
   handler: (args) => {
     const path = configPath(args.config);
-    report(path, editKeys(path, [], args.keys));
+    report('unset', path, editKeys(path, [], args.keys));
   },
 };
