@@ -3,6 +3,7 @@
 // errors become exit codes (0 ok, 1 failed while applying, 2 bad input or usage).
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
+import { refuseDryRun } from '../dryrun.js';
 import { describeError, exitCodeOf } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { enableSystemLog, systemLog } from '../systemlog.js';
@@ -28,6 +29,9 @@ import { unsetCommand } from './commands/unset.js';
 import { waitCommand } from './commands/wait.js';
 
 /** The commands that change the system: their log lines and errors go to the system log too. */
+/** The commands that change the system and have no dry run: CLUSTERNET_DRY_RUN stops them. */
+const NO_DRY_RUN = new Set(['reload', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
+
 const LOGGED = new Set(['run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
 
 const COMMANDS = [
@@ -64,7 +68,9 @@ export function buildCli(argv: string[]) {
     .command(manCommand(buildCli))
     .completion('completion', 'print a bash/zsh completion script: clusternet completion >> ~/.bashrc')
     .middleware((args) => {
-      if (LOGGED.has(String(args._[0]))) enableSystemLog();
+      const command = String(args._[0]);
+      if (LOGGED.has(command)) enableSystemLog();
+      if (NO_DRY_RUN.has(command)) refuseDryRun(command);
     })
     .demandCommand(1, 'give a command; see --help')
     .recommendCommands()
