@@ -96,8 +96,15 @@ export function install(items: readonly Item[], prefix: string, log: Logger, ini
         : { path: item.path, type: 'link', target: item.target },
     );
   }
+  // What an earlier install put here and this one does not (another --init): still ours,
+  // still on disk, so still recorded, for uninstall-hooks to remove.
+  const now = new Set(items.map((i) => i.path));
+  for (const e of previous?.entries ?? []) {
+    if (e.type !== 'dir' && !now.has(e.path) && pathState(onDisk(prefix, e.path)).kind !== 'none') entries.set(e.path, e);
+  }
   makeDirs(PATHS.manifest);
-  const manifest: Manifest = { installed: { init, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
+  const allInit = [...new Set([...(previous?.installed.init ?? []), ...init])];
+  const manifest: Manifest = { installed: { init: allInit, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
   writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
   return result;
 }

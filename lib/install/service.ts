@@ -12,7 +12,8 @@ import { CURRENT_NS, type Ns, type Phase } from '../plan/ops.js';
 import { buildPlan } from '../plan/phases.js';
 import { describeOp } from '../plan/render.js';
 import { runChecked, systemRunner, type Runner } from '../system/runner.js';
-import { lookOnce } from '../status/wait.js';
+import { POLL_MS, lookOnce } from '../status/wait.js';
+import { ApplyError } from '../errors.js';
 import type { Defaults } from './defaults.js';
 
 export interface ServiceOptions {
@@ -47,10 +48,33 @@ export async function serviceStart(o: ServiceOptions): Promise<void> {
       o.log.info(`created network namespace ${d.netns}`);
     }
   }
+  let deviceSeen = false;
   for (const phase of d.phases) {
     const ctx = contextFor(o, phase);
+    if (!deviceSeen && (phase === 'boot-pre' || phase === 'boot-post')) {
+      await waitForDevice(ctx, d.waitTimeout);
+      deviceSeen = true;
+    }
     if (o.dryRun && changed) showPlan(o, ctx, phase);
     else changed = (await runPhaseHooks(ctx, phase, hooksDir(d.hooksDir), { dryRun: o.dryRun })) > 0;
+  }
+}
+
+/**
+ * The host phases need this node's lower device, which udev may still be bringing up at
+ * boot. It is found here, from net.conf and the node id, rather than named in the unit, so
+ * a [node N] device or a later `set net.device=…` is followed.
+ */
+async function waitForDevice(ctx: NodeContext, timeoutSeconds: number): Promise<void> {
+  const device = ctx.values.device;
+  const started = Date.now();
+  for (let said = false; ; said = true) {
+    if ((await ctx.runner.run(['ip', 'link', 'show', 'dev', device])).exitCode === 0) return;
+    if (Date.now() - started >= timeoutSeconds * 1000) {
+      throw new ApplyError(`ip link show dev ${device}`, `node ${ctx.values.node}'s lower device ${device} (net.device, or device in [node ${ctx.values.node}], of ${ctx.config.file}) did not appear within ${timeoutSeconds} s (WAIT_TIMEOUT)`);
+    }
+    if (!said) ctx.log.info(`waiting up to ${timeoutSeconds} s for the lower device ${device}`);
+    await new Promise((r) => setTimeout(r, POLL_MS));
   }
 }
 

@@ -188,6 +188,18 @@ test('CLUSTERNET_DRY_RUN=1: the init script, service and the hook files print wh
   assert.equal((await links(sim, sim.container(2))).map((l) => l.ifname), ['lo']);
 });
 
+test('service start waits for this node\'s own device ([node N] device), read from net.conf when it starts', async () => {
+  const other = join(tempDir(), 'net.conf');
+  writeFileSync(other, `${CONFIG}\n[node 2]\ndevice = cnmissing0\n`, { mode: 0o644 });
+  const file = switches(sim.container(2), 2);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^CLUSTERNET_CONFIG=.*$/m, `CLUSTERNET_CONFIG=${other}`).replace(/^WAIT_TIMEOUT=.*$/m, 'WAIT_TIMEOUT=1'));
+  const start = await runIn(sim.host(2), 'etc/init.d/clusternet', ['start'], { CLUSTERNET_DEFAULTS: file });
+  assert.is(start.exitCode, 1, start.stderr);
+  assert.match(start.stderr, /waiting up to 1 s for the lower device cnmissing0/);
+  assert.match(start.stderr, /node 2's lower device cnmissing0 \(net\.device, or device in \[node 2\], of \S+\) did not appear within 1 s/);
+  assert.equal((await links(sim, sim.container(2))).map((l) => l.ifname), ['lo']);
+});
+
 test('uninstall-hooks leaves the prefix as it found it, but for the admin\'s changed files', () => {
   const r = clusternet(['uninstall-hooks', '--prefix', prefix]);
   assert.is(r.code, 0, show(r));
