@@ -1,5 +1,5 @@
 // Rendering templates/*.in: every placeholder filled, none left, no value able to add a
-// line; unit-name escaping as systemd-escape does it.
+// line. 
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
