@@ -20,6 +20,7 @@ import { editCommand } from './commands/edit.js';
 import { getCommand } from './commands/get.js';
 import { installHooksCommand } from './commands/install-hooks.js';
 import { manCommand } from './commands/man.js';
+import { completionCommand } from './commands/completion.js';
 import { serverConfigCommand } from './commands/server-config.js';
 import { serviceCommand } from './commands/service.js';
 import { setCommand } from './commands/set.js';
@@ -65,8 +66,8 @@ export function buildCli(argv: string[]) {
     .conflicts('verbose', 'quiet');
   for (const command of COMMANDS) y = y.command(command as never);
   return y
-    .command(manCommand(buildCli))
-    .completion('completion', 'print a bash/zsh completion script: clusternet completion >> ~/.bashrc')
+    .command(manCommand)
+    .command(completionCommand(COMMANDS as never))
     .middleware((args) => {
       const command = String(args._[0]);
       if (LOGGED.has(command)) enableSystemLog();

@@ -160,29 +160,4 @@ test('bad options are input errors', () => {
   assert.equal(tree(p), []);
 });
 
-test('the man page is every command\'s --help, rendered by groff without a warning', () => {
-  const man = clusternet(['man']);
-  assert.is(man.code, 0, show(man));
-  const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww'], { input: man.stdout, encoding: 'utf8' });
-  assert.is(groff.stderr, '');
-  const page = groff.stdout.replace(/.\x08/g, '').replace(/\s+/g, ' ');
-  for (const command of ['install-hooks', 'server-config', 'status', 'wait', 'edit', 'set', 'run']) {
-    const help = clusternet([command, '--help']);
-    assert.is(help.code, 0);
-    for (const line of help.stdout.split('\n').filter((l) => l.trim())) {
-      assert.ok(page.includes(line.trim().replace(/\s+/g, ' ')), `the page has "${line.trim()}" of ${command} --help`);
-    }
-  }
-  assert.match(page, /EXIT STATUS 0 success; 1 a failure while applying/);
-});
-
-test('shell completion comes from the same definitions: commands, phases, option choices', () => {
-  const script = clusternet(['completion']);
-  assert.match(script.stdout, /complete -o bashdefault -o default -F _clusternet_yargs_completions clusternet/);
-  const commands = clusternet(['--get-yargs-completions', 'clusternet', '']).stdout.split('\n');
-  for (const c of ['install-hooks', 'uninstall-hooks', 'status', 'wait', 'edit', 'get', 'set', 'unset', 'server-config', 'service']) assert.ok(commands.includes(c), c);
-  assert.equal(clusternet(['--get-yargs-completions', 'clusternet', 'server-config', '--format', '']).stdout.trim().split('\n'), ['ip', 'ifupdown', 'networkd', 'nmcli']);
-  assert.ok(clusternet(['--get-yargs-completions', 'clusternet', 'install-hooks', '--init', '']).stdout.includes('kerrighed'));
-});
-
 test.run();
