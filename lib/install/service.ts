@@ -2,6 +2,7 @@
 // It reads /etc/default/clusternet and runs the enabled phases, in boot order, against
 // the container's named network namespace (created when missing).
 import { existsSync } from 'node:fs';
+import { configPath } from '../config/file.js';
 import { loadNodeContext, type NodeContext } from '../context.js';
 import { runPhaseHooks } from '../hooks/run.js';
 import type { Level, Logger } from '../log.js';
@@ -34,6 +35,13 @@ export async function serviceStart(o: ServiceOptions): Promise<void> {
   const d = o.defaults;
   if (!d.isolateNet) {
     o.log.info(`ISOLATE_NET is off in ${d.file}: the container shares the host's network stack; nothing to do`);
+    return;
+  }
+  // Installed but not configured yet (the Debian package enables the units at once):
+  // nothing to do until the administrator has written the config.
+  const config = configPath(d.config);
+  if (!existsSync(config)) {
+    o.log.info(`${config} does not exist: nothing to do until it is written (clusternet edit starts from the example)`);
     return;
   }
   // A dry run reads the system phase by phase; once a phase would change something, the

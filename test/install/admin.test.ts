@@ -52,4 +52,13 @@ test('the unit names no device (it follows net.conf at start); --config is what 
   assert.equal(readdirSync(q), []);
 });
 
+test('service start before /etc/net.conf is written (a fresh Debian install) does nothing and says why', () => {
+  const defaults = join(tempDir(), 'clusternet');
+  writeFileSync(defaults, 'CONTAINER_NETNS=cnt-never-made\nCLUSTERNET_CONFIG=/nonexistent/net.conf\n');
+  const r = clusternet(['service', 'start', '--defaults', defaults]);
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stderr, /\/nonexistent\/net\.conf does not exist: nothing to do until it is written/);
+  assert.not.ok(existsSync('/run/netns/cnt-never-made'));
+});
+
 test.run();
