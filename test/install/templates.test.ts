@@ -1,5 +1,5 @@
 // Rendering templates/*.in: every placeholder filled, none left, no value able to add a
-// line. 
+// line.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -9,7 +9,7 @@ import { TEMPLATES_DIR, placeholders, renderTemplate, renderText } from '../../l
 const VALUES = {
   NODE: '/usr/bin/node', CLI: '/usr/lib/clusternet/dist/lib/cli/main.js', CONFIG: '/etc/net.conf', DEFAULTS: '/etc/default/clusternet',
   HOOKS_DIR: '/etc/clusternet/hooks', NETNS: 'cluster', CONTAINER_UNIT: 'systemd-nspawn@cluster.service',
-  VERSION: '0.1.0', INSTALLED_SIZE: '100',
+  VERSION: '0.1.0', INSTALLED_SIZE: '100', MAINTAINER: 'clusternet maintainers <clusternet@lists.clusternet.org>',
 };
 
 const templates = (dir = TEMPLATES_DIR, base = ''): string[] =>
