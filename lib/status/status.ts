@@ -176,7 +176,7 @@ export function formatStatus(r: StatusReport, verbose: boolean): string {
   for (const c of r.clusterips) {
     const buckets = c.buckets ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}` : 'no buckets found';
     const own = c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
-    const here = c.installed === null ? 'this node not looked at (give --node N)' : `${c.installed ? 'installed' : 'not installed'}; ${buckets}`;
+    const here = c.installed === null ? "this node's share: give --node N to see it" : `${c.installed ? 'installed' : 'not installed'}; ${buckets}`;
     out.push(`clusterip${c.name ? ` ${c.name}` : ''}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${here}`);
   }
   if (r.notSetUp.length > 0) {

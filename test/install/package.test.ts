@@ -27,7 +27,7 @@ test.before(() => {
 
 test('npm pack: dist built, hooks, etc and templates in; sources and tests out', () => {
   const files = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n');
-  for (const f of ['package/package.json', 'package/dist/lib/cli/main.js', 'package/dist/lib/hooks/entry.js', 'package/hooks/init-pre.d/10net', 'package/etc/net.conf', 'package/templates/systemd/clusternet.service.in', 'package/templates/sysv/clusternet.in']) {
+  for (const f of ['package/package.json', 'package/dist/lib/cli/main.js', 'package/dist/lib/hooks/entry.js', 'package/hooks/init-pre.d/10net', 'package/etc/net.conf', 'package/templates/systemd/clusternet.service.in', 'package/templates/sysv/clusternet.in', 'package/man/clusternet.8', 'package/man/net.conf.5']) {
     assert.ok(files.includes(f), f);
   }
   assert.not.ok(files.some((f) => f.startsWith('package/test/') || f.startsWith('package/lib/') || f.endsWith('.ts')), 'no sources or tests');

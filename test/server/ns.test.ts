@@ -38,6 +38,28 @@ async function reachesEveryNode(): Promise<void> {
   }
 }
 
+/**
+ * Runs networkd on the server with the files of `dir` until krg0 has its address, checks
+ * what `check` says about krg0 and that every node is reached, and returns networkd's log.
+ */
+async function networkdJoins(dir: string, check: (krg0: Awaited<ReturnType<typeof links>>[number] | undefined) => void): Promise<string> {
+  const networkd = startNetworkd(sim.server, dir);
+  let log = '';
+  try {
+    let krg0;
+    for (let i = 0; i < 100 && !krg0?.addr_info.some((a) => a.local === '10.4.135.254'); i++) {
+      await new Promise((done) => setTimeout(done, 100));
+      krg0 = (await links(sim, sim.server)).find((l) => l.ifname === 'krg0');
+    }
+    check(krg0);
+    await reachesEveryNode();
+  } finally {
+    log = await networkd.stop();
+    await sim.exec(sim.server, ['ip', 'link', 'del', 'krg0']);
+  }
+  return log;
+}
+
 test('the ip commands, run on the server, join it to the cluster network', async () => {
   const r = clusternet(['-c', config, 'server-config', '--address', '10.4.135.254', '--format', 'ip']);
   assert.is(r.code, 0, show(r));
@@ -56,22 +78,11 @@ test('the networkd files, read by systemd-networkd on the server, join it too', 
   const dir = tempDir();
   const r = clusternet(['-c', config, 'server-config', '--address', '10.4.135.254', '--format', 'networkd', '--output-dir', dir]);
   assert.is(r.code, 0, show(r));
-  const networkd = startNetworkd(sim.server, dir);
-  let log = '';
-  try {
-    let krg0;
-    for (let i = 0; i < 100 && !krg0?.addr_info.some((a) => a.local === '10.4.135.254'); i++) {
-      await new Promise((done) => setTimeout(done, 100));
-      krg0 = (await links(sim, sim.server)).find((l) => l.ifname === 'krg0');
-    }
+  const log = await networkdJoins(dir, (krg0) => {
     assert.is(krg0?.linkinfo?.info_kind, 'macvlan');
     assert.is(krg0?.address, '02:00:00:00:07:fe');
     assert.ok(krg0?.addr_info.some((a) => a.local === '10.4.135.254' && a.prefixlen === 18), 'networkd gave krg0 its address');
-    await reachesEveryNode();
-  } finally {
-    log = await networkd.stop();
-    await sim.exec(sim.server, ['ip', 'link', 'del', 'krg0']);
-  }
+  });
   assert.match(log, /krg0: Configuring with \/etc\/systemd\/network\/50-clusternet-krg0\.network/);
 });
 
@@ -87,20 +98,7 @@ test('an admin\'s own .network for the device is extended by a drop-in, never ta
   assert.not.ok(existsSync(join(dir, '49-clusternet-eth0.network')), 'no file of ours competes with the admin\'s');
   assert.is(readFileSync(join(dir, '80-dhcp.network'), 'utf8'), admins);
   assert.match(readFileSync(join(dir, '80-dhcp.network.d', '50-clusternet-krg0.conf'), 'utf8'), /^\[Network\]\nMACVLAN=krg0$/m);
-  const networkd = startNetworkd(sim.server, dir);
-  let log = '';
-  try {
-    let krg0;
-    for (let i = 0; i < 100 && !krg0?.addr_info.some((a) => a.local === '10.4.135.254'); i++) {
-      await new Promise((done) => setTimeout(done, 100));
-      krg0 = (await links(sim, sim.server)).find((l) => l.ifname === 'krg0');
-    }
-    assert.ok(krg0?.addr_info.some((a) => a.local === '10.4.135.254'), 'networkd built krg0 from the drop-in');
-    await reachesEveryNode();
-  } finally {
-    log = await networkd.stop();
-    await sim.exec(sim.server, ['ip', 'link', 'del', 'krg0']);
-  }
+  const log = await networkdJoins(dir, (krg0) => assert.ok(krg0?.addr_info.some((a) => a.local === '10.4.135.254'), 'networkd built krg0 from the drop-in'));
   // eth0 still runs the admin's file, DHCP and all.
   assert.match(log, /eth0: Configuring with \/etc\/systemd\/network\/80-dhcp\.network/);
   assert.match(log, /eth0: Acquiring DHCPv4 lease|DHCPv4 client: (STARTED|Started)|eth0: DHCPv4/i);

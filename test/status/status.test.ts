@@ -61,7 +61,7 @@ test('nothing set up: said plainly, once, exit 1; looked for in the container of
   assert.match(none.stdout, new RegExp(`node 1: not set up: netns ${sim.container(1)}x does not exist`));
   // Without a node id: the cluster-wide part, and where this node's would be looked at.
   const cluster = await sim.cli(sim.host(1), ['status', '-c', config]);
-  assert.match(cluster.stdout, /^clusterip: 10\.4\.192\.1 .*; this node not looked at \(give --node N\)$/m);
+  assert.match(cluster.stdout, /^clusterip: 10\.4\.192\.1 .*; this node's share: give --node N to see it$/m);
 });
 
 test('before the phases: the network is described, the interface missing, the plan not met', async () => {
