@@ -8,6 +8,7 @@ import { enableSystemLog, systemLog } from '../systemlog.js';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
 import { releaseCommand, takeoverCommand } from './commands/failover.js';
+import { assignCommand, assignedCommand, unassignCommand } from './commands/bucket.js';
 import { reloadCommand } from './commands/reload.js';
 import { hookCommand } from './commands/hook.js';
 import { planCommand } from './commands/plan.js';
@@ -27,7 +28,7 @@ import { unsetCommand } from './commands/unset.js';
 import { waitCommand } from './commands/wait.js';
 
 /** The commands that change the system: their log lines and errors go to the system log too. */
-const LOGGED = new Set(['run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
+const LOGGED = new Set(['run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release', 'assign', 'unassign']);
 
 export function buildCli(argv: string[]) {
   return yargs(argv)
@@ -47,6 +48,9 @@ export function buildCli(argv: string[]) {
     .command(reloadCommand)
     .command(takeoverCommand)
     .command(releaseCommand)
+    .command(assignCommand)
+    .command(unassignCommand)
+    .command(assignedCommand)
     .command(statusCommand)
     .command(waitCommand)
     .command(serviceCommand)

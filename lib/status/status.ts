@@ -6,6 +6,7 @@ import ipaddr from 'ipaddr.js';
 import type { Config } from '../config/types.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
+import { RecordStore } from '../apply/record.js';
 import type { Logger } from '../log.js';
 import { nsLabel, type Ns, type Phase } from '../plan/ops.js';
 import { describeOp } from '../plan/render.js';
@@ -147,9 +148,11 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
 async function planState(config: Config, local: LocalView): Promise<{ ok: boolean; problems: string[] }> {
   const phases: Phase[] = local.container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post'];
   const problems: string[] = [];
+  // Buckets moved since boot (takeover, or the cluster manager's) are in the record.
+  const record = new RecordStore(local.values.node, local.container).load();
   for (const phase of phases) {
     try {
-      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log });
+      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename' || a.state === 'ok') continue;
         const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;
