@@ -81,7 +81,7 @@ test('the Debian package: built from an install-hooks staging folder, installed,
   const info = execFileSync('dpkg-deb', ['--field', deb, 'Package', 'Architecture', 'Depends'], { encoding: 'utf8' });
   assert.match(info, /Package: clusternet\nArchitecture: all\nDepends: nodejs \(>= 20\.19\), iproute2, util-linux/);
   const contents = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  for (const path of ['./etc/net.conf', './etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
+  for (const path of ['./etc/net.conf', './etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/lib/ocf/resource.d/clusternet/clusterip', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
     assert.ok(contents.includes(` ${path}`), path);
   }
   assert.match(contents, /\.\/usr\/bin\/clusternet -> \.\.\/lib\/clusternet\/dist\/lib\/cli\/main\.js/);
