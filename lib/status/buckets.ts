@@ -1,7 +1,7 @@
 // Which hash buckets of a cluster address this node answers for, as the kernel reports
 // them, in whichever backend holds the address. Read through the cluster-IP layer's own
 // readers (lib/clusterip/system.ts), so `status` sees exactly what `run` and `check` see.
-import { readBackendLive } from '../clusterip/system.js';
+import { readBackendLive, readBucketsOf } from '../clusterip/system.js';
 import type { BackendLive } from '../clusterip/live.js';
 import type { CipBackend, Ns } from '../plan/ops.js';
 import type { Runner } from '../system/runner.js';
@@ -30,16 +30,17 @@ export async function readBuckets(runner: Runner, ns: Ns, address: string): Prom
 }
 
 /**
- * The buckets this node answers for now, read cheaply: only the backend that init-post
- * installed the address with (the node's record says which: one read, one or two
- * processes), else every backend in turn. What a cluster manager's monitor asks every few
+ * The buckets this node answers for now, read cheaply: only the chain or set of the
+ * backend that init-post installed the address with (the node's record says which: one
+ * process), else every backend in turn. What a cluster manager's monitor asks every few
  * seconds.
  */
 export async function answeredBuckets(runner: Runner, ns: Ns, address: string, record: NodeRecord): Promise<number[]> {
-  const installed = (record.phases['init-post'] ?? []).find((op) => op.op === 'cip-rules' && op.specs.some((s) => s.address === address));
-  if (installed?.op !== 'cip-rules') return (await readBuckets(runner, ns, address))?.buckets ?? [];
-  const live = await readBackendLive(runner, ns, installed.backend, [address]);
-  return liveBuckets(live, address) ?? [];
+  for (const op of record.phases['init-post'] ?? []) {
+    const spec = op.op === 'cip-rules' ? op.specs.find((s) => s.address === address) : undefined;
+    if (op.op === 'cip-rules' && spec) return readBucketsOf(runner, ns, op.backend, spec.name, address);
+  }
+  return (await readBuckets(runner, ns, address))?.buckets ?? [];
 }
 
 /** The sorted buckets of `address` in what a backend has installed; undefined if absent. */

@@ -7,28 +7,10 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { probe, setupClient, startListeners, verdict, type ClientSetup } from '../sim/clients.js';
+import { CIP, clusterIpConf, macToNode, probe, setupClient, startListeners, verdict, type ClientSetup } from '../sim/clients.js';
 
 const NODES = [1, 2, 3];
-const CIP = '10.4.192.1';
-const config = (backend: string) => `
-[cluster]
-nodes = 1-3
-
-[net]
-link = macvlan
-device = eth0
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-
-[clusterip]
-address = ${CIP}
-mac = 01:00:5e:04:c0:01
-backend = ${backend}
-seed = 0xdeadbeef
-buckets = manager
-`;
-const macToNode = (mac: string) => parseInt(mac.split(':')[5]!, 16);
+const config = (backend: string) => clusterIpConf('1-3', backend, 'buckets = manager\n');
 
 function cases(backend: string) {
   const s = suite(`buckets = manager, ${backend}`);

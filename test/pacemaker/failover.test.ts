@@ -11,37 +11,20 @@
 // resource-agents and libxml2-utils.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { probe, setupClient, verdict, type ClientSetup } from '../sim/clients.js';
+import { CIP, clusterIpConf, macToNode, probe, setupClient, verdict, type ClientSetup } from '../sim/clients.js';
 import { CLI } from '../sim/cluster.js';
 import { AGENT, TOKEN_MS, createPcmkCluster, execTimes, view, waitUntil, type ClusterView, type PcmkCluster } from './cluster.js';
 import { recipe } from './recipe.js';
 import { watchAnswers, type Watch } from './watch.js';
 
 const NODES = [1, 2, 3];
-const CIP = '10.4.192.1';
 const INSTANCES = NODES.map((_, i) => `cip-bucket:${i}`);
 /** corosync with 3 nodes and token 1000: token 1650 ms, consensus 1980 ms; the issue's target adds 3 s. */
 const TOKEN_EFFECTIVE_MS = TOKEN_MS + 650;
 const CONSENSUS_MS = 1980;
 const TARGET_MS = TOKEN_EFFECTIVE_MS + CONSENSUS_MS + 3000;
 
-const netConf = (backend: string) => `[cluster]
-nodes = 1-3
-
-[net]
-link = macvlan
-device = eth0
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-
-[clusterip]
-address = ${CIP}
-mac = 01:00:5e:04:c0:01
-backend = ${backend}
-seed = 0xdeadbeef
-buckets = manager
-`;
-const macToNode = (mac: string) => parseInt(mac.split(':')[5]!, 16);
+const netConf = (backend: string) => clusterIpConf('1-3', backend, 'buckets = manager\n');
 
 /** Every instance active on exactly one node, all of them on `on`. */
 const placed = (v: ClusterView, on: string[]) => INSTANCES.every((i) => (v.instances.get(i) ?? []).length === 1 && on.includes(v.instances.get(i)![0]!));
@@ -145,7 +128,7 @@ function cases(backend: 'cluster-match' | 'nft') {
     assert.equal(Object.keys(v.spread).map(Number).sort(), NODES);
   });
 
-  s("the monitor's cost (what every node pays per instance every 5 s)", async () => {
+  s("the monitor's cost (what every node pays per instance every 10 s)", async () => {
     const v = await view(c, 1);
     const mine = INSTANCES.find((i) => v.instances.get(i)?.[0] === c.name(1))!;
     const clone = mine.split(':')[1]!;
@@ -155,11 +138,11 @@ function cases(backend: 'cluster-match' | 'nft') {
     assert.is(r.exitCode, 0, r.stderr);
     const [wall, user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
     const node = await c.exec(1, ['/usr/bin/time', '-f', '%e %U %S', 'sh', '-c', `for i in $(seq ${runs}); do ${process.execPath} -e '' || exit 1; done`]);
-    const [nodeWall] = node.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number];
-    measured.push(`${backend}: monitor ${((wall * 1000) / runs).toFixed(0)} ms wall, ${(((user + sys) * 1000) / runs).toFixed(0)} ms CPU per call (bare node -e '' ${((nodeWall * 1000) / runs).toFixed(0)} ms); at 5 s: ${(((user + sys) * 100) / runs / 5).toFixed(2)} % of a core per instance`);
+    const [nodeWall, nodeUser, nodeSys] = node.stderr.trim().split('\n').pop()!.split(' ').map(Number) as [number, number, number];
+    measured.push(`${backend}: monitor ${((wall * 1000) / runs).toFixed(0)} ms wall, ${(((user + sys) * 1000) / runs).toFixed(0)} ms CPU per call (bare node -e '' ${((nodeWall * 1000) / runs).toFixed(0)} ms wall, ${(((nodeUser + nodeSys) * 1000) / runs).toFixed(0)} ms CPU); at 10 s: ${(((user + sys) * 100) / runs / 10).toFixed(2)} % of a core per instance`);
     const seen = await execTimes(c, 1, 'monitor');
     measured.push(`${backend}: monitor as Pacemaker records it (exec-time): ${spread(seen)}`);
-    assert.ok(wall / runs < 5, 'a monitor takes well under its 5 s interval');
+    assert.ok(wall / runs < 5, 'a monitor takes well under its 10 s interval');
   });
 
   s('a node crashes: the survivors answer all 32 again, exactly once; time from the kill measured', async () => {

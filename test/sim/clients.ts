@@ -8,6 +8,29 @@ import { $ } from 'zx';
 import type { SimCluster } from './cluster.js';
 
 export const PORT = 7777;
+/** The cluster address of the cluster-IP tests. */
+export const CIP = '10.4.192.1';
+
+/**
+ * net.conf of the cluster-IP tests: macvlan nodes `nodes` ("1-4") whose MACs end in their
+ * id (see macToNode), one cluster address with `backend`; `extra` is appended as written.
+ */
+export const clusterIpConf = (nodes: string, backend: string, extra = '') => `
+[cluster]
+nodes = ${nodes}
+
+[net]
+link = macvlan
+device = eth0
+mac = 02:00:00:00:07:00
+address = 10.4.135.0/18
+
+[clusterip]
+address = ${CIP}
+mac = 01:00:5e:04:c0:01
+backend = ${backend}
+seed = 0xdeadbeef
+${extra}`;
 
 export interface ClientSetup {
   sources: string[];
@@ -57,6 +80,8 @@ export interface ProbeResult {
 
 /** The node whose container MAC sent a frame (node MACs end in the node id). */
 export type MacToNode = (mac: string) => number;
+/** MacToNode for clusterIpConf's MACs. */
+export const macToNode: MacToNode = (mac) => parseInt(mac.split(':')[5]!, 16);
 
 export async function probe(sim: SimCluster, setup: ClientSetup, macToNode: MacToNode): Promise<ProbeResult> {
   await $`ip -n ${sim.client} neigh flush dev ${setup.dev}`;
