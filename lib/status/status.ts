@@ -42,6 +42,8 @@ export interface ClusterIpRow {
   backend: string;
   /** This node's own bucket and the number of buckets, as planned (null without a node). */
   bucket: number | null;
+  /** Who assigns the buckets (net.conf `buckets`): with `manager`, no bucket is the node's own. */
+  assignedBy: 'rank' | 'manager';
   total: number | null;
   installed: boolean | null;
   buckets: Buckets | null;
@@ -129,7 +131,8 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
     addresses.push({ node: 'cluster', interface: config.net.interface, mac: cip.mac, address: cip.address, where: local ? where : 'every node', configured: installed });
     const buckets = local && state ? await readBuckets(local.runner, local.container, cip.address) : null;
     const planned = local?.values.clusterIps.find((c) => c.address === cip.address);
-    clusterips.push({ name: cip.name || 'clusterip', address: cip.address, mac: cip.mac, backend: cip.backend, bucket: planned?.bucket ?? null, total: planned?.total ?? null, installed, buckets });
+    const manager = cip.buckets === 'manager';
+    clusterips.push({ name: cip.name || 'clusterip', address: cip.address, mac: cip.mac, backend: cip.backend, bucket: manager ? null : (planned?.bucket ?? null), total: planned?.total ?? null, assignedBy: cip.buckets, installed, buckets });
   }
   return {
     config: config.file,
@@ -174,7 +177,7 @@ export function formatStatus(r: StatusReport, verbose: boolean): string {
   }
   for (const c of r.clusterips) {
     const buckets = c.buckets ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}` : 'no buckets found';
-    const own = c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
+    const own = c.assignedBy === 'manager' ? ` (buckets assigned by the cluster manager${c.total === null ? '' : `, of ${c.total}`})` : c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
     out.push(`clusterip ${c.name}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${c.installed === null ? 'not looked at' : c.installed ? 'installed' : 'not installed'}; ${buckets}`);
   }
   if (r.interface) {
