@@ -79,25 +79,25 @@ function cases(backend: 'cluster-match' | 'nft') {
   });
   // The client's clock runs only around an event: its connections would count in the probe.
   const watches: Watch[] = [];
-  const timed = async (event: () => Promise<void>, done: () => Promise<unknown>, from?: number): Promise<number> => {
+  const timed = async (event: () => Promise<void>, done: () => Promise<unknown>, from?: { node: number; sources: string[] }): Promise<number> => {
     const watch = watchAnswers(c.sim, setup);
     watches.push(watch);
     await new Promise((r) => setTimeout(r, 1000));
     const at = Date.now();
     await event();
     await done();
-    await waitUntil('32/32 answered for 2 s', 30_000, async () => {
+    await waitUntil('32/32 answered for 2 s', 60_000, async () => {
       const after = watch.recoveredAfter(at, 32);
       return after !== undefined && Date.now() - (at + after) > 2000;
     });
     watch.stop();
     await new Promise((r) => setTimeout(r, 500)); // its last connections are gone
     if (from !== undefined) {
-      const h = watch.handover(at, `node${from}`);
-      assert.ok(h, `node ${from}'s sources were never answered by another node`);
-      measured.push(`${backend}: node ${from}'s sources: last answered by it at +${h.lastFrom} ms, first by the quorate side at +${h.firstOther} ms (${h.firstOther > h.lastFrom ? 'a gap, no overlap seen' : 'OVERLAP'})`);
+      const h = watch.handover(at, `node${from.node}`, from.sources);
+      assert.ok(h, `node ${from.node}'s sources were never answered by another node`);
+      measured.push(`${backend}: node ${from.node}'s sources: last answered by it at +${h.lastFrom} ms, first by the quorate side at +${h.firstOther} ms (${h.firstOther > h.lastFrom ? 'a gap, no overlap seen' : 'OVERLAP'})`);
       // Without fencing nothing guarantees it (README); measured here, the cut node always stops first.
-      assert.ok(h.firstOther > h.lastFrom, `node ${from} answered its sources until +${h.lastFrom} ms, the quorate side from +${h.firstOther} ms`);
+      assert.ok(h.firstOther > h.lastFrom, `node ${from.node} answered its sources until +${h.lastFrom} ms, the quorate side from +${h.firstOther} ms`);
     }
     return watch.recoveredAfter(at, 32)!;
   };
@@ -107,6 +107,28 @@ function cases(backend: 'cluster-match' | 'nft') {
     assert.is(r.exitCode, 0, r.stdout + r.stderr);
     assert.match(r.stdout, /passed all tests/);
     assert.not.match(r.stdout + r.stderr, /\* rc=|failed/i);
+  });
+
+  s('the agent answers the OCF exit codes: bad net.conf or parameters 6, no container 7 / 5 / 0, unknown action 3', async () => {
+    const bad = (await c.exec(1, ['cat', '/etc/net.conf'])).stdout;
+    const write = (path: string, text: string) => c.exec(1, ['sh', '-c', `cat > ${path} && chmod 644 ${path}`], text);
+    await write('/etc/net-bad.conf', bad.replace('buckets = manager', 'buckets = maybe'));
+    await write('/etc/net-rank.conf', bad.replace('buckets = manager', ''));
+    const agent = async (action: string, env: Record<string, string>) =>
+      (await c.exec(1, ['env', 'OCF_ROOT=/usr/lib/ocf', 'OCF_RESOURCE_INSTANCE=cip-bucket:0', ...Object.entries(env).map(([k, v]) => `OCF_RESKEY_${k}=${v}`), AGENT, action])).exitCode;
+    const here = { netns: 'cluster', CRM_meta_clone: '0' };
+    for (const action of ['start', 'monitor', 'validate-all']) assert.is(await agent(action, { ...here, config: '/etc/net-bad.conf' }), 6, `${action}, bad net.conf`);
+    assert.is(await agent('validate-all', { ...here, config: '/etc/net-rank.conf' }), 6, 'buckets = rank');
+    assert.is(await agent('start', { netns: 'cluster', bucket: '4' }), 6, 'bucket past the last');
+    assert.is(await agent('monitor', { netns: 'cluster' }), 6, 'neither clone nor bucket');
+    assert.is(await agent('monitor', { netns: 'cluster', bucket: '1', node: 'x' }), 6, 'node not a number');
+    assert.is(await agent('monitor', { ...here, netns: 'nosuch' }), 7, 'monitor without the container');
+    assert.is(await agent('start', { ...here, netns: 'nosuch' }), 5, 'start without the container');
+    assert.is(await agent('stop', { ...here, netns: 'nosuch' }), 0, 'stop without the container');
+    assert.is(await agent('monitor', { CRM_meta_clone: '0', pidfile: '/run/nosuch.pid' }), 7, 'monitor without the PID file');
+    assert.is(await agent('monitor', { ...here, pidfile: '/run/nosuch.pid' }), 6, 'both netns and pidfile');
+    assert.is(await agent('promote', here), 3, 'an action the agent does not have');
+    assert.is(await agent('monitor', here), 7, 'a clean monitor of a bucket not held');
   });
 
   s('after init-post and before Pacemaker assigns anything, no node answers', async () => {
@@ -177,17 +199,20 @@ function cases(backend: 'cluster-match' | 'nft') {
   s('split brain: a node cut off stops answering, the quorate side takes its buckets; after healing, exactly once', async () => {
     const cut = 3;
     const others = NODES.filter((n) => n !== cut);
+    const before = await exactlyOnce();
+    const sources = Object.keys(before.owners).filter((src) => before.owners[src] === cut);
+    assert.ok(sources.length > 0, `node ${cut} answers for some sources: ${JSON.stringify(before.spread)}`);
     const recovered = await timed(
       () => c.cut(cut, true),
       async () => {
         await settle("the cut node's buckets placed on the quorate side", 1, others.map(c.name));
         // The cut node lost quorum and stopped its instances (no-quorum-policy=stop).
-        await waitUntil('the cut node holds no instance', 30_000, async () => {
+        await waitUntil('the cut node holds no instance', 60_000, async () => {
           const alone = await view(c, cut);
           return !alone.quorum && INSTANCES.every((i) => !(alone.instances.get(i) ?? []).includes(c.name(cut)));
         });
       },
-      cut,
+      { node: cut, sources },
     );
     for (let bucket = 1; bucket <= NODES.length; bucket++) {
       const r = await c.exec(cut, [process.execPath, CLI, 'assigned', '--bucket', String(bucket), '--netns', 'cluster', '-q']);

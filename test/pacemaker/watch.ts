@@ -23,11 +23,11 @@ export interface Watch {
   /** Ms from `since` to the first whole round after which all are whole; undefined if none. */
   recoveredAfter: (since: number, sources: number) => number | undefined;
   /**
-   * For the sources `from` answered in the last whole round before `since`: the last time
-   * `from` answered one of them and the first time another node did (ms after `since`).
-   * The second before the first: a gap, no overlap seen (at the rounds' 250 ms grain).
+   * For `sources` (those `from` answered before `since`): the last time `from` answered
+   * one of them and the first time another node did (ms after `since`). The second after
+   * the first: a gap, no overlap seen (at the rounds' 250 ms grain).
    */
-  handover: (since: number, from: string) => { lastFrom: number; firstOther: number } | undefined;
+  handover: (since: number, from: string, sources: string[]) => { lastFrom: number; firstOther: number } | undefined;
   stop: () => void;
 }
 
@@ -65,10 +65,7 @@ export function watchAnswers(sim: SimCluster, setup: ClientSetup): Watch {
       }
       return first === undefined ? undefined : first - since;
     },
-    handover: (since, from) => {
-      const before = rounds.filter((r) => r.at < since && Object.keys(r.answered).length === setup.sources.length).pop();
-      if (!before) return undefined;
-      const moved = Object.keys(before.answered).filter((src) => before.answered[src] === from);
+    handover: (since, from, moved) => {
       const after = rounds.filter((r) => r.at >= since);
       const lastFrom = Math.max(since, ...after.filter((r) => moved.some((src) => r.answered[src] === from)).map((r) => r.at));
       const others = after.filter((r) => moved.some((src) => r.answered[src] !== undefined && r.answered[src] !== from)).map((r) => r.at);
