@@ -6,7 +6,7 @@
 import { test, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { CIP, clusterIpConf, macToNode, probe, setupClient, startListeners, verdict, type ClientSetup } from '../sim/clients.js';
+import { CIP, clusterIpConf, macToNode, probe, startClient, verdict, type ClientSetup } from '../sim/clients.js';
 
 const NODES = [1, 2, 3, 4];
 const config = (backend: string, extra = '') => clusterIpConf('1-4', backend, extra);
@@ -31,9 +31,7 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
     sim = await createSimCluster({ nodes: NODES, client: true });
     path = writeConfig(conf());
     for (const id of NODES) await bringUp(sim, path, id);
-    setup = await setupClient(sim, CIP);
-    stopListeners = startListeners(sim, NODES);
-    await new Promise((r) => setTimeout(r, 500));
+    ({ setup, stopListeners } = await startClient(sim, NODES));
   });
   s.after(async () => {
     stopListeners?.();

@@ -7,7 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { CIP, clusterIpConf, macToNode, probe, setupClient, startListeners, verdict, type ClientSetup } from '../sim/clients.js';
+import { CIP, clusterIpConf, macToNode, probe, startClient, verdict, type ClientSetup } from '../sim/clients.js';
 
 const NODES = [1, 2, 3];
 const config = (backend: string) => clusterIpConf('1-3', backend, 'buckets = manager\n');
@@ -29,9 +29,7 @@ function cases(backend: string) {
         assert.is(r.exitCode, 0, `${phase} on node ${id}: ${r.stderr}`);
       }
     }
-    setup = await setupClient(sim, CIP);
-    stopListeners = startListeners(sim, NODES);
-    await new Promise((r) => setTimeout(r, 500));
+    ({ setup, stopListeners } = await startClient(sim, NODES));
   });
   s.after(async () => {
     stopListeners?.();

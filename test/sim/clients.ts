@@ -61,6 +61,14 @@ export async function setupClient(sim: SimCluster, clusterIp: string, count = 32
   return { sources, clusterIp, dev };
 }
 
+/** The client on CIP (32 sources) and a listener in every node's container, settled. */
+export async function startClient(sim: SimCluster, nodes: number[]): Promise<{ setup: ClientSetup; stopListeners: () => void }> {
+  const setup = await setupClient(sim, CIP);
+  const stopListeners = startListeners(sim, nodes);
+  await new Promise((r) => setTimeout(r, 500));
+  return { setup, stopListeners };
+}
+
 /** A TCP listener in every node's container answering "node<id>". */
 export function startListeners(sim: SimCluster, nodes: number[]): () => void {
   const children: ChildProcess[] = nodes.map((id) =>
