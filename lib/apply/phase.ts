@@ -77,6 +77,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     deviceMtu: device?.mtu,
     backends: usesCip ? await resolveBackends(req) : undefined,
     takenOver: (record?.takenOver ?? []).map((node) => bucketOf(config, node)).filter((b) => b > 0),
+    assigned: record?.assigned ?? {},
   };
   const plan = buildPlan(phase, values, ctx);
   if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));

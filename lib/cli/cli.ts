@@ -10,6 +10,7 @@ import { enableSystemLog, systemLog } from '../systemlog.js';
 import { checkCommand } from './commands/check.js';
 import { convertCommand } from './commands/convert.js';
 import { releaseCommand, takeoverCommand } from './commands/failover.js';
+import { assignCommand, assignedCommand, unassignCommand } from './commands/bucket.js';
 import { reloadCommand } from './commands/reload.js';
 import { hookCommand } from './commands/hook.js';
 import { planCommand } from './commands/plan.js';
@@ -31,13 +32,18 @@ import { waitCommand } from './commands/wait.js';
 
 /** The commands that change the system: their log lines and errors go to the system log too. */
 /** The commands that change the system and have no dry run: CLUSTERNET_DRY_RUN stops them. */
-const NO_DRY_RUN = new Set(['reload', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
+const NO_DRY_RUN = new Set([
+  'reload', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release', 'assign', 'unassign',
+]);
 
-const LOGGED = new Set(['run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release']);
+const LOGGED = new Set([
+  'run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release',
+  'assign', 'unassign',
+]);
 
 const COMMANDS = [
   validateCommand, showCommand, planCommand, runCommand, hookCommand, checkCommand, convertCommand, reloadCommand,
-  takeoverCommand, releaseCommand, statusCommand, waitCommand, serviceCommand, installHooksCommand,
+  takeoverCommand, releaseCommand, assignCommand, unassignCommand, assignedCommand, statusCommand, waitCommand, serviceCommand, installHooksCommand,
   uninstallHooksCommand, editCommand, getCommand, setCommand, unsetCommand, serverConfigCommand,
 ];
 

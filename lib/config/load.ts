@@ -7,6 +7,7 @@ import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js'
 import { parseLines } from './lines.js';
 import {
   BACKENDS,
+  BUCKET_OWNERS,
   HASH_MODES,
   LINK_TYPES,
   type ClusterIpSettings,
@@ -68,6 +69,7 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     hash: { parse: (raw) => parseChoice(raw, HASH_MODES), default: 'sourceip' },
     backend: { parse: (raw) => parseChoice(raw, BACKENDS), default: 'auto' },
     seed: { parse: (raw) => parseInteger(raw, 0, 0xffffffff, 'a hash seed'), default: 0 },
+    buckets: { parse: (raw) => parseChoice(raw, BUCKET_OWNERS), default: 'rank' },
   },
   node: {
     hostname: { parse: hostname },

@@ -8,6 +8,13 @@ export type HashMode = 'sourceip' | 'sourceip-sourceport' | 'sourceip-sourceport
 export const HASH_MODES: readonly HashMode[] = ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'];
 export type Backend = 'auto' | 'clusterip' | 'cluster-match' | 'nft';
 export const BACKENDS: readonly Backend[] = ['auto', 'cluster-match', 'nft', 'clusterip'];
+/**
+ * Who decides which hash buckets a node answers for: `rank`, each node its own bucket (its
+ * rank in [cluster] nodes) from boot, moved by hand with takeover/release; `manager`, the
+ * cluster manager (Pacemaker, through the resource agent), none until it assigns them.
+ */
+export type BucketOwner = 'rank' | 'manager';
+export const BUCKET_OWNERS: readonly BucketOwner[] = ['rank', 'manager'];
 
 export interface NetSettings {
   enable: boolean;
@@ -32,6 +39,7 @@ export interface ClusterIpSettings {
   hash: HashMode;
   backend: Backend;
   seed: number;
+  buckets: BucketOwner;
 }
 
 /** A [node N] section: what differs for one node. */

@@ -18,6 +18,8 @@ export const PATHS = {
   systemd: '/lib/systemd/system',
   initScript: '/etc/init.d/clusternet',
   kerrighed: '/etc/kerrighed',
+  /** The OCF resource agent ocf:clusternet:clusterip, where Pacemaker looks for it. */
+  ocfAgent: '/usr/lib/ocf/resource.d/clusternet/clusterip',
 } as const;
 
 /** Kerrighed's helper folders (what its kernel runs) → our phase folders. */
@@ -60,6 +62,7 @@ export function layout(options: LayoutOptions): Item[] {
   const items: Item[] = [
     { type: 'file', path: PATHS.config, content: options.config ?? readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true },
     { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
+    { type: 'file', path: PATHS.ocfAgent, content: renderTemplate('ocf/clusterip.in', values), mode: 0o755 },
   ];
   // The built-in hooks are links into the package, so `run` recognises them and runs them
   // in-process; site hooks dropped beside them run as they are.

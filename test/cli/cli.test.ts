@@ -234,6 +234,7 @@ showCmd('show --node 4 --json: plain data with the derived values', () => {
       hash: 'sourceip',
       backend: 'auto',
       seed: 0x4b52470c,
+      buckets: 'rank',
     },
   ]);
 });

@@ -32,14 +32,18 @@ test('install-hooks --prefix lays out config, switches, hooks, units, init scrip
   const p = tempDir();
   const r = install(p);
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 14 written, 0 already in place$/m);
+  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 15 written, 0 already in place$/m);
   assert.equal(tree(p), [
     'etc/clusternet/hooks/boot-post.d/50net', 'etc/clusternet/hooks/boot-pre.d/50net', 'etc/clusternet/hooks/init-post.d/20clusterip',
     'etc/clusternet/hooks/init-pre.d/10net', 'etc/clusternet/hooks/stop.d/50clusternet', 'etc/default/clusternet', 'etc/init.d/clusternet',
     'etc/kerrighed/krgboot_helper-post.d', 'etc/kerrighed/krgboot_helper-pre.d', 'etc/kerrighed/krginit_helper-post.d', 'etc/kerrighed/krginit_helper-pre.d',
-    'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'var/lib/clusternet/install-manifest.json',
+    'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'usr/lib/ocf/resource.d/clusternet/clusterip', 'var/lib/clusternet/install-manifest.json',
   ]);
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), readFileSync(EXAMPLE, 'utf8'));
+  // The Pacemaker resource agent, executable, calling this package's CLI with this node.
+  const agent = join(p, 'usr/lib/ocf/resource.d/clusternet/clusterip');
+  assert.is(statSync(agent).mode & 0o777, 0o755);
+  assert.match(readFileSync(agent, 'utf8'), new RegExp(`^NODE=${process.execPath}\nCLI=${CLI_JS}$`, 'm'));
   // Built-in hooks are links into this package; Kerrighed's folders lead to ours.
   assert.is(readlinkSync(join(p, 'etc/clusternet/hooks/init-pre.d/10net')), join(ROOT, 'hooks/init-pre.d/10net'));
   assert.is(readlinkSync(join(p, 'etc/kerrighed/krgboot_helper-post.d')), '../clusternet/hooks/boot-post.d');
@@ -116,9 +120,9 @@ test('net.conf is never overwritten; a second install changes nothing else', () 
   const again = install(p);
   assert.is(again.code, 0, show(again));
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), mine);
-  assert.match(again.stdout, /: 0 written, 13 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(again.stdout, /: 0 written, 14 already in place; kept \/etc\/net\.conf$/m);
   const third = install(p);
-  assert.match(third.stdout, /: 0 written, 13 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(third.stdout, /: 0 written, 14 already in place; kept \/etc\/net\.conf$/m);
 });
 
 test('a file that is not ours at an install path is refused and nothing is installed', () => {
