@@ -5,10 +5,9 @@
 // journal, from which the next run or stop completes or undoes the work.
 // Records are keyed by the container's namespace identity, and store the container as a
 // placeholder, so the same record serves a run from inside and one from the host.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { sameNs, undoOf, type Ns, type Op, type Phase } from '../plan/ops.js';
-import { runDir } from '../system/lock.js';
+import { readRunFile, removeRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
 
 export interface Journal {
@@ -41,17 +40,23 @@ function rebase(ops: readonly Op[], from: Ns, to: Ns): Op[] {
 
 export class RecordStore {
   readonly path: string;
+  private readonly name: string;
   private readonly container: Ns;
+  private readonly env: NodeJS.ProcessEnv;
 
   constructor(node: number, container: Ns, env: NodeJS.ProcessEnv = process.env) {
     this.container = container;
-    this.path = join(runDir(env), `node-${node}-netns-${nsIdentity(container)}.json`);
+    this.env = env;
+    this.name = `node-${node}-netns-${nsIdentity(container)}.json`;
+    this.path = join(runDir(env), this.name);
   }
 
   load(): NodeRecord {
+    const text = this.stored();
+    if (text === null) return { phases: {} };
     let stored: NodeRecord;
     try {
-      stored = JSON.parse(readFileSync(this.path, 'utf8')) as NodeRecord;
+      stored = JSON.parse(text) as NodeRecord;
     } catch {
       return { phases: {} };
     }
@@ -88,11 +93,7 @@ export class RecordStore {
   }
 
   private stored(): string | null {
-    try {
-      return readFileSync(this.path, 'utf8');
-    } catch {
-      return null;
-    }
+    return readRunFile(this.env, this.name);
   }
 
   /** Written to a temporary file, flushed, then renamed: never half a record. Unchanged: not written. */
@@ -100,23 +101,10 @@ export class RecordStore {
     const text = this.serialize(record);
     if (text === null) return this.remove();
     if (text === this.stored()) return;
-    mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o755 });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    writeRunFile(this.env, this.name, text, true);
   }
 
   remove(): void {
-    try {
-      unlinkSync(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    removeRunFile(this.env, this.name);
   }
 }
