@@ -5,10 +5,12 @@
 // journal, from which the next run or stop completes or undoes the work.
 // Records are keyed by the container's namespace identity, and store the container as a
 // placeholder, so the same record serves a run from inside and one from the host.
+// A record is input like net.conf: checked whole before use (record-schema.ts).
 import { join } from 'node:path';
 import { sameNs, undoOf, type Ns, type Op, type Phase } from '../plan/ops.js';
 import { readRunFile, removeRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
+import { parseRecord } from './record-schema.js';
 
 export interface Journal {
   pid: number;
@@ -43,9 +45,11 @@ export class RecordStore {
   private readonly name: string;
   private readonly container: Ns;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly node: number;
 
   constructor(node: number, container: Ns, env: NodeJS.ProcessEnv = process.env) {
     this.container = container;
+    this.node = node;
     this.env = env;
     this.name = `node-${node}-netns-${nsIdentity(container)}.json`;
     this.path = join(runDir(env), this.name);
@@ -54,12 +58,7 @@ export class RecordStore {
   load(): NodeRecord {
     const text = this.stored();
     if (text === null) return { phases: {} };
-    let stored: NodeRecord;
-    try {
-      stored = JSON.parse(text) as NodeRecord;
-    } catch {
-      return { phases: {} };
-    }
+    const stored = parseRecord(text, this.path, this.node);
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(stored.phases)) phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
     const journal = stored.journal && { ...stored.journal, intents: rebase(stored.journal.intents, PLACEHOLDER, this.container) };

@@ -29,6 +29,16 @@ export interface ParsedLines {
 const SECTION = /^\[([^\]]*)\](.*)$/;
 const COMMENT = /^\s*([;#].*)?$/;
 
+/**
+ * A section name as it is compared: white space collapsed, a node id without leading
+ * zeros — [node 04] is [node 4], so writing both is a duplicate, not a silent replacement.
+ */
+export function canonicalSection(name: string): string {
+  const n = name.trim().replace(/\s+/g, ' ');
+  const m = /^node 0*(\d+)$/.exec(n);
+  return m ? `node ${m[1]}` : n;
+}
+
 /** Splits into lines the way editors write them: LF or CRLF, trailing spaces ignored. */
 export function splitLines(text: string): string[] {
   return text.split('\n').map((line) => line.replace(/\r$/, ''));
@@ -48,7 +58,7 @@ export function parseLines(text: string, file: string): ParsedLines {
     if (COMMENT.test(text)) return;
     const header = SECTION.exec(text);
     if (header) {
-      const name = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+      const name = canonicalSection(header[1] ?? '');
       const rest = (header[2] ?? '').trim();
       if (rest !== '' && !/^[;#]/.test(rest)) {
         problems.push({ file, line, key: `[${name}]`, message: `unexpected text after the section header: "${rest}"` });

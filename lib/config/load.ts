@@ -27,6 +27,7 @@ import {
   parseIp,
   parseMac,
   parseNodeList,
+  normalHostname,
 } from './values.js';
 
 type Parse = (raw: string) => unknown;
@@ -37,9 +38,10 @@ interface KeySpec {
 }
 
 const mtu: Parse = (raw) => (raw.toLowerCase() === 'auto' ? 'auto' : parseInteger(raw, 68, 65535, 'an MTU'));
+/** Host names compare as DNS does: case-blind, a final dot (the root) dropped. */
 const hostname: Parse = (raw) => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
-  return raw;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..')) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
+  return normalHostname(raw);
 };
 
 /** Every section kind, every key it accepts, and how each key is read. */
@@ -218,6 +220,16 @@ export function parseConfig(text: string, file: string): Config {
       hostnames.set(settings.hostname, id);
     }
     nodeSettings.set(id, settings);
+  }
+  // A short name matches a machine's full name by its first label (derive/node-id.ts): one
+  // that is another node's first label would give that machine two ids.
+  for (const [name, id] of hostnames) {
+    if (name.includes('.')) continue;
+    for (const [full, other] of hostnames) {
+      if (other !== id && full.split('.')[0] === name) {
+        problem(`node.${id}.hostname`, `host name ${name} is also the first label of node ${other}'s ${full}: the machine ${full} would match both; write node ${id}'s full name`);
+      }
+    }
   }
 
   if (problems.length > 0) throw new InputError(sortProblems(problems));

@@ -101,6 +101,9 @@ export function parseNodeList(raw: string, max = 65535): number[] {
   return [...ids].sort((a, b) => a - b);
 }
 
+/** A host name as compared (DNS's way): lower case, without a final dot. */
+export const normalHostname = (name: string): string => name.toLowerCase().replace(/\.$/, '');
+
 /** Prints [1,2,3,4,7] as "1-4,7". */
 export function formatNodeList(ids: readonly number[]): string {
   const parts: string[] = [];

@@ -4,7 +4,7 @@
 import { unsafe as iniValue } from 'ini';
 import { InputError } from '../errors.js';
 import { LEGACY_KEYS, isLegacy } from '../config/legacy.js';
-import { parseLines } from '../config/lines.js';
+import { canonicalSection, parseLines } from '../config/lines.js';
 
 interface Line {
   /** The line exactly as in the file, with its line ending. */
@@ -38,7 +38,7 @@ export class ConfigDocument {
       if (COMMENT.test(bare)) return { raw, section };
       const header = SECTION.exec(bare);
       if (header) {
-        section = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+        section = canonicalSection(header[1] ?? '');
         return { raw, section };
       }
       const eq = bare.indexOf('=');
@@ -63,7 +63,7 @@ export class ConfigDocument {
     const parts = path.split('.');
     const [kind, a, b] = parts;
     if (parts.length === 2 && kind && a) return { path, section: kind, key: a };
-    if (parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b) return { path, section: `${kind} ${a}`, key: b };
+    if (parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b) return { path, section: canonicalSection(`${kind} ${a}`), key: b };
     throw new InputError({ key: path, message: 'not a key name; allowed: SECTION.KEY like net.address, clusterip.seed, clusterip.NAME.seed, node.N.device' });
   }
 

@@ -71,14 +71,14 @@ export function lockGeneration(env: NodeJS.ProcessEnv = process.env): string | u
 }
 
 /**
- * CLUSTERNET_LOCK_WAIT: whole seconds, 0 to 3600 (flock takes fractions too, but a value
- * it cannot take would fail as "cannot set up timer"); anything else is refused.
+ * CLUSTERNET_LOCK_WAIT: seconds, 0 to 3600, with at most three decimals (a value flock
+ * cannot take would fail as "cannot set up timer"); anything else is refused.
  */
 export function lockWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CLUSTERNET_LOCK_WAIT;
   if (raw === undefined || raw === '') return LOCK_WAIT_SECONDS;
-  if (!/^\d{1,4}$/.test(raw) || Number(raw) > 3600) {
-    throw new InputError({ key: 'CLUSTERNET_LOCK_WAIT', message: `${JSON.stringify(raw.slice(0, 20))} is not a wait; allowed: whole seconds, 0 to 3600` });
+  if (!/^\d{1,4}(\.\d{1,3})?$/.test(raw) || Number(raw) > 3600) {
+    throw new InputError({ key: 'CLUSTERNET_LOCK_WAIT', message: `"${raw}" is not a wait; allowed: seconds from 0 to 3600, like 30 or 0.5` });
   }
   return Number(raw);
 }

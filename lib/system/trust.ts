@@ -13,7 +13,7 @@
 // The file itself is checked on the descriptor it is then read from (open, fstat, read):
 // no second lookup another user could answer differently.
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
-import { dirname, isAbsolute, resolve, sep } from 'node:path';
+import { isAbsolute, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 
 /** The user we run as: whose files, besides root's, we may trust. */
@@ -41,14 +41,14 @@ function prefixes(path: string): string[] {
 }
 
 /**
- * Checks every folder from `/` down to `dir` (an absolute path; each folder lstat'ed when
- * `follow` is false, the path being real, else stat'ed); `entry` is what the last folder
- * holds on the way to the file (for the sticky-folder rule). Throws InputError naming the
- * first folder that fails, as `file: <folder>`.
+ * Checks every folder from `/` down to the one holding `entry` (an absolute path; each
+ * folder lstat'ed when `follow` is false, the path being real, else stat'ed). The entry
+ * below a sticky folder is what the sticky-folder rule looks at. Throws InputError naming
+ * the first folder that fails, as `file: <folder>`.
  */
-function checkFolders(dir: string, what: string, me: number, follow: boolean): void {
-  const chain = prefixes(dir);
-  for (let i = 0; i < chain.length; i++) {
+function checkFolders(entry: string, what: string, me: number, follow: boolean): void {
+  const chain = prefixes(entry);
+  for (let i = 0; i < chain.length - 1; i++) {
     const folder = chain[i]!;
     const st = follow ? statSync(folder) : lstatSync(folder);
     const label = `a folder holding ${what}`;
@@ -56,9 +56,10 @@ function checkFolders(dir: string, what: string, me: number, follow: boolean): v
     if (!trustedOwner(st.uid, me)) throw new InputError({ file: folder, message: `${label} is owned by uid ${st.uid}; every folder up to / must be owned by root` });
     if ((st.mode & 0o022) === 0) continue;
     // A sticky folder open to all: fine for an entry in it that is root's or ours.
-    const next = chain[i + 1];
-    if ((st.mode & STICKY) !== 0 && next !== undefined) {
-      const child = follow ? statSync(next) : lstatSync(next);
+    if ((st.mode & STICKY) !== 0) {
+      const next = chain[i + 1]!;
+      // The entry itself (a symlink too): its owner is who may rename it there.
+      const child = lstatSync(next);
       if (trustedOwner(child.uid, me)) continue;
     }
     throw new InputError({
@@ -77,8 +78,8 @@ export function trustedRealPath(path: string, what: string, me = euid()): string
   const given = isAbsolute(path) ? path : resolve(path);
   const real = realpathSync(given);
   if (me !== 0) return real;
-  checkFolders(dirname(given), what, me, true);
-  if (real !== given) checkFolders(dirname(real), what, me, false);
+  checkFolders(given, what, me, true);
+  if (real !== given) checkFolders(real, what, me, false);
   return real;
 }
 
