@@ -5,6 +5,7 @@ import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
 import { parseLines } from './lines.js';
+import { MAX_NODES } from '../clusterip/rules.js';
 import {
   BACKENDS,
   HASH_MODES,
@@ -38,6 +39,16 @@ interface KeySpec {
 }
 
 const mtu: Parse = (raw) => (raw.toLowerCase() === 'auto' ? 'auto' : parseInteger(raw, 68, 65535, 'an MTU'));
+/**
+ * The cluster interface is named in the cluster-IP rules, where iptables reads a final '+'
+ * as "every interface starting so" and nft as the name itself: refused, so both agree.
+ */
+const ruleIfName: Parse = (raw) => {
+  const name = parseIfName(raw);
+  if (name.endsWith('+')) throw new ValueProblem(`"${raw}" ends with '+', which iptables reads as a wildcard (nft as a name); allowed: an interface name not ending with '+'`);
+  return name;
+};
+
 /** Host names compare as DNS does: case-blind, a final dot (the root) dropped. */
 const hostname: Parse = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..')) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
@@ -46,12 +57,12 @@ const hostname: Parse = (raw) => {
 
 /** Every section kind, every key it accepts, and how each key is read. */
 const SCHEMA: Record<string, Record<string, KeySpec>> = {
-  cluster: { nodes: { parse: (raw) => parseNodeList(raw), required: true } },
+  cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
   net: {
     enable: { parse: parseBool, default: true },
     link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
     device: { parse: parseIfName, required: true },
-    interface: { parse: parseIfName, default: 'krg0' },
+    interface: { parse: ruleIfName, default: 'krg0' },
     vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
     mac: { parse: parseMac, required: true },
     address: { parse: (raw) => parseCidr(raw, 4), required: true },

@@ -9,7 +9,7 @@ import { lstatSync, readFileSync, symlinkSync } from 'node:fs';
 import { parseConfig } from '../../lib/config/load.js';
 import { resolveNodeId } from '../../lib/derive/node-id.js';
 import { buildOnce, CLI, cleanEnv, cli, show } from '../helpers/cli.js';
-import { InputError } from '../../lib/errors.js';
+import { inputMessage } from '../helpers/errors.js';
 import { NATIVE_CONF } from '../helpers/fixtures.js';
 import { TempDir } from '../helpers/temp.js';
 
@@ -22,9 +22,7 @@ I.before.each(() => {
 I.after.each(() => tmp.remove());
 
 /** `fn` throws an InputError whose message matches `pattern`. */
-function refused(fn: () => unknown, pattern: RegExp): void {
-  assert.throws(fn, (error: unknown) => error instanceof InputError && pattern.test(error.message));
-}
+const refused = (fn: () => unknown, pattern: RegExp) => assert.match(inputMessage(fn), pattern);
 
 const NODE4 = `${NATIVE_CONF}\n[node 4]\nhostname = n4\nmtu = 1400\n`;
 
