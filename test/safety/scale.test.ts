@@ -119,5 +119,14 @@ M('init-post joins 1 or 16 distinct MACs with the same number of processes; ever
   assert.is(processes.get(16), processes.get(1), `processes at k=1: ${processes.get(1)}, at k=16: ${processes.get(16)}`);
 });
 
+M('cluster-match stop leaves no empty table ip mangle behind (iptables-nft made it for our rules)', async () => {
+  const config = writeConfig(distinctMacs(1).replace('backend = nft', 'backend = cluster-match'));
+  for (const phase of BOOT_PHASES) assert.is((await runPhase(sim, config, 1, phase)).exitCode, 0, phase);
+  assert.match((await sim.exec(sim.container(1), ['nft', 'list', 'tables'])).stdout, /table ip mangle/);
+  const stop = await runPhase(sim, config, 1, 'stop');
+  assert.is(stop.exitCode, 0, stop.stderr);
+  assert.is((await sim.exec(sim.container(1), ['nft', 'list', 'tables'])).stdout.trim(), '', 'no table left');
+});
+
 S.run();
 M.run();
