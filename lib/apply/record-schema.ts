@@ -109,7 +109,8 @@ function spec(v: unknown, where: string): CipSpec {
 
 const buckets = (v: unknown, where: string, total: number): number[] => arr(v, where, total).map((b, i) => int(b, `${where}[${i}]`, 1, total));
 const specs = (v: unknown, where: string): CipSpec[] => arr(v, where, 4096).map((s, i) => spec(s, `${where}[${i}]`));
-const mtu = (v: unknown, where: string) => int(v, where, 68, 65535);
+/** An MTU as a plan holds it: 0 for "the kernel's default" (not yet known), else 68 up to lo's 65536. */
+const mtu = (v: unknown, where: string) => (v === 0 ? 0 : int(v, where, 68, 65536));
 
 const FIELDS: Record<Op['op'], { required: string[]; optional?: string[] }> = {
   'require-link-type': { required: ['ns', 'type'] },
@@ -189,7 +190,8 @@ export function checkOp(v: unknown, where: string): Op {
       return { op: 'cip-rules-delete', ns: n, backend: oneOf(o.backend, at('backend'), BACKENDS), specs: specs(o.specs, at('specs')) };
     case 'cip-buckets': {
       const s = specs(o.specs, at('specs'));
-      const was = arr(o.was, at('was'), s.length).map((b, i) => buckets(b, `${at('was')}[${i}]`, s[i]?.total ?? 0));
+      // What the kernel had: any bucket a chain or set can hold, not only this cluster's.
+      const was = arr(o.was, at('was'), s.length).map((b, i) => buckets(b, `${at('was')}[${i}]`, 65535));
       return { op: 'cip-buckets', ns: n, backend: oneOf(o.backend, at('backend'), BACKENDS), specs: s, was, ...opt('wasLive') };
     }
   }

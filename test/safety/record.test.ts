@@ -6,24 +6,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SIM_CONF } from '../helpers/fixtures.js';
 import { createSimCluster, runPhase, snapshot, writeConfig, BOOT_PHASES, type CliResult, type SimCluster } from '../sim/cluster.js';
 
-const CONFIG = `[cluster]
-nodes = 1-2
-
-[net]
-link = macvlan
-device = eth0
-interface = krg0
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-
-[clusterip]
-address = 10.4.192.1
-mac = 01:00:5e:04:c0:01
-backend = nft
-seed = 7
-`;
+const CONFIG = SIM_CONF.replace('nodes = 1-16', 'nodes = 1-2');
 
 let sim: SimCluster;
 let config: string;
