@@ -4,6 +4,7 @@
 import { realpathSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dryRunOf } from '../dryrun.js';
 import { describeError, exitCodeOf, InputError } from '../errors.js';
 import { loadNodeContext } from '../context.js';
 import { PHASES, type Phase } from '../plan/ops.js';
@@ -24,6 +25,7 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
     const config = arg?.includes('/') ? arg : undefined;
     const target = config ? undefined : arg;
     const env = process.env;
+    const dryRun = dryRunOf(env);
     const ctx = loadNodeContext({
       config,
       pid: target && /^\d+$/.test(target) ? target : undefined,
@@ -31,7 +33,7 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
       level: env.CLUSTERNET_VERBOSE ? 'verbose' : env.CLUSTERNET_QUIET ? 'quiet' : 'normal',
       label: `${phase} ${basename(path)}`,
     });
-    await runHook(ctx, phase, { name: basename(path), path }, { dryRun: Boolean(env.CLUSTERNET_DRY_RUN) });
+    await runHook(ctx, phase, { name: basename(path), path }, { dryRun });
   } catch (error) {
     process.stderr.write(`${basename(path)}: ${describeError(error)}\n`);
     systemLog('err', `${basename(path)}: ${describeError(error)}`);

@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_HOOKS } from '../hooks/builtin.js';
 import { EXAMPLE_CONFIG } from '../paths.js';
-import { escapeUnitName, renderTemplate, type TemplateValues } from './templates.js';
+import { renderTemplate, type TemplateValues } from './templates.js';
 
 export const INIT_SYSTEMS = ['systemd', 'sysv', 'kerrighed'] as const;
 export type InitSystem = (typeof INIT_SYSTEMS)[number];
@@ -43,8 +43,8 @@ export interface LayoutOptions {
   netns: string;
   /** The unit that starts the cluster container (the host phases run before it). */
   containerUnit: string;
-  /** The lower device, for the systemd device dependency. */
-  device: string;
+  /** The text installed as /etc/net.conf when there is none: the shipped example, or --config's. */
+  config?: string;
 }
 
 export function layout(options: LayoutOptions): Item[] {
@@ -56,10 +56,9 @@ export function layout(options: LayoutOptions): Item[] {
     HOOKS_DIR: PATHS.hooks,
     NETNS: options.netns,
     CONTAINER_UNIT: options.containerUnit,
-    DEVICE_UNIT: escapeUnitName(options.device),
   };
   const items: Item[] = [
-    { type: 'file', path: PATHS.config, content: readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true },
+    { type: 'file', path: PATHS.config, content: options.config ?? readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true },
     { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
   ];
   // The built-in hooks are links into the package, so `run` recognises them and runs them

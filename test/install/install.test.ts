@@ -53,8 +53,8 @@ test('install-hooks --prefix lays out config, switches, hooks, units, init scrip
   assert.match(unit, /^ExecStop=.* service stop --defaults \/etc\/default\/clusternet$/m);
   assert.match(unit, /^Type=oneshot$/m);
   assert.match(unit, /^RemainAfterExit=yes$/m);
-  assert.match(unit, /^BindsTo=sys-subsystem-net-devices-eth0\.device$/m);
-  assert.match(unit, /^After=sys-subsystem-net-devices-eth0\.device network-pre\.target$/m);
+  // No device here: `service start` finds this node's from net.conf (test/install/admin.test.ts).
+  assert.match(unit, /^After=network-pre\.target$/m);
   assert.match(unit, /^Before=systemd-nspawn@cluster\.service$/m);
   assert.is(statSync(join(p, 'etc/init.d/clusternet')).mode & 0o777, 0o755);
   assert.is(statSync(join(p, 'etc/net.conf')).mode & 0o777, 0o644);
@@ -116,9 +116,7 @@ test('net.conf is never overwritten; a second install changes nothing else', () 
   const again = install(p);
   assert.is(again.code, 0, show(again));
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), mine);
-  // The unit (ours, unchanged since) follows the config being installed: its device is now eth1.
-  assert.match(again.stdout, /: 1 written, 12 already in place; kept \/etc\/net\.conf$/m);
-  assert.match(readFileSync(join(p, 'lib/systemd/system/clusternet.service'), 'utf8'), /^BindsTo=sys-subsystem-net-devices-eth1\.device$/m);
+  assert.match(again.stdout, /: 0 written, 13 already in place; kept \/etc\/net\.conf$/m);
   const third = install(p);
   assert.match(third.stdout, /: 0 written, 13 already in place; kept \/etc\/net\.conf$/m);
 });
@@ -160,31 +158,6 @@ test('bad options are input errors', () => {
   assert.match(unitName.stderr, /--container-unit: "x y" is not a unit name/);
   assert.is(install(p, ['--init', 'upstart']).code, 2);
   assert.equal(tree(p), []);
-});
-
-test('the man page is every command\'s --help, rendered by groff without a warning', () => {
-  const man = clusternet(['man']);
-  assert.is(man.code, 0, show(man));
-  const groff = spawnSync('groff', ['-man', '-Tutf8', '-ww'], { input: man.stdout, encoding: 'utf8' });
-  assert.is(groff.stderr, '');
-  const page = groff.stdout.replace(/.\x08/g, '').replace(/\s+/g, ' ');
-  for (const command of ['install-hooks', 'server-config', 'status', 'wait', 'edit', 'set', 'run']) {
-    const help = clusternet([command, '--help']);
-    assert.is(help.code, 0);
-    for (const line of help.stdout.split('\n').filter((l) => l.trim())) {
-      assert.ok(page.includes(line.trim().replace(/\s+/g, ' ')), `the page has "${line.trim()}" of ${command} --help`);
-    }
-  }
-  assert.match(page, /EXIT STATUS 0 success; 1 a failure while applying/);
-});
-
-test('shell completion comes from the same definitions: commands, phases, option choices', () => {
-  const script = clusternet(['completion']);
-  assert.match(script.stdout, /complete -o bashdefault -o default -F _clusternet_yargs_completions clusternet/);
-  const commands = clusternet(['--get-yargs-completions', 'clusternet', '']).stdout.split('\n');
-  for (const c of ['install-hooks', 'uninstall-hooks', 'status', 'wait', 'edit', 'get', 'set', 'unset', 'server-config', 'service']) assert.ok(commands.includes(c), c);
-  assert.equal(clusternet(['--get-yargs-completions', 'clusternet', 'server-config', '--format', '']).stdout.trim().split('\n'), ['ip', 'ifupdown', 'networkd', 'nmcli']);
-  assert.ok(clusternet(['--get-yargs-completions', 'clusternet', 'install-hooks', '--init', '']).stdout.includes('kerrighed'));
 });
 
 test.run();

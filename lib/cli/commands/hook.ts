@@ -1,5 +1,6 @@
 import { basename, dirname } from 'node:path';
 import type { CommandModule } from 'yargs';
+import { dryRunOf } from '../../dryrun.js';
 import { InputError } from '../../errors.js';
 import { loadNodeContext } from '../../context.js';
 import { runHook } from '../../hooks/run.js';
@@ -20,11 +21,11 @@ export const hookCommand: CommandModule<GlobalArgs, HookArgs> = {
   builder: (y) =>
     withContainer(withNode(y))
       .positional('path', { type: 'string', demandOption: true, describe: 'the hook file, e.g. hooks/init-pre.d/10net' })
-      .option('dry-run', { type: 'boolean', default: false, describe: 'print what would change; change nothing' }) as never,
+      .option('dry-run', { type: 'boolean', default: false, describe: 'print what would change; change nothing (also CLUSTERNET_DRY_RUN=1)' }) as never,
   handler: async (args) => {
     const phase = basename(dirname(args.path)).replace(/\.d$/, '') as Phase;
     if (!PHASES.includes(phase)) throw new InputError({ file: args.path, message: `is not in a <phase>.d folder; phases: ${PHASES.join(', ')}` });
     const ctx = loadNodeContext({ ...args, level: levelOf(args), label: `${phase} ${basename(args.path)}` });
-    await runHook(ctx, phase, { name: basename(args.path), path: args.path }, { dryRun: args['dry-run'] });
+    await runHook(ctx, phase, { name: basename(args.path), path: args.path }, { dryRun: args['dry-run'] || dryRunOf() });
   },
 };
