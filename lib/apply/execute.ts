@@ -1,9 +1,11 @@
-// Carries out pending ops: consecutive `ip` ops of one namespace go to ONE `ip -batch`.
+// Carries out pending ops: consecutive `ip` ops of one namespace go to ONE `ip -batch`,
+// consecutive multicast MACs to ONE `bridge -batch` (lib/plan/render.ts bridgeArgs): the
+// processes of a phase do not grow with the number of cluster addresses or MACs.
 // All or nothing: when a step fails, what this run applied is undone in reverse before
 // the error is reported, so a failed phase leaves the node as it found it.
 import { ApplyError } from '../errors.js';
 import { nsLabel, sameNs, undoAll, type Ns, type Op } from '../plan/ops.js';
-import { LINK_MODULE, inNs, ipArgs, probeArgs } from '../plan/render.js';
+import { LINK_MODULE, batchLine, inNs, probeArgs } from '../plan/render.js';
 import { showCommand, type Runner } from '../system/runner.js';
 import { writeSysctl } from '../system/state.js';
 import { applyCipOp } from '../clusterip/system.js';
@@ -14,21 +16,22 @@ interface Step {
   ops: Op[];
 }
 
-/**
- * Consecutive ip ops in the same namespace share a step; other ops stand alone.
- * An `ip maddr` line ends its batch: iproute2 (6.1) silently drops every line after one,
- * and still exits 0.
- */
+/** Consecutive ops of one batch tool (ip, bridge) in the same namespace share a step; other ops stand alone. */
 export function batchSteps(ops: readonly Op[]): Step[] {
   const steps: Step[] = [];
-  const endsBatch = (op: Op) => op.op === 'maddr-add' || op.op === 'maddr-delete';
   for (const op of ops) {
     const last = steps.at(-1);
-    const batchable = ipArgs(op) !== null;
-    if (last && batchable && ipArgs(last.ops[0]!) !== null && sameNs(last.ns, op.ns) && !endsBatch(last.ops.at(-1)!)) last.ops.push(op);
+    const tool = batchLine(op)?.tool;
+    if (last && tool !== undefined && batchLine(last.ops[0]!)?.tool === tool && sameNs(last.ns, op.ns)) last.ops.push(op);
     else steps.push({ ns: op.ns, ops: [op] });
   }
   return steps;
+}
+
+/** A batch step's tool and its input, one line per op. */
+function batchOf(step: Step): { tool: 'ip' | 'bridge'; input: string } {
+  const lines = step.ops.map((op) => batchLine(op)!);
+  return { tool: lines[0]!.tool, input: `${lines.map((l) => l.args.join(' ')).join('\n')}\n` };
 }
 
 export interface ExecuteOptions {
@@ -76,21 +79,20 @@ async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Pr
   };
   if (first.op === 'sysctl') return maybeApplied(() => writeSysctl(runner, first.ns, first.key, first.value), false);
   if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete') return maybeApplied(() => applyCipOp(first, runner), true);
-  const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
-  const argv = inNs(step.ns, ['ip', '-batch', '-']);
-  const result = await runner.run(argv, { input: `${lines.join('\n')}\n` });
+  const { tool, input } = batchOf(step);
+  const result = await runner.run(inNs(step.ns, [tool, '-batch', '-']), { input });
   if (result.exitCode === 0) {
     step.ops.forEach(record);
     return;
   }
-  // ip stops at the first failing line and says which: "Command failed -:N". Without that
+  // ip and bridge stop at the first failing line and say which: "Command failed -:N". Without that
   // line it died (killed, timed out) and any line may have taken effect.
   const said = /Command failed -:(\d+)/.exec(result.stderr);
   const failedLine = Number(said?.[1] ?? 1);
   if (said) step.ops.slice(0, failedLine - 1).forEach(record);
   else step.ops.forEach(record);
   const failed = step.ops[failedLine - 1] ?? first;
-  const shown = showCommand(inNs(step.ns, ['ip', ...ipArgs(failed)!]));
+  const shown = showCommand(inNs(step.ns, [tool, ...batchLine(failed)!.args]));
   const stderr = result.stderr.replace(/\n?Command failed -:\d+\s*$/, '');
   throw new ApplyError(shown, stderr || `exit code ${result.exitCode}`);
 }
@@ -100,14 +102,14 @@ export async function rollback(applied: readonly Op[], runner: Runner): Promise<
   const undo = undoAll(applied);
   const errors: string[] = [];
   for (const step of batchSteps(undo)) {
-    if (ipArgs(step.ops[0]!) === null) {
+    if (batchLine(step.ops[0]!) === null) {
       // Cluster-IP removals read what is there first, so they tolerate what is gone.
       await runStep(step, runner, () => {}).catch((error: unknown) => errors.push(`${nsLabel(step.ns)}: ${error instanceof Error ? error.message : String(error)}`));
       continue;
     }
-    const lines = step.ops.map((op) => ipArgs(op)!.join(' '));
+    const { tool, input } = batchOf(step);
     // -force: try every line even if one fails (something may already be gone).
-    const result = await runner.run(inNs(step.ns, ['ip', '-force', '-batch', '-']), { input: `${lines.join('\n')}\n` });
+    const result = await runner.run(inNs(step.ns, [tool, '-force', '-batch', '-']), { input });
     const real = result.stderr.split('\n').filter((l) => l.trim() && !/Cannot find device|No such|Cannot assign|[Aa]ddress not found|FIB table does not exist|Command failed|ioctl/.test(l));
     if (result.exitCode !== 0 && real.length > 0) errors.push(`${nsLabel(step.ns)}: ${real.join('; ')}`);
   }

@@ -20,6 +20,7 @@ import { isOurRoute, readNsState, type NsState } from '../system/state.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
 import { RecordStore, type NodeRecord } from './record.js';
+import { refuseOtherNode } from './own.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -51,6 +52,7 @@ const needsHost = (phase: Phase) => phase === 'boot-pre' || phase === 'boot-post
  * record (or an interrupted journal) says was applied, even if net.conf no longer plans it.
  * Every read is started as soon as it is known to be needed, so the processes that read
  * (ip, iptables-save, nft, a probe) run side by side rather than one after another.
+ * A container that is another node's (own.ts) is refused before anything is assessed.
  */
 export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Promise<Prepared> {
   const { phase, values, container, runner, config } = req;
@@ -89,6 +91,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     if (op.op === 'require-link-type' && probedOk(runner, op.ns, `link ${op.type}`)) reads.linkType(op.ns, op.type);
   }
   const states = await reads.all();
+  if (phase !== 'boot-pre') refuseOtherNode(config, values, container, states.get(nsLabel(container)), runner.system === true);
   const stateOf = (ns: Ns): NsState => {
     const st = states.get(nsLabel(ns));
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);

@@ -5,11 +5,12 @@
 // journal, from which the next run or stop completes or undoes the work.
 // Records are keyed by the container's namespace identity, and store the container as a
 // placeholder, so the same record serves a run from inside and one from the host.
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+// A record is input like net.conf: checked whole before use (record-schema.ts).
 import { join } from 'node:path';
 import { sameNs, undoOf, type Ns, type Op, type Phase } from '../plan/ops.js';
-import { runDir } from '../system/lock.js';
+import { readRunFile, removeRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
+import { parseRecord } from './record-schema.js';
 
 export interface Journal {
   pid: number;
@@ -41,41 +42,29 @@ function rebase(ops: readonly Op[], from: Ns, to: Ns): Op[] {
   return ops.map((op) => (op.op === 'link-create' ? { ...op, target: swap(op.target) } : { ...op, ns: swap(op.ns) }) as Op);
 }
 
-/**
- * The assigned buckets as read back from the file: names as a [clusterip NAME] allows,
- * bucket numbers as positive integers; anything else is dropped, since the numbers reach
- * an iptables-restore or nft script.
- */
-function validAssigned(stored: unknown): Record<string, number[]> {
-  if (typeof stored !== 'object' || stored === null) return {};
-  const out: Record<string, number[]> = {};
-  for (const [name, buckets] of Object.entries(stored)) {
-    if (!/^[A-Za-z0-9_-]{1,16}$/.test(name) || !Array.isArray(buckets)) continue;
-    out[name] = buckets.filter((b): b is number => Number.isInteger(b) && b >= 1 && b <= 4096);
-  }
-  return out;
-}
-
 export class RecordStore {
   readonly path: string;
+  private readonly name: string;
   private readonly container: Ns;
+  private readonly env: NodeJS.ProcessEnv;
+  private readonly node: number;
 
   constructor(node: number, container: Ns, env: NodeJS.ProcessEnv = process.env) {
     this.container = container;
-    this.path = join(runDir(env), `node-${node}-netns-${nsIdentity(container)}.json`);
+    this.node = node;
+    this.env = env;
+    this.name = `node-${node}-netns-${nsIdentity(container)}.json`;
+    this.path = join(runDir(env), this.name);
   }
 
   load(): NodeRecord {
-    let stored: NodeRecord;
-    try {
-      stored = JSON.parse(readFileSync(this.path, 'utf8')) as NodeRecord;
-    } catch {
-      return { phases: {} };
-    }
+    const text = this.stored();
+    if (text === null) return { phases: {} };
+    const stored = parseRecord(text, this.path, this.node);
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(stored.phases)) phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
     const journal = stored.journal && { ...stored.journal, intents: rebase(stored.journal.intents, PLACEHOLDER, this.container) };
-    return { phases, journal, takenOver: stored.takenOver ?? [], assigned: validAssigned(stored.assigned) };
+    return { phases, journal, takenOver: stored.takenOver ?? [], assigned: stored.assigned ?? {} };
   }
 
   /** What save() writes for a record: null when there is nothing to keep (no file). */
@@ -106,11 +95,7 @@ export class RecordStore {
   }
 
   private stored(): string | null {
-    try {
-      return readFileSync(this.path, 'utf8');
-    } catch {
-      return null;
-    }
+    return readRunFile(this.env, this.name);
   }
 
   /** Written to a temporary file, flushed, then renamed: never half a record. Unchanged: not written. */
@@ -118,23 +103,10 @@ export class RecordStore {
     const text = this.serialize(record);
     if (text === null) return this.remove();
     if (text === this.stored()) return;
-    mkdirSync(join(this.path, '..'), { recursive: true, mode: 0o755 });
-    const tmp = `${this.path}.tmp`;
-    const fd = openSync(tmp, 'w', 0o644);
-    try {
-      writeSync(fd, text);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, this.path);
+    writeRunFile(this.env, this.name, text, true);
   }
 
   remove(): void {
-    try {
-      unlinkSync(this.path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
+    removeRunFile(this.env, this.name);
   }
 }

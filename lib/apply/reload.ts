@@ -9,6 +9,7 @@ import { DriftError } from '../errors.js';
 import { execute } from './execute.js';
 import { preparePhase, refusals, runPhase } from './phase.js';
 import { RecordStore } from './record.js';
+import { refuseOtherNode } from './own.js';
 import { assess } from './assess.js';
 import { readNsState } from '../system/state.js';
 import { readBackendLive } from '../clusterip/system.js';
@@ -27,6 +28,8 @@ const reloadable = (container: Ns): Phase[] => (container.kind === 'current' ? [
 
 export async function reload(ctx: NodeContext): Promise<{ removed: Op[] }> {
   return withLock(`reload for node ${ctx.values.node}`, async () => {
+    // Another node's container is refused even when this node has nothing recorded here.
+    refuseOtherNode(ctx.config, ctx.values, ctx.container, undefined, ctx.runner.system === true);
     const store = new RecordStore(ctx.values.node, ctx.container);
     const record = store.load();
     const phases = reloadable(ctx.container).filter((p) => record.phases[p] !== undefined);

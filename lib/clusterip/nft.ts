@@ -93,6 +93,21 @@ export function arpRemove(names: readonly string[], j: NftJson, table: string): 
 }
 
 /**
+ * `delete table ip mangle` when the cluster match's rules were the last thing in it:
+ * iptables-nft makes the table (with its base chains) for our first rule and leaves it,
+ * empty, after our last one goes. Only a table holding nothing — no rule, no chain of its
+ * own, every base chain accepting — is removed; anything else in it is someone's.
+ */
+export function emptyMangleRemove(j: NftJson): string | null {
+  const mine = (i: { family: string; table: string }) => i.family === 'ip' && i.table === 'mangle';
+  if (!j.nftables.some((i) => i.table?.family === 'ip' && i.table.name === 'mangle')) return null;
+  if (j.nftables.some((i) => i.rule && mine(i.rule))) return null;
+  const chains = j.nftables.flatMap((i) => (i.chain && mine(i.chain) ? [i.chain] : []));
+  if (chains.some((c) => !c.hook || (c.policy ?? 'accept') !== 'accept')) return null;
+  return 'delete table ip mangle\n';
+}
+
+/**
  * Only the bucket sets: a takeover or release, one transaction. `was`: what the sets hold
  * now (read just before); when buckets are only added, they are added alone (no flush,
  * whose deletions make the kernel wait).
@@ -128,6 +143,7 @@ export function nftRemove(names: readonly string[], listing: NftJson): string | 
 export interface NftJson {
   nftables: {
     table?: { family: string; name: string };
+    chain?: { family: string; table: string; name: string; hook?: string; policy?: string };
     set?: { family: string; table: string; name: string; elem?: (number | unknown)[] };
     rule?: { family: string; table: string; chain: string; handle: number; comment?: string; expr: unknown[] };
   }[];

@@ -7,11 +7,11 @@
 // valid only for the kernel release and boot id it was written under. Only successes are
 // remembered: a backend that could not run is probed again each time, so a tool installed
 // later is picked up at once. Only the real system is cached, never a test's fake runner.
-import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
 import type { CipBackend, Ns } from '../plan/ops.js';
-import { runDir } from '../system/lock.js';
+import { readRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
 import type { Runner } from '../system/runner.js';
 import { probeBackend } from './system.js';
@@ -34,8 +34,10 @@ export interface ProbeCacheOptions {
 
 /** The cache file of a namespace: one per network namespace identity. */
 export function probeCachePath(ns: Ns, env: NodeJS.ProcessEnv = process.env): string {
-  return join(runDir(env), `probe-netns-${nsIdentity(ns)}.json`);
+  return join(runDir(env), probeCacheName(ns));
 }
+
+const probeCacheName = (ns: Ns) => `probe-netns-${nsIdentity(ns)}.json`;
 
 function bootId(): string {
   try {
@@ -45,21 +47,30 @@ function bootId(): string {
   }
 }
 
-function readCache(path: string, kernel: string, boot: string): string[] {
+/** What is remembered; anything unreadable or unexpected counts as nothing (a probe again). */
+function readCache(c: CacheOf): string[] {
   try {
-    const c = JSON.parse(readFileSync(path, 'utf8')) as Partial<CacheFile>;
-    return c.kernel === kernel && c.boot === boot && Array.isArray(c.ok) ? c.ok : [];
+    const f = JSON.parse(readRunFile(c.env, c.name) ?? '{}') as Partial<CacheFile> | null;
+    const ok = f?.kernel === c.kernel && f.boot === c.boot && Array.isArray(f.ok) ? f.ok : [];
+    return ok.filter((what): what is string => typeof what === 'string' && /^[a-z -]{1,40}$/.test(what));
   } catch {
     return [];
   }
 }
 
+interface CacheOf {
+  name: string;
+  kernel: string;
+  boot: string;
+  env: NodeJS.ProcessEnv;
+}
+
 /** The cache file of `ns`, and the kernel and boot it must match; undefined: no caching. */
-function cacheOf(runner: Runner, ns: Ns, options: ProbeCacheOptions): { path: string; kernel: string; boot: string; env: NodeJS.ProcessEnv } | undefined {
+function cacheOf(runner: Runner, ns: Ns, options: ProbeCacheOptions): CacheOf | undefined {
   if (!runner.system) return undefined;
   const env = options.env ?? process.env;
   try {
-    return { path: probeCachePath(ns, env), kernel: options.kernel ?? release(), boot: options.boot ?? bootId(), env };
+    return { name: probeCacheName(ns), kernel: options.kernel ?? release(), boot: options.boot ?? bootId(), env };
   } catch {
     return undefined;
   }
@@ -68,7 +79,7 @@ function cacheOf(runner: Runner, ns: Ns, options: ProbeCacheOptions): { path: st
 /** Whether `what` probed fine in `ns` earlier in this boot. */
 export function probedOk(runner: Runner, ns: Ns, what: string, options: ProbeCacheOptions = {}): boolean {
   const c = cacheOf(runner, ns, options);
-  return c !== undefined && readCache(c.path, c.kernel, c.boot).includes(what);
+  return c !== undefined && readCache(c).includes(what);
 }
 
 /**
@@ -79,11 +90,8 @@ export function rememberProbe(runner: Runner, ns: Ns, what: string, options: Pro
   const c = cacheOf(runner, ns, options);
   if (!c) return;
   try {
-    const ok = [...new Set([...readCache(c.path, c.kernel, c.boot), what])].sort();
-    mkdirSync(runDir(c.env), { recursive: true, mode: 0o755 });
-    const tmp = `${c.path}.${process.pid}.tmp`;
-    writeFileSync(tmp, JSON.stringify({ kernel: c.kernel, boot: c.boot, ok } satisfies CacheFile), { mode: 0o644 });
-    renameSync(tmp, c.path);
+    const ok = [...new Set([...readCache(c), what])].sort();
+    writeRunFile(c.env, c.name, JSON.stringify({ kernel: c.kernel, boot: c.boot, ok } satisfies CacheFile));
   } catch {
     /* not remembered: the next run probes again */
   }

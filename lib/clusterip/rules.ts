@@ -15,6 +15,13 @@ export const BACKEND_LIMITS: Record<ConcreteBackend, { maxNodes: number; hashes:
   clusterip: { maxNodes: 16, hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'], why: 'CLUSTERIP allows at most 16 nodes' },
 };
 
+/**
+ * The most nodes a cluster may list: what the largest backend shares an address among
+ * (nft). Enforced when net.conf is read, so that nothing downstream (deriving every node,
+ * a boot hook) spends time on a cluster no backend could serve.
+ */
+export const MAX_NODES = Math.max(...Object.values(BACKEND_LIMITS).map((l) => l.maxNodes));
+
 /** The order `auto` tries, the modern first. */
 export const AUTO_ORDER: readonly ConcreteBackend[] = ['cluster-match', 'nft', 'clusterip'];
 
@@ -22,7 +29,15 @@ export const AUTO_ORDER: readonly ConcreteBackend[] = ['cluster-match', 'nft', '
  * A node's hash bucket: its rank in [cluster] nodes, counting from 1, so a cluster
  * "1-4,7" has 5 buckets and node 7 owns bucket 5 (no bucket is left without an owner).
  */
-export const bucketOf = (config: Config, node: number): number => config.nodes.indexOf(node) + 1;
+export const bucketOf = (config: Config, node: number): number => ranks(config.nodes).get(node) ?? 0;
+
+/** Each node's rank in the list, counted once per list: a lookup per node, not a search. */
+const rankCache = new WeakMap<readonly number[], Map<number, number>>();
+function ranks(nodes: readonly number[]): Map<number, number> {
+  let r = rankCache.get(nodes);
+  if (!r) rankCache.set(nodes, (r = new Map(nodes.map((n, i) => [n, i + 1]))));
+  return r;
+}
 export const nodeOfBucket = (config: Config, bucket: number): number | undefined => config.nodes[bucket - 1];
 
 /** The backend a node is asked for: its [node N] backend, else the address's. */

@@ -5,8 +5,8 @@ import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { commandTimeoutMs, runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
-import { TABLE, XT_ARP_TABLE, arpRemove, arpTable, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, setOf, type NftJson } from './nft.js';
-import { FLAVOUR, chainOf, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
+import { TABLE, XT_ARP_TABLE, arpRemove, arpTable, emptyMangleRemove, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, setOf, type NftJson } from './nft.js';
+import { FLAVOUR, PARENT, chainOf, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 
 /**
  * How long a probe may take. Its first `iptables -C` or `nft --check` makes the kernel load
@@ -135,12 +135,15 @@ export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
     if (input) await feed(runner, ns, ['nft', '-f', '-'], input);
     return;
   }
-  for (const input of xtRemove(backend, names, (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout)) {
-    await feed(runner, ns, FLAVOUR[backend].restore, input);
-  }
+  const removal = xtRemove(backend, names, (await runner.run(inNs(ns, FLAVOUR[backend].save))).stdout);
+  for (const input of removal) await feed(runner, ns, FLAVOUR[backend].restore, input);
   if (backend === 'cluster-match') {
-    const arp = arpRemove(names, await nftJson(runner, ns), XT_ARP_TABLE);
-    if (arp) await feed(runner, ns, ['nft', '-f', '-'], arp);
+    const json = await nftJson(runner, ns);
+    // Our parent chain went in this removal: the mangle table iptables-nft made for it goes
+    // too when nothing else is in it, in the same transaction as the ARP table.
+    const lastGone = removal.some((input) => input.includes(`-X ${PARENT}\n`));
+    const input = [arpRemove(names, json, XT_ARP_TABLE), lastGone ? emptyMangleRemove(json) : null].filter((x) => x !== null).join('');
+    if (input) await feed(runner, ns, ['nft', '-f', '-'], input);
   }
 }
 

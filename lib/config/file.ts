@@ -1,7 +1,9 @@
-// Reading /etc/net.conf safely: size, encoding and (when root) ownership are checked
-// before a single key is looked at, because hooks run as root at boot.
-import { readFileSync, statSync } from 'node:fs';
+// Reading /etc/net.conf safely: size, encoding and (when root) ownership of the file and
+// of every folder above it are checked before a single key is looked at, because hooks
+// run as root at boot.
+import { statSync } from 'node:fs';
 import { InputError } from '../errors.js';
+import { euid, looseness, readTrusted } from '../system/trust.js';
 
 export const DEFAULT_CONFIG_PATH = '/etc/net.conf';
 const MAX_BYTES = 1024 * 1024;
@@ -13,35 +15,23 @@ export function configPath(flag: string | undefined, env: NodeJS.ProcessEnv = pr
 
 /**
  * Like sshd's StrictModes: a root hook must not act on a file that someone other than
- * root can change.
+ * root can change. The whole rule (every folder up to /) is lib/system/trust.ts.
  */
-export function checkOwnership(path: string, what: string, uid = process.getuid?.() ?? -1): void {
+export function checkOwnership(path: string, what: string, uid = euid()): void {
   if (uid !== 0) return;
-  const st = statSync(path);
-  if (st.uid !== 0) {
-    throw new InputError({ file: path, message: `${what} is owned by uid ${st.uid}; hooks run as root and need it owned by root` });
-  }
-  if ((st.mode & 0o022) !== 0) {
-    const mode = (st.mode & 0o777).toString(8).padStart(4, '0');
-    throw new InputError({ file: path, message: `${what} has mode ${mode}: it is writable by group or others; allowed: not group/world-writable (e.g. chmod 0644)` });
-  }
+  const why = looseness(statSync(path), uid);
+  if (why) throw new InputError({ file: path, message: `${what} ${why}` });
 }
 
 /** The file's text, with a UTF-8 BOM removed; clear errors for anything unusable. */
 export function readConfigText(path: string): string {
   let bytes: Buffer;
   try {
-    const st = statSync(path);
-    if (!st.isFile()) throw new InputError({ file: path, message: 'is not a regular file' });
-    if (st.size > MAX_BYTES) {
-      throw new InputError({ file: path, message: `is ${st.size} bytes; a net.conf is at most ${MAX_BYTES} bytes` });
-    }
-    checkOwnership(path, 'the config file');
-    bytes = readFileSync(path);
+    bytes = readTrusted(path, 'the config file', { bytes: MAX_BYTES, noun: 'a net.conf' }).bytes;
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError({ file: path, message: `cannot read the config file (${code})` });
+    throw new InputError({ file: path, message: `cannot read the config file (${code === 'ELOOP' ? 'ELOOP: a symlink loop' : code})` });
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {

@@ -29,6 +29,16 @@ export interface ParsedLines {
 const SECTION = /^\[([^\]]*)\](.*)$/;
 const COMMENT = /^\s*([;#].*)?$/;
 
+/**
+ * A section name as it is compared: white space collapsed, a node id without leading
+ * zeros — [node 04] is [node 4], so writing both is a duplicate, not a silent replacement.
+ */
+export function canonicalSection(name: string): string {
+  const n = name.trim().replace(/\s+/g, ' ');
+  const m = /^node 0*(\d+)$/.exec(n);
+  return m ? `node ${m[1]}` : n;
+}
+
 /** Splits into lines the way editors write them: LF or CRLF, trailing spaces ignored. */
 export function splitLines(text: string): string[] {
   return text.split('\n').map((line) => line.replace(/\r$/, ''));
@@ -48,7 +58,7 @@ export function parseLines(text: string, file: string): ParsedLines {
     if (COMMENT.test(text)) return;
     const header = SECTION.exec(text);
     if (header) {
-      const name = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+      const name = canonicalSection(header[1] ?? '');
       const rest = (header[2] ?? '').trim();
       if (rest !== '' && !/^[;#]/.test(rest)) {
         problems.push({ file, line, key: `[${name}]`, message: `unexpected text after the section header: "${rest}"` });
@@ -75,17 +85,26 @@ export function parseLines(text: string, file: string): ParsedLines {
       problems.push({ file, line, key: shown, message: `duplicate key (first at line ${first}); keep one` });
     }
     seenKey.set(`${section}\0${key}`, line);
-    entries.push({ section, key, value: readValue(text.slice(eq + 1).trim()), line });
+    entries.push({ section, key, value: text.slice(eq + 1).trim(), line });
   });
 
-  return { sections, entries, problems, flat: sections.length === 0 };
+  // Values are read once the format is known: a flat file is a shell file.
+  const flat = sections.length === 0;
+  for (const e of entries) e.value = readValue(e.value, flat);
+  return { sections, entries, problems, flat };
 }
 
 /**
  * `ini` unquotes a value only when the whole of it is quoted: a quoted value followed by
  * an inline comment (`"krg0" # the interface`) is handed over as the quoted part alone.
+ * Unquoted, an inline comment starts at a `;` or `#` after white space only, so a value
+ * holding one (`eth0;x`) reaches its parser whole and is refused there, never cut short.
+ * A flat (Kerrighed shell) file reads as sh does: `#` after white space starts a comment,
+ * and an unquoted `;` ends the assignment.
  */
-function readValue(raw: string): string {
+function readValue(raw: string, flat: boolean): string {
   const quoted = /^(["'])(.*?)\1\s*(?:[;#].*)?$/.exec(raw);
-  return iniValue(quoted ? `${quoted[1]}${quoted[2]}${quoted[1]}` : raw);
+  if (quoted) return iniValue(`${quoted[1]}${quoted[2]}${quoted[1]}`);
+  const end = (flat ? /\s#|;/ : /\s[;#]/).exec(raw);
+  return (end ? raw.slice(0, end.index) : raw).trim();
 }

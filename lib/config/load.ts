@@ -5,6 +5,7 @@ import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
 import { parseLines } from './lines.js';
+import { MAX_NODES } from '../clusterip/rules.js';
 import {
   BACKENDS,
   BUCKET_OWNERS,
@@ -28,6 +29,7 @@ import {
   parseIp,
   parseMac,
   parseNodeList,
+  normalHostname,
 } from './values.js';
 
 type Parse = (raw: string) => unknown;
@@ -42,19 +44,30 @@ const mtu: Parse = (raw) => {
   if (!/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw)) throw new ValueProblem(`"${raw}" is not an MTU; allowed: auto, or a whole number from 68 to 65535`);
   return parseInteger(raw, 68, 65535, 'an MTU');
 };
+/**
+ * The cluster interface is named in the cluster-IP rules, where iptables reads a final '+'
+ * as "every interface starting so" and nft as the name itself: refused, so both agree.
+ */
+const ruleIfName: Parse = (raw) => {
+  const name = parseIfName(raw);
+  if (name.endsWith('+')) throw new ValueProblem(`"${raw}" ends with '+', which iptables reads as a wildcard (nft as a name); allowed: an interface name not ending with '+'`);
+  return name;
+};
+
+/** Host names compare as DNS does: case-blind, a final dot (the root) dropped. */
 const hostname: Parse = (raw) => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
-  return raw;
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..')) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
+  return normalHostname(raw);
 };
 
 /** Every section kind, every key it accepts, and how each key is read. */
 const SCHEMA: Record<string, Record<string, KeySpec>> = {
-  cluster: { nodes: { parse: (raw) => parseNodeList(raw), required: true } },
+  cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
   net: {
     enable: { parse: parseBool, default: true },
     link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
     device: { parse: parseIfName, required: true },
-    interface: { parse: parseIfName, default: 'krg0' },
+    interface: { parse: ruleIfName, default: 'krg0' },
     vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
     mac: { parse: parseMac, required: true },
     address: { parse: (raw) => parseCidr(raw, 4), required: true },
@@ -244,6 +257,16 @@ export function parseConfig(text: string, file: string): Config {
       hostnames.set(settings.hostname, id);
     }
     nodeSettings.set(id, settings);
+  }
+  // A short name matches a machine's full name by its first label (derive/node-id.ts): one
+  // that is another node's first label would give that machine two ids.
+  for (const [name, id] of hostnames) {
+    if (name.includes('.')) continue;
+    for (const [full, other] of hostnames) {
+      if (other !== id && full.split('.')[0] === name) {
+        problem(`node.${id}.hostname`, `host name ${name} is also the first label of node ${other}'s ${full}: the machine ${full} would match both; write node ${id}'s full name`);
+      }
+    }
   }
 
   if (problems.length > 0) throw new InputError(sortProblems(problems));

@@ -84,15 +84,25 @@ export function parseIp(raw: string, family?: 4 | 6): string {
 
 export const ipFamily = (ip: string): 4 | 6 => (ip.includes(':') ? 6 : 4);
 
-/** "1-4,7" → [1,2,3,4,7]. Ids start at 1: CLUSTERIP and the cluster match number from 1. */
-export function parseNodeList(raw: string, max = 65535): number[] {
+/**
+ * "1-4,7" → [1,2,3,4,7]. Ids start at 1: CLUSTERIP and the cluster match number from 1.
+ * At most `maxCount` nodes, counted before any range is expanded.
+ */
+export function parseNodeList(raw: string, max = 65535, maxCount = Infinity): number[] {
   const ids = new Set<number>();
+  const ranges: [number, number][] = [];
+  let count = 0;
   for (const part of raw.split(',').map((p) => p.trim())) {
     const m = /^(\d+)(?:\s*-\s*(\d+))?$/.exec(part);
     if (!m) return fail(`"${part}" is not a node id or range; allowed: a list like 1-4,7`);
     const from = parseInteger(m[1]!, 1, max, 'a node id');
     const to = m[2] === undefined ? from : parseInteger(m[2], 1, max, 'a node id');
     if (to < from) return fail(`range ${part} runs backwards; allowed: low-high`);
+    count += to - from + 1;
+    if (count > maxCount) return fail(`more than ${maxCount} nodes; allowed: at most ${maxCount}, what every backend and link kind can serve`);
+    ranges.push([from, to]);
+  }
+  for (const [from, to] of ranges) {
     for (let id = from; id <= to; id++) {
       if (ids.has(id)) return fail(`node ${id} is listed twice`);
       ids.add(id);
@@ -100,6 +110,9 @@ export function parseNodeList(raw: string, max = 65535): number[] {
   }
   return [...ids].sort((a, b) => a - b);
 }
+
+/** A host name as compared (DNS's way): lower case, without a final dot. */
+export const normalHostname = (name: string): string => name.toLowerCase().replace(/\.$/, '');
 
 /** Prints [1,2,3,4,7] as "1-4,7". */
 export function formatNodeList(ids: readonly number[]): string {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import { formatNodeList } from '../config/values.js';
+import { formatNodeList, normalHostname } from '../config/values.js';
 
 export interface NodeIdSources {
   flag?: string | number | undefined;
@@ -29,6 +29,18 @@ const readIfThere = (path: string): string | undefined => {
   }
 };
 
+/**
+ * The nodes whose [node N] hostname names the machine `host`: its full name, else (only
+ * when no full name matched) its first label — `hostname = n4` matches n4.example.com.
+ */
+export function nodesOfHost(config: Config, host: string): number[] {
+  const full = normalHostname(host);
+  const short = full.split('.')[0];
+  const nodes = [...config.nodeSettings.values()];
+  const exact = nodes.filter((s) => s.hostname === full);
+  return (exact.length > 0 ? exact : nodes.filter((s) => s.hostname === short)).map((s) => s.id);
+}
+
 /** Finds the raw id and where it came from, without checking it against the config. */
 export function findNodeId(config: Config, sources: NodeIdSources = {}): { raw: string; source: string } {
   const env = sources.env ?? process.env;
@@ -40,11 +52,11 @@ export function findNodeId(config: Config, sources: NodeIdSources = {}): { raw: 
   const cmdline = /(?:^|\s)clusternet\.node=(\S+)/.exec(readFile(KERNEL_CMDLINE) ?? '');
   if (cmdline) return { raw: cmdline[1]!, source: `${KERNEL_CMDLINE} (clusternet.node=)` };
   const host = (sources.hostname ?? osHostname)();
-  for (const settings of config.nodeSettings.values()) {
-    if (settings.hostname && (settings.hostname === host || settings.hostname === host.split('.')[0])) {
-      return { raw: String(settings.id), source: `host name ${host} (node.${settings.id}.hostname)` };
-    }
+  const matched = nodesOfHost(config, host);
+  if (matched.length > 1) {
+    throw new InputError({ key: 'node id', message: `host name ${host} matches ${matched.map((id) => `node ${id}`).join(' and ')}; give --node N, or write each [node N] hostname in full` });
   }
+  if (matched.length === 1) return { raw: String(matched[0]), source: `host name ${host} (node.${matched[0]}.hostname)` };
   throw new InputError({
     key: 'node id',
     message: `unknown: give --node N, set CLUSTERNET_NODE_ID, boot with clusternet.node=N, or map host name ${host} in a [node N] section`,

@@ -37,6 +37,11 @@ export interface NodeValues {
 const MAX_MAC = (1n << 48n) - 1n;
 
 export function deriveNode(config: Config, id: number): NodeValues {
+  return deriveOne(config, id, true);
+}
+
+/** `cipCheck`: check the cluster addresses here (deriveAll checks them once, first). */
+function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   const problems: InputProblem[] = [];
   const problem = (path: string, message: string) => {
     const k = config.keys.get(path);
@@ -59,8 +64,8 @@ export function deriveNode(config: Config, id: number): NodeValues {
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
     .map((c) => ({ ...c, bucket: bucketOf(config, id), total: config.nodes.length, wanted: wantedBackend(config, id, c) }));
-  for (const cip of clusterIps) {
-    for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
+  if (cipCheck) {
+    for (const cip of clusterIps) for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
   }
   for (const cip of config.clusterIps) {
     if (cip.address === address || cip.address === address6) {
@@ -87,11 +92,17 @@ export function deriveNode(config: Config, id: number): NodeValues {
 
 /** Every node's values; all problems of all nodes reported together. */
 export function deriveAll(config: Config): NodeValues[] {
+  // The cluster-wide rules first, once (backend limits: a cluster too large for its
+  // backend is refused before any node is derived); then each node: linear in nodes.
+  const cluster = config.clusterIps.filter((c) => c.enable).flatMap((c) => clusterIpProblems(config, c));
+  if (cluster.length > 0) {
+    throw new InputError(cluster.map((p) => ({ file: config.file, line: config.keys.get(p.key)?.line, key: config.keys.get(p.key)?.shown ?? p.key, message: p.message })));
+  }
   const problems: InputProblem[] = [];
   const values: NodeValues[] = [];
   for (const id of config.nodes) {
     try {
-      values.push(deriveNode(config, id));
+      values.push(deriveOne(config, id, false));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(...error.problems);

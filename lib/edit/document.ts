@@ -5,7 +5,7 @@ import { unsafe as iniValue } from 'ini';
 import { InputError } from '../errors.js';
 import { LEGACY_KEYS, isLegacy } from '../config/legacy.js';
 import { keyProblem } from '../config/load.js';
-import { parseLines } from '../config/lines.js';
+import { canonicalSection, parseLines } from '../config/lines.js';
 
 interface Line {
   /** The line exactly as in the file, with its line ending. */
@@ -39,7 +39,7 @@ export class ConfigDocument {
       if (COMMENT.test(bare)) return { raw, section };
       const header = SECTION.exec(bare);
       if (header) {
-        section = (header[1] ?? '').trim().replace(/\s+/g, ' ');
+        section = canonicalSection(header[1] ?? '');
         return { raw, section };
       }
       const eq = bare.indexOf('=');
@@ -63,7 +63,7 @@ export class ConfigDocument {
     }
     const parts = path.split('.');
     const [kind, a, b] = parts;
-    const ref = parts.length === 2 && kind && a ? { path, section: kind, key: a } : parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b ? { path, section: `${kind} ${a}`, key: b } : undefined;
+    const ref = parts.length === 2 && kind && a ? { path, section: kind, key: a } : parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b ? { path, section: canonicalSection(`${kind} ${a}`), key: b } : undefined;
     if (ref) {
       // A key the parser would reject is bad input for get and unset too, not "not set".
       const problem = keyProblem(ref.section, ref.key);

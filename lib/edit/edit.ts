@@ -9,7 +9,7 @@ import { ApplyError, InputError } from '../errors.js';
 import { EXAMPLE_CONFIG } from '../paths.js';
 import { writeAtomic } from '../install/fsutil.js';
 import { describeChange } from './meaning.js';
-import { lockConfig } from './lock.js';
+import { editTarget, lockConfig } from './lock.js';
 import { loadDocument, tryParse, validateText } from './keys.js';
 import { ask } from './prompt.js';
 
@@ -33,7 +33,8 @@ export function editConfig(o: EditOptions): EditOutcome {
   const env = o.env ?? process.env;
   const out = o.out ?? ((s: string) => process.stdout.write(s));
   const exists = existsSync(o.path);
-  const unlock = lockConfig(o.path);
+  const target = editTarget(o.path);
+  const unlock = lockConfig(target);
   const dir = mkdtempSync(join(tmpdir(), 'clusternet-edit-'));
   try {
     // The copy keeps the file's name so the editor shows it (and picks its syntax).
@@ -75,8 +76,8 @@ export function editConfig(o: EditOptions): EditOutcome {
         out(`${o.path} was not changed\n`);
         return 'declined';
       }
-      const st = exists ? statSync(o.path) : undefined;
-      writeAtomic(o.path, edited, { uid: st?.uid ?? process.getuid?.() ?? 0, gid: st?.gid ?? process.getgid?.() ?? 0, mode: st ? st.mode & 0o7777 : 0o644 });
+      const st = exists ? statSync(target) : undefined;
+      writeAtomic(target, edited, { uid: st?.uid ?? process.getuid?.() ?? 0, gid: st?.gid ?? process.getgid?.() ?? 0, mode: st ? st.mode & 0o7777 : 0o644 });
       out(`installed ${o.path}\n`);
       return 'installed';
     }

@@ -1,7 +1,7 @@
 // Runs the hooks of one phase in order. Built-in hooks run in-process; site hooks get the
 // node's values in their environment (and the container, as Kerrighed passed the PID).
-// The first failing hook stops the phase and is named.
-import { spawn } from 'node:child_process';
+// The first failing hook stops the phase and is named. A site hook runs in a process
+// group of its own, bounded as a whole (group.ts), inside the phase's lock.
 import { ApplyError } from '../errors.js';
 import { runPhase, type PhaseResult } from '../apply/phase.js';
 import type { NodeContext } from '../context.js';
@@ -9,8 +9,13 @@ import type { Phase } from '../plan/ops.js';
 import { builtinPhase } from './builtin.js';
 import { listHooks, phaseDir, type HookFile } from './runparts.js';
 import { withLock } from '../system/lock.js';
+import { envSeconds } from '../system/runner.js';
+import { runInGroup } from './group.js';
 
 export const HOOK_TIMEOUT_MS = 120_000;
+
+/** A site hook's bound (with its process group): 120 s, or CLUSTERNET_HOOK_TIMEOUT seconds. */
+export const hookTimeoutMs = (env: NodeJS.ProcessEnv = process.env): number => envSeconds(env, 'CLUSTERNET_HOOK_TIMEOUT', HOOK_TIMEOUT_MS);
 
 export interface HookRunOptions {
   dryRun?: boolean;
@@ -41,50 +46,21 @@ export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, op
   }
   const started = performance.now();
   const args = phase === 'boot-post' ? [containerArg(ctx)] : [];
-  const result = await runSiteHook(hook.path, args, { ...process.env, ...hookEnv(ctx, phase) });
+  const timeoutMs = hookTimeoutMs();
+  const result = await runInGroup(hook.path, args, { ...process.env, ...hookEnv(ctx, phase) }, timeoutMs);
   ctx.log.verbose(`hook ${hook.path} → exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms`);
   if (result.stderr) process.stderr.write(`${result.stderr}\n`);
-  if (result.exitCode !== 0 || result.timedOut) {
-    const why = result.timedOut ? `timed out after ${HOOK_TIMEOUT_MS / 1000} s` : result.signal ? `killed by ${result.signal}` : `exit status ${result.exitCode}`;
+  if (result.exitCode !== 0 || result.timedOut || result.interrupted) {
+    const why = result.interrupted
+      ? `clusternet got ${result.interrupted}: the hook and its process group were killed`
+      : result.timedOut
+        ? `timed out after ${timeoutMs / 1000} s (with what it started, its process group); killed`
+        : result.signal
+          ? `killed by ${result.signal}`
+          : `exit status ${result.exitCode}`;
     throw new ApplyError(hook.path, `hook failed (${why}); the rest of ${phase} was not run`);
   }
   return undefined;
-}
-
-interface SiteHookResult {
-  exitCode: number | null;
-  signal: NodeJS.Signals | null;
-  timedOut: boolean;
-  /** Without its final newline. */
-  stderr: string;
-}
-
-/**
- * One site hook: its stdout is ours, its stderr is kept to be shown after it, killed past
- * HOOK_TIMEOUT_MS. node:child_process directly (not execa, whose 150 modules a hook
- * process would load for this one spawn); a hook that cannot be started answers 127.
- */
-function runSiteHook(file: string, args: string[], env: NodeJS.ProcessEnv): Promise<SiteHookResult> {
-  return new Promise((resolve) => {
-    const child = spawn(file, args, { env, stdio: ['ignore', 'inherit', 'pipe'] });
-    const err: Buffer[] = [];
-    let timedOut = false;
-    let startError: NodeJS.ErrnoException | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, HOOK_TIMEOUT_MS);
-    child.stderr!.on('data', (chunk: Buffer) => err.push(chunk));
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      startError = error;
-    });
-    child.once('close', (code, signal) => {
-      clearTimeout(timer);
-      let stderr = Buffer.concat(err).toString().replace(/\r?\n$/, '');
-      if (startError) stderr = `${stderr}${stderr ? '\n' : ''}${file}: cannot run it (${startError.code ?? startError.message})`;
-      resolve({ exitCode: startError ? 127 : code, signal, timedOut, stderr });
-    });
-  });
 }
 
 function containerArg(ctx: NodeContext): string {

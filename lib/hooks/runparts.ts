@@ -1,11 +1,13 @@
 // Hook folders with Debian run-parts semantics: names of [A-Za-z0-9_-] only (so backups
 // like 50net~ or 50net.dpkg-old never run), regular executable files, C-locale order.
-// A symlink may only point inside its own folder.
-import { lstatSync, readdirSync, realpathSync, statSync, constants } from 'node:fs';
+// A symlink may only point inside its own folder (or to a built-in hook). Run as root, the
+// folder and every folder above it must pass lib/system/trust.ts's rule.
+import { lstatSync, readdirSync, realpathSync, constants } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { checkOwnership } from '../config/file.js';
 import type { Phase } from '../plan/ops.js';
+import { trustedFolder } from '../system/trust.js';
 
 export const HOOK_NAME = /^[A-Za-z0-9_-]+$/;
 
@@ -16,17 +18,23 @@ export interface HookFile {
 
 export const phaseDir = (root: string, phase: Phase) => join(root, `${phase}.d`);
 
-/** The hooks of a phase, in the order they run; skipped entries are reported to `skip`. */
+/**
+ * The hooks of a phase, in the order they run; skipped entries are reported to `skip`.
+ * The folder is resolved once and checked with every folder above it (lib/system/trust.ts);
+ * each hook's path is in that real folder, so running it looks nothing up again that
+ * another user could change between the check and the run.
+ */
 export function listHooks(dir: string, skip: (name: string, why: string) => void = () => {}): HookFile[] {
+  let realDir: string;
   let names: string[];
   try {
-    names = readdirSync(dir);
+    realDir = trustedFolder(dir, 'the hook folder');
+    names = readdirSync(realDir);
   } catch (error) {
+    if (error instanceof InputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw new InputError({ file: dir, message: `cannot read the hook folder (${(error as NodeJS.ErrnoException).code})` });
   }
-  checkOwnership(dir, 'the hook folder');
-  const realDir = realpathSync(dir);
   const hooks: HookFile[] = [];
   // run-parts sorts in the C locale: by bytes, not by the user's collation.
   for (const name of names.sort((a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b)))) {
@@ -34,7 +42,7 @@ export function listHooks(dir: string, skip: (name: string, why: string) => void
       skip(name, 'name is not [A-Za-z0-9_-]+ (run-parts ignores it)');
       continue;
     }
-    const path = join(dir, name);
+    let path = join(realDir, name);
     if (lstatSync(path).isSymbolicLink()) {
       let target: string;
       try {
@@ -47,8 +55,11 @@ export function listHooks(dir: string, skip: (name: string, why: string) => void
         skip(name, `symlink leads out of the folder (${target})`);
         continue;
       }
+      // The link's target is what runs: it passes the rule with its own folders.
+      if (dirname(target) !== realDir) trustedFolder(dirname(target), 'the hook folder');
+      path = target;
     }
-    const st = statSync(path);
+    const st = lstatSync(path);
     if (!st.isFile()) {
       skip(name, 'not a regular file');
       continue;

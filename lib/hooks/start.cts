@@ -10,7 +10,7 @@
 // named after the bundle's build id (a digest of its code, in its first line), as V8 itself
 // checks only the source's length: a rebuilt bundle never meets an older cache. A cache
 // that is missing, refused or unreadable costs the compile, nothing else. The run dir is
-// root's (as are the records kept there, which steer what the hooks change).
+// root's alone (as are the records kept there, which steer what the hooks change).
 import fs = require('node:fs');
 import path = require('node:path');
 import vm = require('node:vm');
@@ -42,7 +42,7 @@ function load<T = HookEntry>(bundle: string): T {
   const cacheFile = cachePath(bundle, source);
   let cachedData: Buffer | undefined;
   try {
-    cachedData = cacheFile ? fs.readFileSync(cacheFile) : undefined;
+    cachedData = cacheFile ? readCache(cacheFile) : undefined;
   } catch {
     /* none yet */
   }
@@ -79,14 +79,43 @@ function cachePath(bundle: string, source: string): string | undefined {
   );
 }
 
-function saveCache(file: string, script: vm.Script): void {
+/**
+ * The run dir's rule (lib/system/rundir.ts), in short, for this file that loads nothing of
+ * ours: a folder of our own, not writable by group or others. The full check (folders
+ * above too) is made by the run it starts, before any record or lock is used; a cache
+ * in a folder that fails even this is neither read nor written.
+ */
+function ownRunDir(dir: string): boolean {
+  const st = fs.lstatSync(dir);
+  return st.isDirectory() && st.uid === process.geteuid?.() && (st.mode & 0o022) === 0;
+}
+
+/** The cache, never through a symlink, only from our own run dir. */
+function readCache(file: string): Buffer | undefined {
+  if (!ownRunDir(path.dirname(file))) return undefined;
+  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
   try {
-    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o755 });
-    const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o644 });
+    return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd) : undefined;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+function saveCache(file: string, script: vm.Script): void {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 });
+    if (!ownRunDir(path.dirname(file))) return;
+    // 'wx': O_EXCL, a fresh file (never a planted one or a symlink's target).
+    fs.writeFileSync(tmp, script.createCachedData(), { mode: 0o600, flag: 'wx' });
     fs.renameSync(tmp, file);
   } catch {
     /* a read-only run dir: the next hook compiles again */
+    try {
+      fs.unlinkSync(tmp);
+    } catch {
+      /* never made */
+    }
   }
 }
 

@@ -63,8 +63,8 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   ops.push({ op: 'sysctl', ns, key: 'net.netfilter.nf_conntrack_tcp_loose', value: '0', undo: '1' });
   for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: `${cip.address}/32` });
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
-  // After the addresses: an `ip maddr` line must end its batch (lib/apply/execute.ts), so
-  // this way addresses and MAC go in one `ip -batch`.
+  // After the addresses, all together: one `bridge -batch` joins every MAC
+  // (lib/plan/render.ts bridgeArgs), however many there are.
   const macs = new Set(v.clusterIps.filter((c) => backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
   for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
   return ops;

@@ -1,5 +1,6 @@
 // Ops → the exact commands that carry them out. `ip` ops become lines of one
-// `ip -batch` per namespace; everything else is an argv of its own.
+// `ip -batch` per namespace, multicast MACs lines of one `bridge -batch`; everything
+// else is an argv of its own.
 import { nsPath } from '../system/netns.js';
 import { describeCipOp } from '../clusterip/describe.js';
 import { ROUTE_PROTOCOL, TAG, type Ns, type Op } from './ops.js';
@@ -37,9 +38,7 @@ export function ipArgs(op: Op): string[] | null {
     case 'link-set':
       return ['link', 'set', 'dev', op.dev, 'address', op.mac, ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : [])];
     case 'maddr-add':
-      return ['maddr', 'add', op.mac, 'dev', op.dev];
     case 'maddr-delete':
-      return ['maddr', 'del', op.mac, 'dev', op.dev];
     case 'require-link-type':
     case 'sysctl':
     case 'cip-rules':
@@ -47,6 +46,29 @@ export function ipArgs(op: Op): string[] | null {
     case 'cip-rules-delete':
       return null;
   }
+}
+
+/**
+ * The `bridge` arguments of a multicast MAC op, or null. A line of `bridge -batch`, not
+ * `ip -batch`: iproute2 (6.1) drops every `ip -batch` line after an `ip maddr` line and
+ * still exits 0, so each MAC would cost an `ip` process of its own. `bridge fdb … self`
+ * on a device that is not a bridge joins the MAC through the kernel's default fdb handler
+ * (ndo_dflt_fdb_add → dev_mc_add_excl; macvlan's own handler does the same): the same
+ * entry `ip maddr add` makes, as `ip maddr show` reports it, and any number of lines in
+ * one process.
+ */
+export function bridgeArgs(op: Op): string[] | null {
+  if (op.op === 'maddr-add') return ['fdb', 'add', op.mac, 'dev', op.dev, 'self', 'permanent'];
+  if (op.op === 'maddr-delete') return ['fdb', 'del', op.mac, 'dev', op.dev, 'self'];
+  return null;
+}
+
+/** The batch tool an op is a line of (`ip -batch` or `bridge -batch`) and its line, or null. */
+export function batchLine(op: Op): { tool: 'ip' | 'bridge'; args: string[] } | null {
+  const ip = ipArgs(op);
+  if (ip) return { tool: 'ip', args: ip };
+  const bridge = bridgeArgs(op);
+  return bridge ? { tool: 'bridge', args: bridge } : null;
 }
 
 /** The kernel module behind each link type, loaded on demand by the kernel or by us. */
@@ -61,14 +83,14 @@ export const probeArgs = (type: string): string[] => ['link', 'add', 'name', 'cn
 
 /** How a person reads an op: the command, prefixed by where it runs. */
 export function describeOp(op: Op): string {
-  const args = ipArgs(op);
+  const line = batchLine(op);
   const command =
     op.op === 'require-link-type'
       ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${LINK_MODULE[op.type]})`
       : op.op === 'sysctl'
         ? `sysctl -w ${op.key}=${op.value}`
-        : args
-          ? `ip ${args.join(' ')}`
+        : line
+          ? `${line.tool} ${line.args.join(' ')}`
           : describeCipOp(op);
   const shown = op.op === 'link-create' && op.mtu === 0 ? command.replace(' type ', ' mtu auto type ') : command;
   return `${nsPrefix(op.ns)}${shown}`;

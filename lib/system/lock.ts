@@ -16,11 +16,12 @@
 // A holder killed mid-run leaves the number odd: until the next holder lets go, every
 // run takes the lock, as before.
 import { spawn } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import { closeSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApplyError } from '../errors.js';
+import { ApplyError, InputError } from '../errors.js';
+import { openRunFile, readRunFile, removeRunFile, runDir, writeRunFile } from './rundir.js';
 
-export const runDir = (env: NodeJS.ProcessEnv = process.env) => env.CLUSTERNET_RUN_DIR ?? '/run/clusternet';
+export { runDir };
 export const LOCK_WAIT_SECONDS = 30;
 
 export interface Lock {
@@ -39,24 +40,24 @@ export const LOCK_HELD_ENV = 'CLUSTERNET_LOCK_HELD';
 /** True inside a run that holds the lock (a site hook calling clusternet, takeover's phase). */
 export const lockHeldHere = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env[LOCK_HELD_ENV]);
 
-const generationFile = (env: NodeJS.ProcessEnv) => join(runDir(env), 'lock.generation');
+const GENERATION = 'lock.generation';
+const NOTE = 'lock.holder';
 
 /** The generation number; 0 before any holder; NaN when it cannot be read (a reader then takes the lock). */
 function readGeneration(env: NodeJS.ProcessEnv): number {
-  let text: string;
+  let text: string | null;
   try {
-    text = readFileSync(generationFile(env), 'utf8');
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'ENOENT' ? 0 : NaN;
+    text = readRunFile(env, GENERATION);
+  } catch {
+    return NaN;
   }
+  if (text === null) return 0;
   return /^\d+\n?$/.test(text) ? Number(text) : NaN;
 }
 
 /** Written whole or not at all (a reader never sees half a number). */
 function writeGeneration(env: NodeJS.ProcessEnv, n: number): void {
-  const file = generationFile(env);
-  writeFileSync(`${file}.tmp`, `${n}\n`);
-  renameSync(`${file}.tmp`, file);
+  writeRunFile(env, GENERATION, `${n}\n`);
 }
 
 /**
@@ -69,14 +70,24 @@ export function lockGeneration(env: NodeJS.ProcessEnv = process.env): string | u
   return n % 2 === 0 ? String(n) : undefined; // NaN % 2 is NaN: undefined
 }
 
+/**
+ * CLUSTERNET_LOCK_WAIT: seconds, 0 to 3600, with at most three decimals (a value flock
+ * cannot take would fail as "cannot set up timer"); anything else is refused.
+ */
+export function lockWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.CLUSTERNET_LOCK_WAIT;
+  if (raw === undefined || raw === '') return LOCK_WAIT_SECONDS;
+  if (!/^\d{1,4}(\.\d{1,3})?$/.test(raw) || Number(raw) > 3600) {
+    throw new InputError({ key: 'CLUSTERNET_LOCK_WAIT', message: `"${raw}" is not a wait; allowed: seconds from 0 to 3600, like 30 or 0.5` });
+  }
+  return Number(raw);
+}
+
 export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process.env): Promise<Lock> {
   if (env[LOCK_HELD_ENV]) return { release: () => {}, previous: undefined };
-  const dir = runDir(env);
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  const lockFile = join(dir, 'lock');
-  const noteFile = join(dir, 'lock.holder');
-  const wait = Number(env.CLUSTERNET_LOCK_WAIT ?? LOCK_WAIT_SECONDS);
-  const fd = openSync(lockFile, 'a', 0o644);
+  const wait = lockWaitSeconds(env);
+  const fd = openRunFile(env, 'lock');
+  const lockFile = join(runDir(env), 'lock');
   // -E 75: flock's own "could not get the lock in time", distinct from its other failures.
   const acquired = await new Promise<boolean>((resolve, reject) => {
     const child = spawn('flock', ['-w', String(wait), '-E', '75', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
@@ -92,15 +103,15 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
     closeSync(fd);
     let holder = 'unknown';
     try {
-      holder = readFileSync(noteFile, 'utf8').trim();
+      holder = readRunFile(env, NOTE)?.trim() || holder;
     } catch {
-      /* the holder left no note */
+      /* the holder left no usable note */
     }
     throw new ApplyError(`flock ${lockFile}`, `another clusternet holds the lock (${holder}); gave up after ${wait} s`);
   }
   let generation: number;
   try {
-    writeFileSync(noteFile, `pid ${process.pid}: ${what}, since ${new Date().toISOString()}\n`);
+    writeRunFile(env, NOTE, `pid ${process.pid}: ${what}, since ${new Date().toISOString()}\n`);
     generation = readGeneration(env);
     // Odd from now on, and never a number a reader saw before (not a killed holder's odd
     // one either); an unreadable number starts again above anything a reader could hold.
@@ -126,7 +137,7 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
         /* the run dir went away: left odd, readers take the lock */
       }
       try {
-        unlinkSync(noteFile);
+        removeRunFile(env, NOTE);
       } catch {
         /* already gone */
       }

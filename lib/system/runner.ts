@@ -29,8 +29,19 @@ export const DEFAULT_TIMEOUT_MS = 15_000;
  * starts, so a test or the lab can set it for the processes it starts.
  */
 export function commandTimeoutMs(env: NodeJS.ProcessEnv = process.env): number {
-  const seconds = Number(env.CLUSTERNET_COMMAND_TIMEOUT);
-  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : DEFAULT_TIMEOUT_MS;
+  return envSeconds(env, 'CLUSTERNET_COMMAND_TIMEOUT', DEFAULT_TIMEOUT_MS);
+}
+
+/** The longest timeout a timer takes (setTimeout turns anything above 2^31-1 ms into 1 ms). */
+export const MAX_TIMEOUT_MS = 86_400_000;
+
+/**
+ * A timeout in seconds from the environment, in ms: positive and at most a day (a larger
+ * one is a day, not the 1 ms a timer would make of it); anything else is `fallbackMs`.
+ */
+export function envSeconds(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
+  const seconds = Number(env[name]);
+  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.round(seconds * 1000), MAX_TIMEOUT_MS) : fallbackMs;
 }
 
 /**

@@ -3,7 +3,9 @@
 // script creates and removes (never the machine's root namespace). Needs root.
 //
 //   npm run bench                       the full run (cluster-match at k = 1, 16, 64, 256,
-//                                       nft at k = 1, 64); rewrites README.md between
+//                                       nft at k = 1, 64; processes per phase also with one
+//                                       distinct cluster MAC per address at the same k);
+//                                       rewrites README.md between
 //                                       <!-- bench:start --> and <!-- bench:end -->
 //   npm run bench -- --quick            2 rounds, k = 1 and 16, nft at k = 1 (a smoke run)
 //   npm run bench -- --rounds 9 --ks 1,64 --nft 1 --no-readme
@@ -63,6 +65,8 @@ const PHASES: PhaseName[] = ['boot-pre', 'boot-post', 'init-pre', 'init-post'];
 type Side = 'cn' | 'sh';
 type Backend = 'cluster-match' | 'nft';
 type Link = 'macvlan' | 'vlan';
+/** One cluster MAC shared by every cluster address, or one of its own each. */
+type Macs = 'shared' | 'distinct';
 
 const { values: opts } = parseArgs({
   options: {
@@ -281,10 +285,13 @@ function clusterAddresses(k: number): { name: string; address: string }[] {
   });
 }
 
-function netConf(k: number, backend: Backend, link: Link): string {
+/** The i-th cluster address's own multicast MAC (Kerrighed-style configs give each one). */
+const distinctMac = (i: number) => `01:00:5e:05:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+
+function netConf(k: number, backend: Backend, link: Link, macs: Macs = 'shared'): string {
   const cips = clusterAddresses(k).map(
-    ({ name, address }) =>
-      `[${name === 'main' ? 'clusterip' : `clusterip ${name}`}]\naddress = ${address}\nmac = ${NODE.cmac}\nbackend = ${backend}\nseed = ${NODE.seed}\n`,
+    ({ name, address }, i) =>
+      `[${name === 'main' ? 'clusterip' : `clusterip ${name}`}]\naddress = ${address}\nmac = ${macs === 'shared' ? NODE.cmac : distinctMac(i)}\nbackend = ${backend}\nseed = ${NODE.seed}\n`,
   );
   return [
     `[cluster]\nnodes = 1-${NODE.total}\n`,
@@ -319,12 +326,13 @@ function writeConfigs(
   k: number,
   backend: Backend,
   link: Link,
+  macs: Macs = 'shared',
 ): { dir: string; netConf: string; refConf: string } {
   const dir = mkdtempSync(join(tmpdir(), 'cnbench-'));
   chmodSync(dir, 0o755);
   const net = join(dir, 'net.conf');
   const ref = join(dir, 'ref.conf');
-  writeFileSync(net, netConf(k, backend, link), { mode: 0o644 });
+  writeFileSync(net, netConf(k, backend, link, macs), { mode: 0o644 });
   writeFileSync(ref, refConf(k, backend, link), { mode: 0o644 });
   return { dir, netConf: net, refConf: ref };
 }
@@ -492,6 +500,8 @@ interface Results {
   };
   bringups: BringUp[];
   counts: { backend: Backend; k: number; cn: Counted; sh: Counted }[];
+  /** clusternet alone, one distinct cluster MAC per address (the shell reference has one MAC). */
+  distinct: { backend: Backend; k: number; cn: Counted }[];
   rerun: { phase: PhaseName; hook: number; cli: number; node: number; said: boolean }[];
   rerunNode: number;
   takeover: {
@@ -930,6 +940,15 @@ async function local(): Promise<Results> {
         }
       }
     }
+    const distinct: Results['distinct'] = [];
+    for (const k of ks) {
+      const c = writeConfigs(k, 'cluster-match', link, 'distinct');
+      try {
+        distinct.push({ backend: 'cluster-match', k, cn: await countPhases(f, 'cn', c) });
+      } finally {
+        rmSync(c.dir, { recursive: true, force: true });
+      }
+    }
     const c1 = writeConfigs(1, 'cluster-match', link);
     const takeover: Results['takeover'] = [];
     let rerun: Results['rerun'] = [];
@@ -974,7 +993,7 @@ async function local(): Promise<Results> {
       rounds,
       note: bundled() ? '' : 'The hook entry was NOT bundled (tsc output only).',
     };
-    return { meta, bringups, counts, rerun, rerunNode, takeover };
+    return { meta, bringups, counts, distinct, rerun, rerunNode, takeover };
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
@@ -1079,6 +1098,11 @@ function render(res: Results, title: string): string {
         `| ${c.backend} | ${c.k} | ${side === 'cn' ? 'clusternet' : 'shell'} | ${PHASES.map((p) => x.procs[p]).join(' | ')} | ${PHASES.map((p) => (x.maxrssKb[p] / 1024).toFixed(0)).join(' / ')} |`,
       );
     }
+  }
+  for (const c of res.distinct ?? []) {
+    out.push(
+      `| ${c.backend}, one MAC per address | ${c.k} | clusternet | ${PHASES.map((p) => c.cn.procs[p]).join(' | ')} | ${PHASES.map((p) => (c.cn.maxrssKb[p] / 1024).toFixed(0)).join(' / ')} |`,
+    );
   }
   const first = res.counts.find((c) => c.backend === 'cluster-match');
   if (first) {

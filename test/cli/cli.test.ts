@@ -356,12 +356,12 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
     '# init-pre for node 4\nip link set dev lo up\nip address add 10.4.135.4/18 dev krg0\nip link set dev krg0 up\n',
   );
   // The example has a cluster address: init-post ends by putting it on the interface, and
-  // its multicast MAC with it (one ip batch).
+  // its multicast MAC with it (one bridge batch).
   const post = out('init-post').trimEnd().split('\n');
   assert.is(post[0], '# init-post for node 4');
   assert.equal(post.slice(-2), [
     'ip address add 10.4.192.1/32 dev krg0',
-    'ip maddr add 01:00:5e:04:c0:01 dev krg0',
+    'bridge fdb add 01:00:5e:04:c0:01 dev krg0 self permanent',
   ]);
   // stop ends with the node's own network, latest first.
   const stop = out('stop', '--netns', 'X').trimEnd().split('\n');
@@ -375,7 +375,7 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
   assert.equal(
     stop.slice(1, 3),
     [
-      '[netns X] ip maddr del 01:00:5e:04:c0:01 dev krg0',
+      '[netns X] bridge fdb del 01:00:5e:04:c0:01 dev krg0 self',
       '[netns X] ip address del 10.4.192.1/32 dev krg0',
     ],
     'the cluster MAC and address go first',

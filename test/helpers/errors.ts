@@ -83,3 +83,15 @@ export async function rejectsApply(fn: () => Promise<unknown>): Promise<ApplyErr
   assert.instance(error, ApplyError, `expected an ApplyError, got ${String(error)}`);
   return error as ApplyError;
 }
+
+/** The message of the InputError `fn` throws (whatever its prefix); fails the test otherwise. */
+export function inputMessage(fn: () => unknown): string {
+  try {
+    fn();
+  } catch (error) {
+    assert.instance(error, InputError, `expected an InputError, got ${String(error)}`);
+    return (error as InputError).message;
+  }
+  assert.unreachable('expected an InputError');
+  return '';
+}

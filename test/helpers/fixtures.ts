@@ -135,3 +135,22 @@ export const CLUSTERIP_KEYS = [
   'seed',
 ] as const;
 export const NODE_SETTING_KEYS = ['id', 'hostname', 'device', 'mtu'] as const;
+
+/** A running simulated node's net.conf (macvlan, one nft cluster address): the safety suites'. */
+export const SIM_CONF = `[cluster]
+nodes = 1-16
+
+[net]
+link = macvlan
+device = eth0
+interface = krg0
+mac = 02:00:00:00:07:00
+address = 10.4.135.0/18
+mtu = auto
+
+[clusterip]
+address = 10.4.192.1
+mac = 01:00:5e:04:c0:01
+backend = nft
+seed = 7
+`;

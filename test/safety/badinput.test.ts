@@ -8,24 +8,9 @@ import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimCluster, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { SIM_CONF } from '../helpers/fixtures.js';
 
-const GOOD = `[cluster]
-nodes = 1-16
-
-[net]
-link = macvlan
-device = eth0
-interface = krg0
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-mtu = auto
-
-[clusterip]
-address = 10.4.192.1
-mac = 01:00:5e:04:c0:01
-backend = nft
-seed = 7
-`;
+const GOOD = SIM_CONF;
 const sub = (from: string, to: string) => GOOD.replace(from, to);
 
 /** [name, file content (string or bytes), how the file must be set up, extra args]. */

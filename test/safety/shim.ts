@@ -9,7 +9,7 @@ import { join } from 'node:path';
 
 export type FaultMode = 'fail-before' | 'kill-after' | 'crash';
 
-const TOOLS = ['ip', 'iptables-restore', 'iptables-legacy-restore', 'arptables-nft-restore', 'arptables-nft', 'nft', 'sysctl', 'tee', 'modprobe'];
+const TOOLS = ['ip', 'bridge', 'iptables-restore', 'iptables-legacy-restore', 'arptables-nft-restore', 'arptables-nft', 'nft', 'sysctl', 'tee', 'modprobe'];
 
 const SHIM = `#!/bin/bash
 name=\${0##*/}
@@ -17,6 +17,7 @@ real=$(PATH="$SHIM_REAL_PATH" command -v "$name")
 mutating=1
 case "$name" in
   ip) mutating=0; for a in "$@"; do case "$a" in -batch) mutating=1 ;; -json|-j) mutating=0; break ;; esac; done ;;
+  bridge) mutating=0; for a in "$@"; do [ "$a" = -batch ] && mutating=1; done ;;
   nft) for a in "$@"; do case "$a" in --check|-c|list) mutating=0 ;; esac; done ;;
   sysctl) mutating=0; for a in "$@"; do [ "$a" = -w ] && mutating=1; done ;;
 esac

@@ -174,7 +174,7 @@ layout('trailing spaces and tabs after values and section headers are ignored', 
 });
 
 layout('inline ; and # comments after values and after section headers', () => {
-  const text = `[cluster] ; the node list\nnodes = 1-16 ; sixteen\n\n[net] # the interface\ndevice = eth0 # physical\nvlan = 7;tag\nmac = f0:00:00:00:07:00 # template\naddress = 10.4.135.0/18 ; base\n  ; indented comment\n\t# tab-indented comment\n`;
+  const text = `[cluster] ; the node list\nnodes = 1-16 ; sixteen\n\n[net] # the interface\ndevice = eth0 # physical\nvlan = 7 ;tag\nmac = f0:00:00:00:07:00 # template\naddress = 10.4.135.0/18 ; base\n  ; indented comment\n\t# tab-indented comment\n`;
   const c = parseConfig(text, 'f');
   assert.is(c.net.device, 'eth0');
   assert.is(c.net.vlan, 7);

@@ -119,7 +119,7 @@ plans('init-post with a cluster address: it goes on the interface last, after it
     ops.every((o) => o.ns.kind === 'netns' && o.ns.name === 'c1'),
     'all inside the container',
   );
-  // The address, then the multicast MAC: one `ip -batch` (a maddr line must end a batch).
+  // The address (one `ip -batch`), then the multicast MAC (one `bridge -batch`).
   assert.equal(ops.slice(-2), [
     { op: 'addr-add', ns: C1, dev: 'krg0', address: '10.4.192.1/32' },
     { op: 'maddr-add', ns: C1, dev: 'krg0', mac: '01:00:5e:04:c0:01' },
