@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
 import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
+import { backendOf, buildPlan, cipCidr, cipName, type PlanContext } from '../plan/phases.js';
 import { bucketOf } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
@@ -159,7 +159,7 @@ function handled<T>(p: Promise<T>): Promise<T> {
  */
 export function unexpected(prepared: Prepared, values: NodeValues): string[] {
   const out: string[] = [];
-  const planned = new Set([values.address, values.address6, ...values.clusterIps.map((c) => `${c.address}/32`)]);
+  const planned = new Set([values.address, values.address6, ...values.clusterIps.map(cipCidr)]);
   const plannedCip = new Set(prepared.plan.ops.flatMap((op) => (op.op === 'cip-rules' ? op.specs.map((s) => `${op.backend} ${s.name}`) : [])));
   for (const [label, st] of prepared.states) {
     if (prepared.plan.phase === 'init-pre') {
@@ -353,7 +353,7 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
 function strayAddresses(prepared: Prepared, req: PhaseRequest): Op[] {
   if (req.phase !== 'init-pre') return [];
   const v = req.values;
-  const planned = new Set([v.address, v.address6, ...v.clusterIps.map((c) => `${c.address}/32`)]);
+  const planned = new Set([v.address, v.address6, ...v.clusterIps.map(cipCidr)]);
   const link = prepared.states.get(nsLabel(req.container))?.links.get(v.interface);
   if (link?.alias !== TAG) return [];
   return link.addresses.filter((a) => !planned.has(a) && !a.startsWith('fe80:')).map((address) => ({ op: 'addr-delete', ns: req.container, dev: v.interface, address }) as Op);
