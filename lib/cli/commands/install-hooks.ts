@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfigFile } from '../../config/load.js';
 import { install } from '../../install/install.js';
-import { INIT_SYSTEMS, PATHS, layout, type InitSystem } from '../../install/layout.js';
+import { INIT_SYSTEMS, configFor, layout, type InitSystem } from '../../install/layout.js';
 import { createLogger } from '../../log.js';
 import { EXAMPLE_CONFIG, PACKAGE_ROOT } from '../../paths.js';
 import { parseIfName } from '../../config/values.js';
@@ -36,10 +36,10 @@ export const installHooksCommand: CommandModule<GlobalArgs, InstallArgs> = {
   handler: (args) => {
     const prefix = resolve(args.prefix);
     const netns = checkName(args.netns, '--netns');
-    // The lower device orders the systemd unit; it comes from the config being installed.
-    const installed = join(prefix, PATHS.config);
-    const config = loadConfigFile(args.config ?? (existsSync(installed) ? installed : EXAMPLE_CONFIG));
     const init = args.init && args.init.length > 0 ? [...new Set(args.init)] : defaultInit();
+    // The lower device orders the systemd unit; it comes from the config being installed.
+    const installed = join(prefix, configFor(init));
+    const config = loadConfigFile(args.config ?? (existsSync(installed) ? installed : EXAMPLE_CONFIG));
     const containerUnit = args['container-unit'] ?? `systemd-nspawn@${netns}.service`;
     if (!/^[A-Za-z0-9:_.@\\-]+\.(service|target|scope)$/.test(containerUnit)) {
       throw new InputError({ key: '--container-unit', message: `"${containerUnit}" is not a unit name; allowed: like systemd-nspawn@cluster.service` });
