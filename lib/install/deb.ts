@@ -64,7 +64,7 @@ export function buildDeb(outDir: string, packed?: string): string {
     const debian = join(stage, 'DEBIAN');
     mkdirSync(debian);
     writeFileSync(join(debian, 'control'), renderTemplate('debian/control.in', { VERSION: version, INSTALLED_SIZE: String(diskKiB(stage)) }));
-    writeFileSync(join(debian, 'conffiles'), `${[PATHS.config, PATHS.defaults, PATHS.initScript].join('\n')}\n`);
+    writeFileSync(join(debian, 'conffiles'), `${[PATHS.config, PATHS.kerrighedConfig, PATHS.defaults, PATHS.initScript].join('\n')}\n`);
     mkdirSync(outDir, { recursive: true });
     const deb = join(resolve(outDir), `clusternet_${version}_all.deb`);
     run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], work);

@@ -85,10 +85,10 @@ test('the Debian package: built from an install-hooks staging folder, installed,
     assert.ok(contents.includes(` ${path}`), path);
   }
   assert.match(contents, /\.\/usr\/bin\/clusternet -> \.\.\/lib\/clusternet\/dist\/lib\/cli\/main\.js/);
-  assert.match(contents, /\.\/etc\/kerrighed\/krginit_helper-pre\.d -> \.\.\/clusternet\/hooks\/init-pre\.d/);
+  assert.match(contents, /\.\/etc\/kerrighed\/krginit_helper-pre\.d\/10net -> \.\.\/\.\.\/clusternet\/hooks\/init-pre\.d\/10net/);
   assert.not.match(contents, /node_modules\/(typescript|tsx|uvu|prettier)\//);
   assert.not.match(contents, /install-manifest/);
-  assert.is(execFileSync('dpkg-deb', ['--info', deb, 'conffiles'], { encoding: 'utf8' }), '/etc/net.conf\n/etc/default/clusternet\n/etc/init.d/clusternet\n');
+  assert.is(execFileSync('dpkg-deb', ['--info', deb, 'conffiles'], { encoding: 'utf8' }), '/etc/net.conf\n/etc/kerrighed/net.conf\n/etc/default/clusternet\n/etc/init.d/clusternet\n');
 
   // A scratch root with an empty dpkg database; the dependencies are the machine's, not the root's.
   const root = tempDir();
