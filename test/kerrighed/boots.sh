@@ -6,7 +6,7 @@
 #   boot=I order=O node=N status=S waited=yes|no kind=K mac=M addrs=A,B routes=R,S started=A,B ping=ok|fail|-
 # Then the containers are killed (their namespaces, and the links in them, go with them).
 # Run by test/install/kerrighed-ns.test.ts and, in a qemu guest with VLANs, test/lab.
-# Usage: boots.sh ETC COUNT NODE=HOSTNS:RUNDIR...
+# Usage: boots.sh ETC COUNT NODE=HOSTNS:RUNDIR...   (KRG_SHOW_LOGS=1: every boot's logs on stderr)
 set -euo pipefail
 ETC=$1 COUNT=$2
 shift 2
@@ -28,6 +28,7 @@ joined() { paste -sd, - | sed 's/^$/-/'; }
 
 for ((i = 1; i <= COUNT; i++)); do
   if ((i % 2)); then order=init-first; else order=post-first; fi
+  t0=$(date +%s.%N)
   declare -A helper=() pid=()
   for spec in "$@"; do
     node=${spec%%=*} rest=${spec#*=}
@@ -47,7 +48,7 @@ for ((i = 1; i <= COUNT; i++)); do
   done
   for node in $(printf '%s\n' "${!helper[@]}" | sort -n); do
     out=$WORK/$i-$node p=${pid[$node]}
-    if [ "${status[$node]}" != 0 ]; then
+    if [ "${status[$node]}" != 0 ] || [ -n "${KRG_SHOW_LOGS:-}" ]; then
       for f in boot.log post.log init.log; do echo "--- boot $i node $node $f" >&2; cat "$out/$f" >&2 || true; done
     fi
     waited=no
@@ -67,6 +68,7 @@ for ((i = 1; i <= COUNT; i++)); do
     done
     echo "boot=$i order=$order node=$node status=${status[$node]} waited=$waited kind=${kind:--} mac=${mac:--} addrs=$addrs routes=$routes started=$started ping=$ping"
   done
+  awk -v i="$i" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "took boot %d: %.1f s\n", i, b - a }'
   stop_containers
   unset helper pid status
 done
