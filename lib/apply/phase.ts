@@ -93,6 +93,12 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
     return st;
   };
+  // With the node network off nothing makes the interface: the cluster address goes on one
+  // that is there already (Kerrighed's 20clusterip: `ip addr add $CLUSTERADDR dev $VIRT`).
+  if (phase === 'init-post' && !values.enable && values.clusterIps.length > 0 && !stateOf(container).links.has(values.interface)) {
+    const where = config.keys.get('net.enable');
+    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.enable', message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on` });
+  }
   return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states };
 }
 
