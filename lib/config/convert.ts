@@ -1,7 +1,7 @@
 // A Config written out in the native format: what `clusternet convert` prints for a
 // legacy Kerrighed file (or to normalise a native one).
 import type { Config } from './types.js';
-import { formatNodeList, ipFamily } from './values.js';
+import { formatNodeList, hostPrefix } from './values.js';
 
 /** `key = value` when there is a value: a disabled section may leave keys unset. */
 const line = (key: string, value: string | number | undefined) => (value === undefined || value === '' ? [] : [`${key} = ${value}`]);
@@ -34,7 +34,7 @@ export function toNative(config: Config): string {
       cip.name ? `[clusterip ${cip.name}]` : '[clusterip]',
       `enable = ${cip.enable}`,
       // The prefix only when written: a bare address is installed as /32 (/128).
-      ...line('address', cip.address && (cip.prefix === (ipFamily(cip.address) === 4 ? 32 : 128) ? cip.address : `${cip.address}/${cip.prefix}`)),
+      ...line('address', cip.address && (cip.prefix === hostPrefix(cip.address) ? cip.address : `${cip.address}/${cip.prefix}`)),
       ...line('mac', cip.mac),
       `hash = ${cip.hash}`,
       `backend = ${cip.backend}`,

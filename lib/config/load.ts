@@ -24,6 +24,7 @@ import {
   parseChoice,
   parseCidr,
   parseClusterAddress,
+  hostPrefix,
   parseIfName,
   parseInteger,
   parseIp,
@@ -206,7 +207,7 @@ export function parseConfig(text: string, file: string): Config {
     // Kerrighed's net.conf: "The IP network must differ from $VIRTPREFIX." With a prefix,
     // the cluster address brings an on-link route; one that overlaps the node network
     // would make the kernel pick either for the same destinations.
-    if (cip.address && net.address && cip.prefix < maxPrefix(cip.address) && overlaps(cip.address, cip.prefix, net.address.address, net.address.prefix)) {
+    if (cip.address && net.address && cip.prefix < hostPrefix(cip.address) && overlaps(cip.address, cip.prefix, net.address.address, net.address.prefix)) {
       problem(path('address'), `${cip.address}/${cip.prefix} overlaps the node network ${net.address.address}/${net.address.prefix}; allowed: another network, or the bare address (/32)`);
     }
     if (cip.address) {
@@ -246,8 +247,6 @@ export function parseConfig(text: string, file: string): Config {
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   return { file, format, nodes, net, clusterIps, nodeSettings, keys };
 }
-
-const maxPrefix = (ip: string) => (ipFamily(ip) === 4 ? 32 : 128);
 
 /** Whether two networks share an address: one contains the other's base at the shorter prefix. */
 function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {

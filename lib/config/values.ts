@@ -81,7 +81,7 @@ export function parseCidr(raw: string, family: 4 | 6): Cidr {
 export function parseClusterAddress(raw: string): { address: string; prefix: number } {
   const [addr, len, extra] = raw.trim().split('/');
   const address = parseIp(addr ?? '');
-  const max = ipFamily(address) === 4 ? 32 : 128;
+  const max = hostPrefix(address);
   if (len === undefined) return { address, prefix: max };
   if (extra !== undefined || !/^\d+$/.test(len) || Number(len) < 1 || Number(len) > max) {
     return fail(`"${raw}" has no usable prefix length; allowed: an address alone, or with /1 to /${max}`);
@@ -98,6 +98,9 @@ export function parseIp(raw: string, family?: 4 | 6): string {
 }
 
 export const ipFamily = (ip: string): 4 | 6 => (ip.includes(':') ? 6 : 4);
+
+/** The prefix length of one address alone: 32 (IPv4) or 128 (IPv6). */
+export const hostPrefix = (ip: string): number => (ipFamily(ip) === 4 ? 32 : 128);
 
 /** "1-4,7" → [1,2,3,4,7]. Ids start at 1: CLUSTERIP and the cluster match number from 1. */
 export function parseNodeList(raw: string, max = 65535): number[] {
