@@ -71,7 +71,7 @@ test(`${BOOTS} Kerrighed boots in a row, the race forced both ways: every node g
   const lines = parseBoots(r.stdout);
   assert.is(lines.length, BOOTS * 2, r.stdout);
   for (const line of lines) {
-    assert.equal(line, expectedBoot(line.boot, line.node, { kind: 'macvlan_mode_bridge' }), `${r.stdout}\n${r.stderr}`);
+    assert.equal(line, expectedBoot(line.boot, line.node, { kind: 'macvlan_mode_bridge', ping: 'ok' }), `${r.stdout}\n${r.stderr}`);
   }
   // Both directions really happened: init-pre waited on every init-first boot, never on the others.
   assert.is(lines.filter((l) => l.waited === 'yes').length, BOOTS);
