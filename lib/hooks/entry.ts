@@ -38,14 +38,20 @@ export function containerOfArg(arg: string | undefined): { pid?: string; netns?:
  * Which phase the hook file is: Kerrighed's helper folder it was run from, else its own
  * <phase>.d folder, else (a link from elsewhere) the folder of the file it leads to.
  */
-function phaseOfHook(path: string): Phase {
+export function phaseOfHook(path: string): Phase {
   const folder = basename(dirname(path));
   const kerrighed = KERRIGHED_HELPERS[folder];
   if (kerrighed) return kerrighed;
   const phaseOf = (p: string) => basename(dirname(p)).replace(/\.d$/, '') as Phase;
-  const phase = PHASES.includes(phaseOf(path)) ? phaseOf(path) : phaseOf(realpathSync(path));
-  if (!PHASES.includes(phase)) throw new InputError({ file: path, message: `is not in a <phase>.d folder; phases: ${PHASES.join(', ')}` });
-  return phase;
+  if (PHASES.includes(phaseOf(path))) return phaseOf(path);
+  let real: string | undefined;
+  try {
+    real = realpathSync(path);
+  } catch {
+    real = undefined;
+  }
+  if (real && PHASES.includes(phaseOf(real))) return phaseOf(real);
+  throw new InputError({ file: path, message: `is not in a <phase>.d folder (nor one of Kerrighed's helper folders, nor a link to a hook in one); phases: ${PHASES.join(', ')}` });
 }
 
 /**
