@@ -1,6 +1,6 @@
 // Where clusternet's own files are, found from this module so it works from source
 // (tsx), from dist/ and from an installed package alike.
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -22,3 +22,7 @@ export const KERRIGHED_EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'etc', 'kerrighed', '
 
 export const hooksDir = (flag?: string, env: NodeJS.ProcessEnv = process.env): string =>
   flag ?? env.CLUSTERNET_HOOKS_DIR ?? DEFAULT_HOOKS_DIR;
+
+/** The version in the package.json of the package at `root` (this one by default). */
+export const packageVersion = (root: string = PACKAGE_ROOT): string =>
+  (JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version;

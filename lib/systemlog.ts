@@ -4,7 +4,7 @@
 // carries its priority as a `<N>` prefix that both tools understand. When neither is
 // there, stderr alone has the log.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, fstatSync } from 'node:fs';
 
 export type Priority = 'err' | 'warning' | 'info' | 'debug';
 
@@ -15,11 +15,12 @@ export const JOURNAL_STREAM = '/run/systemd/journal/stdout';
 export const SYSLOG_SOCKET = '/dev/log';
 
 /**
- * CLUSTERNET_SYSLOG picks the sink: auto (default: journald when its socket exists, else
- * syslog when /dev/log does), journald, syslog, none. CLUSTERNET_SYSLOG_SOCKET sends the
+ * CLUSTERNET_SYSLOG picks the sink: auto (default: none when stderr already is the
+ * journal, else journald when its socket exists, else syslog when /dev/log does),
+ * journald, syslog, none. CLUSTERNET_SYSLOG_SOCKET sends the
  * syslog lines to another socket (tests, chroots).
  */
-export function systemLogArgv(env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = existsSync): string[] | null {
+export function systemLogArgv(env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = existsSync, stderr: string | undefined = stderrId()): string[] | null {
   const mode = env.CLUSTERNET_SYSLOG ?? 'auto';
   const socket = env.CLUSTERNET_SYSLOG_SOCKET;
   const journald = ['systemd-cat', '--identifier=clusternet', '--level-prefix=true'];
@@ -28,9 +29,22 @@ export function systemLogArgv(env: NodeJS.ProcessEnv = process.env, exists: (p: 
   if (mode === 'journald') return journald;
   if (mode === 'syslog') return syslog;
   if (socket) return syslog;
+  // Started by systemd with stderr connected to the journal (systemd.exec(5): JOURNAL_STREAM
+  // is that stream's device:inode): every stderr line is in the journal already, once.
+  if (env.JOURNAL_STREAM !== undefined && env.JOURNAL_STREAM === stderr) return null;
   if (exists(JOURNAL_STREAM)) return journald;
   if (exists(SYSLOG_SOCKET)) return syslog;
   return null;
+}
+
+/** stderr's device:inode, as systemd writes it in JOURNAL_STREAM. */
+export function stderrId(): string | undefined {
+  try {
+    const st = fstatSync(2);
+    return `${st.dev}:${st.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 let child: ChildProcess | null | undefined;

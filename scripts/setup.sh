@@ -10,6 +10,8 @@ DEBIAN_PACKAGES=(
   qemu-system-x86 busybox-static cpio                                  # the real-kernel lab
   systemd groff-base                   # unit checks (systemd-analyze), networkd, the man page
   strace time                          # npm run bench: processes per phase, peak memory
+  lintian mandoc                       # the .deb's lintian check, the man pages' lint
+  corosync pacemaker pacemaker-cli-utils resource-agents libxml2-utils   # test/pacemaker: a real cluster, ocf-tester
 )
 
 missing=()

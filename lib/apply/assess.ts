@@ -130,7 +130,10 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Asse
     // The cluster match has one rule per bucket: judge its count by the live buckets, so a
     // pending takeover reads as a bucket change, not as a foreign rule.
     const rules = op.backend === 'nft' ? nftRuleCount(s) : op.backend === 'cluster-match' ? (have?.buckets.length ?? 0) + 1 : xtRuleCount(op.backend, s);
-    const want = describeLive(wanted(s, withDrop, rules));
+    // The cluster match keeps total, seed and hash in its bucket rules only: a chain that
+    // answers for no bucket (buckets = manager, none assigned yet) has none of them to show.
+    const bare = op.backend === 'cluster-match' && have?.buckets.length === 0 ? { total: undefined, seed: undefined, hash: undefined } : {};
+    const want = describeLive({ ...wanted(s, withDrop, rules), ...bare });
     const got = have ? describeLive({ ...have, mac: have.mac ?? (op.backend === 'cluster-match' ? undefined : s.mac) }) : 'nothing';
     if (!have || want !== got || !live.parentJump) return { state: 'differs', want: `${s.name}: ${want}`, have: `${s.name}: ${got}`, fix: [install] };
   }

@@ -77,6 +77,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     deviceMtu: device?.mtu,
     backends: usesCip ? await resolveBackends(req) : undefined,
     takenOver: (record?.takenOver ?? []).map((node) => bucketOf(config, node)).filter((b) => b > 0),
+    assigned: record?.assigned ?? {},
   };
   const plan = buildPlan(phase, values, ctx);
   if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));
@@ -215,6 +216,8 @@ function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
 export interface PhaseResult {
   plan: Plan;
   applied: Op[];
+  /** A dry run: how many changes it would have made. */
+  wouldChange?: number;
 }
 
 /** The ops to apply: pending ones, and the in-place fixes of those that differ. */
@@ -246,7 +249,7 @@ export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promis
     const pending = pendingOps(assessed, req.log);
     for (const op of pending) req.log.info(`would run: ${describeOp(op)}`);
     if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
-    return { plan, applied: [] };
+    return { plan, applied: [], wouldChange: countChanges(pending) };
   }
   // Inside a run that holds the lock already (`run`, takeover, reload): straight on.
   if (lockHeldHere()) return applyPhase(req);

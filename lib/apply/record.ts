@@ -24,6 +24,8 @@ export interface NodeRecord {
   journal?: Journal | undefined;
   /** Dead nodes whose cluster-IP buckets this node answers for (takeover/release). */
   takenOver?: number[];
+  /** With buckets = manager: per cluster address name, the buckets assigned to this node. */
+  assigned?: Record<string, number[]>;
 }
 
 const PLACEHOLDER: Ns = { kind: 'netns', name: '@container' };
@@ -37,6 +39,21 @@ const PLACEHOLDER: Ns = { kind: 'netns', name: '@container' };
 function rebase(ops: readonly Op[], from: Ns, to: Ns): Op[] {
   const swap = (ns: Ns) => (sameNs(ns, from) ? to : ns);
   return ops.map((op) => (op.op === 'link-create' ? { ...op, target: swap(op.target) } : { ...op, ns: swap(op.ns) }) as Op);
+}
+
+/**
+ * The assigned buckets as read back from the file: names as a [clusterip NAME] allows,
+ * bucket numbers as positive integers; anything else is dropped, since the numbers reach
+ * an iptables-restore or nft script.
+ */
+function validAssigned(stored: unknown): Record<string, number[]> {
+  if (typeof stored !== 'object' || stored === null) return {};
+  const out: Record<string, number[]> = {};
+  for (const [name, buckets] of Object.entries(stored)) {
+    if (!/^[A-Za-z0-9_-]{1,16}$/.test(name) || !Array.isArray(buckets)) continue;
+    out[name] = buckets.filter((b): b is number => Number.isInteger(b) && b >= 1 && b <= 4096);
+  }
+  return out;
 }
 
 export class RecordStore {
@@ -58,7 +75,7 @@ export class RecordStore {
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(stored.phases)) phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
     const journal = stored.journal && { ...stored.journal, intents: rebase(stored.journal.intents, PLACEHOLDER, this.container) };
-    return { phases, journal, takenOver: stored.takenOver ?? [] };
+    return { phases, journal, takenOver: stored.takenOver ?? [], assigned: validAssigned(stored.assigned) };
   }
 
   /** What save() writes for a record: null when there is nothing to keep (no file). */
@@ -71,8 +88,9 @@ export class RecordStore {
     // A record of nothing is no record. boot-pre makes nothing to undo, and run from its
     // hook it gets no container (Kerrighed's way), so its record would be keyed by the
     // host's own namespace, where no `stop` ever looks: it would stay behind forever.
-    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0) return null;
-    return JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [] });
+    const assigned = Object.fromEntries(Object.entries(record.assigned ?? {}).filter(([, b]) => b.length > 0));
+    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0 && Object.keys(assigned).length === 0) return null;
+    return JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [], ...(Object.keys(assigned).length > 0 ? { assigned } : {}) });
   }
 
   /**

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// The clusternet command. `takeover` and `release` with plain options — what a cluster
-// manager runs at failover, on the critical path — go straight to their handler
+// The clusternet command. `takeover` and `release`, and `assign`, `unassign`, `assigned`,
+// with plain options — what a cluster manager runs at failover, on the critical path, and
+// its monitor every few seconds — go straight to their handler
 // (failover-entry.ts) without loading the option parser or any other command; everything
 // else, help and every usage error included, is parsed by yargs in cli.ts.
 // Each is loaded from its one-file CommonJS bundle when the build made one (scripts/

@@ -10,7 +10,7 @@ import { addedOnly, emptyLive, type BackendLive, type CipLive } from './live.js'
 export const TABLE = 'clusternet';
 /** The cluster match's own ARP table: the nft backend's is replaced wholesale, so they must differ. */
 export const XT_ARP_TABLE = 'clusternet_xt';
-const setOf = (name: string) => `b_${name}`;
+export const setOf = (name: string) => `b_${name}`;
 const chainOf = (name: string) => `c_${name}`;
 const PORT_PROTOCOLS = '{ tcp, udp, sctp, dccp }';
 

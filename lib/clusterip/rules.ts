@@ -35,6 +35,9 @@ export function cannotServe(backend: ConcreteBackend, cip: ClusterIpSettings, to
   const limits = BACKEND_LIMITS[backend];
   if (total > limits.maxNodes) return `${backend} allows at most ${limits.maxNodes} nodes and the cluster has ${total}`;
   if (!limits.hashes.includes(cip.hash)) return `${backend} cannot hash ${cip.hash}: ${limits.why}`;
+  // A CLUSTERIP rule is made with its --local-node: it cannot exist answering for nothing,
+  // which is how a node waits for the cluster manager to assign its buckets.
+  if (backend === 'clusterip' && cip.buckets === 'manager') return 'clusterip cannot answer for no bucket, as buckets = manager starts (its rule always holds a local node)';
   return undefined;
 }
 

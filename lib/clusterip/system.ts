@@ -5,8 +5,8 @@ import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
 import { inNs } from '../plan/render.js';
 import { commandTimeoutMs, runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
-import { XT_ARP_TABLE, arpRemove, arpTable, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, type NftJson } from './nft.js';
-import { FLAVOUR, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
+import { TABLE, XT_ARP_TABLE, arpRemove, arpTable, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, setOf, type NftJson } from './nft.js';
+import { FLAVOUR, chainOf, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 
 /**
  * How long a probe may take. Its first `iptables -C` or `nft --check` makes the kernel load
@@ -78,6 +78,24 @@ export async function readBackendLive(runner: Runner, ns: Ns, backend: CipBacken
   const proc = addresses.length === 0 ? '' : (await runner.run(inNs(ns, ['tail', '-n', '+1', ...addresses.map((a) => `/proc/net/ipt_CLUSTERIP/${a}`)]))).stdout;
   const buckets = parseClusteripProc(addresses.length === 1 ? `==> /proc/net/ipt_CLUSTERIP/${addresses[0]} <==\n${proc}` : proc);
   return parseXt('clusterip', save, new Map(), buckets);
+}
+
+/**
+ * Only the buckets of the address named `name`, with the least the kernel can be asked:
+ * its chain (`iptables -S`) or its bucket set (`nft -j list set`), read by the same
+ * parsers as the whole state. What a cluster manager's monitor asks every few seconds.
+ * Nothing installed: no bucket. CLUSTERIP keeps them in /proc: the whole read.
+ */
+export async function readBucketsOf(runner: Runner, ns: Ns, backend: CipBackend, name: string, address: string): Promise<number[]> {
+  if (backend === 'clusterip') return (await readBackendLive(runner, ns, backend, [address])).byName.get(name)?.buckets ?? [];
+  const argv = backend === 'nft' ? ['nft', '-j', 'list', 'set', 'inet', TABLE, setOf(name)] : [...FLAVOUR[backend].iptables, '-t', FLAVOUR[backend].table, '-S', chainOf(name)];
+  const r = await runner.run(inNs(ns, argv));
+  if (r.exitCode !== 0) {
+    if (/No such file|No chain|does not exist/i.test(r.stderr)) return [];
+    throw new ApplyError(showCommand(inNs(ns, argv)), r.stderr || `exit ${r.exitCode}`);
+  }
+  const live = backend === 'nft' ? parseNft(JSON.parse(r.stdout) as NftJson) : parseXt(backend, r.stdout);
+  return live.byName.get(name)?.buckets ?? [];
 }
 
 async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Promise<void> {

@@ -7,6 +7,7 @@ import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js'
 import { parseLines } from './lines.js';
 import {
   BACKENDS,
+  BUCKET_OWNERS,
   HASH_MODES,
   LINK_TYPES,
   TEMPLATE_MODES,
@@ -39,7 +40,11 @@ interface KeySpec {
   default?: unknown;
 }
 
-const mtu: Parse = (raw) => (raw.toLowerCase() === 'auto' ? 'auto' : parseInteger(raw, 68, 65535, 'an MTU'));
+const mtu: Parse = (raw) => {
+  if (raw.toLowerCase() === 'auto') return 'auto';
+  if (!/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw)) throw new ValueProblem(`"${raw}" is not an MTU; allowed: auto, or a whole number from 68 to 65535`);
+  return parseInteger(raw, 68, 65535, 'an MTU');
+};
 const hostname: Parse = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
   return raw;
@@ -68,6 +73,7 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     hash: { parse: (raw) => parseChoice(raw, HASH_MODES), default: 'sourceip' },
     backend: { parse: (raw) => parseChoice(raw, BACKENDS), default: 'auto' },
     seed: { parse: (raw) => parseInteger(raw, 0, 0xffffffff, 'a hash seed'), default: 0 },
+    buckets: { parse: (raw) => parseChoice(raw, BUCKET_OWNERS), default: 'rank' },
   },
   node: {
     hostname: { parse: hostname },
@@ -91,6 +97,29 @@ function sectionKind(section: string): { kind: string; name: string } | undefine
   // 16 characters: the iptables chain CLUSTERNET-<name> must fit in 28.
   if (kind === 'clusterip' && !/^[A-Za-z0-9_-]{1,16}$/.test(name)) return undefined;
   return { kind, name };
+}
+
+const unknownSection = (section: string): string => {
+  const hint = nearest(section, SECTION_FORMS);
+  return `unknown section${hint ? `; did you mean [${hint}]?` : ''}; allowed: ${SECTION_FORMS.map((s) => `[${s}]`).join(', ')}`;
+};
+
+const unknownKey = (section: string, kind: string, key: string): string => {
+  const spec = SCHEMA[kind]!;
+  const hint = nearest(key, Object.keys(spec));
+  return `unknown key${hint ? `; did you mean ${hint}?` : ''}; allowed in [${section}]: ${Object.keys(spec).join(', ')}`;
+};
+
+/** Why `key` cannot be in `[section]` (get/set/unset ask before reading or writing), or undefined when it can. */
+export function keyProblem(section: string, key: string): string | undefined {
+  const kind = sectionKind(section);
+  if (!kind) return unknownSection(section);
+  return SCHEMA[kind.kind]![key] ? undefined : unknownKey(section, kind.kind, key);
+}
+
+/** Every key of every section kind, for completion: net.address, node.N.device… */
+export function keyNames(): { kind: string; key: string }[] {
+  return Object.entries(SCHEMA).flatMap(([kind, keys]) => Object.keys(keys).map((key) => ({ kind, key })));
 }
 
 /** Dotted path used in messages and in Config.keys: net.address, clusterip.web.seed, node.4.device. */
@@ -123,8 +152,7 @@ export function parseConfig(text: string, file: string): Config {
   const headerLine = new Map(lines.sections.map((s) => [s.name, s.line]));
   for (const section of lines.sections) {
     if (sectionKind(section.name) === undefined) {
-      const hint = nearest(section.name, SECTION_FORMS);
-      problems.push({ file, line: section.line, key: `[${section.name}]`, message: `unknown section${hint ? `; did you mean [${hint}]?` : ''}; allowed: ${SECTION_FORMS.map((s) => `[${s}]`).join(', ')}` });
+      problems.push({ file, line: section.line, key: `[${section.name}]`, message: unknownSection(section.name) });
     } else sections.set(section.name, new Map());
   }
   for (const e of entries) {
@@ -134,11 +162,9 @@ export function parseConfig(text: string, file: string): Config {
     }
     const kind = sectionKind(e.section);
     if (!kind) continue; // reported above
-    const spec = SCHEMA[kind.kind]!;
-    const keySpec = spec[e.key];
+    const keySpec = SCHEMA[kind.kind]![e.key];
     if (!keySpec) {
-      const hint = nearest(e.key, Object.keys(spec));
-      problems.push({ file, line: e.line, key: e.shown, message: `unknown key${hint ? `; did you mean ${hint}?` : ''}; allowed in [${e.section}]: ${Object.keys(spec).join(', ')}` });
+      problems.push({ file, line: e.line, key: e.shown, message: unknownKey(e.section, kind.kind, e.key) });
       continue;
     }
     if (!sections.has(e.section)) sections.set(e.section, new Map());

@@ -14,6 +14,13 @@ export const BACKENDS: readonly Backend[] = ['auto', 'cluster-match', 'nft', 'cl
  */
 export type TemplateMode = 'add' | 'replace';
 export const TEMPLATE_MODES: readonly TemplateMode[] = ['add', 'replace'];
+/**
+ * Who decides which hash buckets a node answers for: `rank`, each node its own bucket (its
+ * rank in [cluster] nodes) from boot, moved by hand with takeover/release; `manager`, the
+ * cluster manager (Pacemaker, through the resource agent), none until it assigns them.
+ */
+export type BucketOwner = 'rank' | 'manager';
+export const BUCKET_OWNERS: readonly BucketOwner[] = ['rank', 'manager'];
 
 /**
  * With `enable = false` no other key is required: the keys not written are then '' (the
@@ -47,6 +54,7 @@ export interface ClusterIpSettings {
   hash: HashMode;
   backend: Backend;
   seed: number;
+  buckets: BucketOwner;
 }
 
 /** A [node N] section: what differs for one node. */

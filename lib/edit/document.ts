@@ -4,6 +4,7 @@
 import { unsafe as iniValue } from 'ini';
 import { InputError } from '../errors.js';
 import { LEGACY_KEYS, isLegacy } from '../config/legacy.js';
+import { keyProblem } from '../config/load.js';
 import { parseLines } from '../config/lines.js';
 
 interface Line {
@@ -62,8 +63,13 @@ export class ConfigDocument {
     }
     const parts = path.split('.');
     const [kind, a, b] = parts;
-    if (parts.length === 2 && kind && a) return { path, section: kind, key: a };
-    if (parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b) return { path, section: `${kind} ${a}`, key: b };
+    const ref = parts.length === 2 && kind && a ? { path, section: kind, key: a } : parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b ? { path, section: `${kind} ${a}`, key: b } : undefined;
+    if (ref) {
+      // A key the parser would reject is bad input for get and unset too, not "not set".
+      const problem = keyProblem(ref.section, ref.key);
+      if (problem) throw new InputError({ key: path, message: problem });
+      return ref;
+    }
     throw new InputError({ key: path, message: 'not a key name; allowed: SECTION.KEY like net.address, clusterip.seed, clusterip.NAME.seed, node.N.device' });
   }
 
@@ -89,6 +95,16 @@ export class ConfigDocument {
       this.lines[i]!.raw = replaceValue(this.lines[i]!.raw, shown);
       return;
     }
+    // A commented-out `# key = …` of the section (an example's hint, or what unset left)
+    // sits under the key's explanation: the key goes back there.
+    const hint = this.lines.map((l) => l.section === ref.section && commentedKey(l.raw) === ref.key).lastIndexOf(true);
+    if (hint >= 0) {
+      const old = this.lines[hint]!.raw;
+      const indent = /^\s*/.exec(old)![0];
+      const sep = /^\s*[#;]\s*\S+?(\s*=\s*)/.exec(old)?.[1] ?? ' = ';
+      this.lines[hint] = { raw: `${indent}${ref.key}${sep}${shown}${/\r?\n$/.exec(old)?.[0] ?? ''}`, section: ref.section, key: ref.key };
+      return;
+    }
     const inSection = this.lines.map((l, n) => ({ l, n })).filter(({ l }) => l.section === ref.section);
     const lastKey = [...inSection].reverse().find(({ l }) => l.key !== undefined);
     const header = inSection.find(({ l }) => SECTION.test(l.raw.trim()));
@@ -109,18 +125,44 @@ export class ConfigDocument {
     this.lines.splice(index + 1, 0, { raw: `${style?.[1] ?? ''}${ref.key}${sep}${shown}${this.eol}`, section: ref.section, key: ref.key });
   }
 
-  /** Removes the key's line; false when it was not set. */
+  /**
+   * Comments the key's line out (`# key = value`), so its default applies and a later set
+   * puts it back under its explanation; false when it was not set. A [node N] or
+   * [clusterip NAME] section left without a key goes, header and all.
+   */
   unset(path: string): boolean {
-    const i = this.find(this.resolve(path));
+    const ref = this.resolve(path);
+    const i = this.find(ref);
     if (i < 0) return false;
-    this.lines.splice(i, 1);
+    const line = this.lines[i]!;
+    const named = ref.section.includes(' ');
+    if (named && !this.lines.some((l, n) => n !== i && l.section === ref.section && l.key !== undefined)) {
+      this.lines.splice(i, 1);
+      this.removeHeader(ref.section);
+      return true;
+    }
+    const indent = /^\s*/.exec(line.raw)![0];
+    this.lines[i] = { raw: `${indent}# ${line.raw.slice(indent.length)}`, section: ref.section };
     return true;
+  }
+
+  /** Drops a section's header line and the blank line before it; its comments stay. */
+  private removeHeader(section: string): void {
+    const h = this.lines.findIndex((l) => l.section === section && SECTION.test(l.raw.trim()));
+    if (h < 0) return;
+    const blankBefore = h > 0 && this.lines[h - 1]!.raw.trim() === '';
+    this.lines.splice(blankBefore ? h - 1 : h, blankBefore ? 2 : 1);
   }
 
   private ensureFinalEol(): void {
     const last = this.lines.at(-1);
     if (last && !last.raw.endsWith('\n')) last.raw += this.eol;
   }
+}
+
+/** The key of a commented-out assignment (`# gateway = 10.4.135.254`), else undefined. */
+function commentedKey(raw: string): string | undefined {
+  return /^\s*[#;]\s*(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)\s*=/.exec(raw)?.[1];
 }
 
 /** Replaces the value of a `key = value ; comment` line, keeping everything around it. */

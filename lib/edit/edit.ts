@@ -65,8 +65,8 @@ export function editConfig(o: EditOptions): EditOutcome {
         if (o.yes) throw new InputError({ file: o.path, message: 'the edited file is not valid; nothing was installed' });
         const again = ask('What now? (e)dit again, e(x)it without saving [e]: ', { e: 'edit', x: 'exit' }, 'edit', 'exit');
         if (again === 'edit') continue;
-        out(`${o.path} was not changed\n`);
-        return 'declined';
+        // Leaving with an invalid copy is a failed edit, as with --yes: scripts see it.
+        throw new InputError({ file: o.path, message: 'the edited file is not valid; nothing was installed' });
       }
       out(`${describeChange(before, config).map((l) => `  ${l}\n`).join('')}`);
       const answer = o.yes ? 'yes' : ask(`Install the new ${o.path}? (y)es, (n)o, (e)dit again [n]: `, { y: 'yes', n: 'no', e: 'edit' }, 'no', 'no');

@@ -5,6 +5,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { dryRunOf } from '../dryrun.js';
 import { describeError, exitCodeOf, InputError } from '../errors.js';
 import { loadNodeContext } from '../context.js';
 import { PHASES, type Phase } from '../plan/ops.js';
@@ -76,6 +77,7 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
   try {
     const phase = phaseOfHook(path);
     const env = process.env;
+    const dryRun = dryRunOf(env);
     const timeoutMs = linkTimeoutMs(env);
     const { pid, netns, ignored } = containerOfArg(args[0]);
     if (phase === 'boot-post' && ignored !== undefined) {
@@ -92,12 +94,12 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
     // Under Kerrighed, boot-post runs in the background while the container boots: the
     // link may not be there yet. Wait for it, bounded, before looking at anything.
     const { values } = ctx;
-    if (phase === 'init-pre' && values.enable && timeoutMs > 0 && !env.CLUSTERNET_DRY_RUN) {
+    if (phase === 'init-pre' && values.enable && timeoutMs > 0 && !dryRun) {
       await waitForLink(ctx.runner, ctx.container, values.interface, timeoutMs, () =>
         ctx.log.info(`waiting up to ${timeoutMs / 1000} s for ${values.interface}, which boot-post makes`),
       );
     }
-    await runHook(ctx, phase, { name: basename(path), path }, { dryRun: Boolean(env.CLUSTERNET_DRY_RUN) });
+    await runHook(ctx, phase, { name: basename(path), path }, { dryRun });
   } catch (error) {
     process.stderr.write(`${basename(path)}: ${describeError(error)}\n`);
     systemLog('err', `${basename(path)}: ${describeError(error)}`);

@@ -16,14 +16,17 @@ export interface HookRunOptions {
   dryRun?: boolean;
 }
 
-export async function runPhaseHooks(ctx: NodeContext, phase: Phase, hooksRoot: string, options: HookRunOptions = {}): Promise<void> {
+/** Runs the phase's hooks; a dry run returns how many changes its built-in steps would make. */
+export async function runPhaseHooks(ctx: NodeContext, phase: Phase, hooksRoot: string, options: HookRunOptions = {}): Promise<number> {
   const hooks = listHooks(phaseDir(hooksRoot, phase), (name, why) => ctx.log.verbose(`skipping ${name}: ${why}`));
   if (hooks.length === 0) ctx.log.info(`${phase}: no hooks in ${phaseDir(hooksRoot, phase)}`);
+  let wouldChange = 0;
   const all = async () => {
-    for (const hook of hooks) await runHook(ctx, phase, hook, options);
+    for (const hook of hooks) wouldChange += (await runHook(ctx, phase, hook, options))?.wouldChange ?? 0;
   };
   // The whole phase, site hooks included, holds the lock: two runs never interleave.
   await (options.dryRun ? all() : withLock(`${phase} for node ${ctx.values.node}`, all));
+  return wouldChange;
 }
 
 export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, options: HookRunOptions = {}): Promise<PhaseResult | undefined> {

@@ -2,14 +2,17 @@
 // dependencies only, and everything else laid out by `install-hooks --prefix` run from that
 // very copy. `npm run package:deb -- OUTDIR` (or `node dist/lib/install/deb.js OUTDIR
 // [TARBALL]`, to package a tarball already made by `npm pack`).
-// No maintainer scripts: dpkg itself installs, keeps conffiles and removes.
+// Targets Debian 13 (trixie) and later (nodejs 20.19); the maintainer scripts enable the
+// units as dh_installsystemd/dh_installinit would, and /etc/net.conf is not shipped.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, rmdirSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { PACKAGE_ROOT } from '../paths.js';
+import { MAN_PAGES } from '../cli/commands/man.js';
+import { PACKAGE_ROOT, packageVersion } from '../paths.js';
+import { changelogFile, copyrightFile, diskKiB, MAINTAINER, md5sums, normaliseModes } from './debian.js';
 import { PATHS } from './layout.js';
 import { renderTemplate } from './templates.js';
 
@@ -27,19 +30,8 @@ export function npmPack(dir: string): string {
   return join(dir, packed!.filename);
 }
 
-function diskKiB(dir: string): number {
-  let bytes = 0;
-  const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true })) {
-      if (e.isDirectory()) walk(join(d, e.name));
-      else if (e.isFile()) bytes += statSync(join(d, e.name)).size;
-    }
-  };
-  walk(dir);
-  return Math.ceil(bytes / 1024);
-}
-
-export function buildDeb(outDir: string, packed?: string): string {
+/** `date`: the changelog's (the build's time by default; tests give a fixed one). */
+export function buildDeb(outDir: string, packed?: string, date = new Date()): string {
   const work = mkdtempSync(join(tmpdir(), 'clusternet-deb-'));
   try {
     const tarball = packed ? resolve(packed) : npmPack(work);
@@ -49,6 +41,8 @@ export function buildDeb(outDir: string, packed?: string): string {
     run('tar', ['-xzf', tarball, '-C', lib, '--strip-components=1'], work);
     // Runtime dependencies only, exactly as an npm user gets them.
     run('npm', ['install', '--omit=dev', '--no-audit', '--no-fund', '--no-package-lock', '--ignore-scripts', '--prefer-offline', '--loglevel=error'], lib);
+    // npm's own record of that install: nothing at run time reads it.
+    rmSync(join(lib, 'node_modules', '.package-lock.json'), { force: true });
     const cli = join(lib, 'dist', 'lib', 'cli', 'main.js');
     chmodSync(cli, 0o755);
     mkdirSync(join(stage, 'usr', 'bin'), { recursive: true });
@@ -57,14 +51,30 @@ export function buildDeb(outDir: string, packed?: string): string {
     // dpkg keeps the list of installed files; install-hooks' own record is not shipped.
     rmSync(join(stage, PATHS.manifest));
     for (const dir of ['/var/lib/clusternet', '/var/lib', '/var']) rmdirSync(join(stage, dir));
-    const man = join(stage, 'usr', 'share', 'man', 'man8');
-    mkdirSync(man, { recursive: true });
-    writeFileSync(join(man, 'clusternet.8.gz'), gzipSync(run(process.execPath, [cli, 'man'], work), { level: 9 }));
-    const version = (JSON.parse(readFileSync(join(lib, 'package.json'), 'utf8')) as { version: string }).version;
+    // /etc/net.conf is the administrator's, written from the example (clusternet edit):
+    // not shipped, so neither an upgrade nor a purge ever touches it.
+    rmSync(join(stage, PATHS.config));
+    // So is Kerrighed's (kerrighed-tools ships its own): the package's hooks read it there.
+    rmSync(join(stage, PATHS.kerrighedConfig));
+    normaliseModes(lib);
+    const share = (...parts: string[]) => join(stage, 'usr', 'share', ...parts);
+    for (const [page, file] of Object.entries(MAN_PAGES)) {
+      const dir = share('man', `man${file.slice(-1)}`);
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, `${file}.gz`), gzipSync(run(process.execPath, [cli, 'man', page], work), { level: 9 }));
+    }
+    mkdirSync(share('bash-completion', 'completions'), { recursive: true });
+    writeFileSync(share('bash-completion', 'completions', 'clusternet'), run(process.execPath, [cli, 'completion'], work));
+    const version = packageVersion(lib);
+    mkdirSync(share('doc', 'clusternet'), { recursive: true });
+    writeFileSync(share('doc', 'clusternet', 'copyright'), copyrightFile(stage, LIBDIR));
+    writeFileSync(share('doc', 'clusternet', 'changelog.gz'), gzipSync(changelogFile(version, date), { level: 9 }));
     const debian = join(stage, 'DEBIAN');
     mkdirSync(debian);
-    writeFileSync(join(debian, 'control'), renderTemplate('debian/control.in', { VERSION: version, INSTALLED_SIZE: String(diskKiB(stage)) }));
-    writeFileSync(join(debian, 'conffiles'), `${[PATHS.config, PATHS.kerrighedConfig, PATHS.defaults, PATHS.initScript].join('\n')}\n`);
+    writeFileSync(join(debian, 'control'), renderTemplate('debian/control.in', { VERSION: version, MAINTAINER, INSTALLED_SIZE: String(diskKiB(stage)) }));
+    writeFileSync(join(debian, 'conffiles'), `${[PATHS.defaults, PATHS.initScript].join('\n')}\n`);
+    for (const script of ['postinst', 'prerm', 'postrm']) writeFileSync(join(debian, script), renderTemplate(`debian/${script}`, {}), { mode: 0o755 });
+    writeFileSync(join(debian, 'md5sums'), md5sums(stage));
     mkdirSync(outDir, { recursive: true });
     const deb = join(resolve(outDir), `clusternet_${version}_all.deb`);
     run('dpkg-deb', ['--root-owner-group', '-Zxz', '--build', stage, deb], work);

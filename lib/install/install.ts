@@ -2,7 +2,7 @@
 // refuse) and only then touches the disk, so a refusal changes nothing. Uninstalling
 // removes what the manifest lists and is still as it was installed; anything changed
 // since (an edited net.conf, a re-pointed link) is kept and reported.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -13,6 +13,9 @@ import { readManifest, sha256, type Manifest, type ManifestEntry } from './manif
 type Decision = { item: Item; action: 'write' | 'same' | 'keep' };
 
 const onDisk = (prefix: string, path: string) => join(prefix, path);
+
+/** The prefix itself may be a link to a folder (the administrator's choice). */
+const isDir = (path: string) => statSync(path, { throwIfNoEntry: false })?.isDirectory() === true;
 
 /** Was `path` installed by us and left unchanged since? Then we may replace it. */
 function ours(previous: Manifest | undefined, item: Item, prefix: string): boolean {
@@ -49,6 +52,8 @@ export interface InstallResult {
 }
 
 export function install(items: readonly Item[], prefix: string, log: Logger, init: string[], libdir: string): InstallResult {
+  // Installing into a folder that is not there is a mistyped --prefix, not a wish to create it.
+  if (!isDir(prefix)) throw new InputError({ key: '--prefix', message: `${prefix} is not an existing folder; create it first, or give the right one` });
   const manifestPath = onDisk(prefix, PATHS.manifest);
   const previous = readManifest(manifestPath);
   const decisions = items.map((item) => decide(item, prefix, previous));
@@ -59,7 +64,8 @@ export function install(items: readonly Item[], prefix: string, log: Logger, ini
   const entries = new Map<string, ManifestEntry>((previous?.entries ?? []).filter((e) => e.type === 'dir').map((e) => [e.path, e]));
   const makeDirs = (path: string) => {
     const missing: string[] = [];
-    for (let dir = dirname(path); !existsSync(onDisk(prefix, dir)); dir = dirname(dir)) missing.unshift(dir);
+    // Stops at / (whose dirname is itself), which the prefix check above says exists.
+    for (let dir = dirname(path); dir !== dirname(dir) && !existsSync(onDisk(prefix, dir)); dir = dirname(dir)) missing.unshift(dir);
     for (const dir of missing) {
       mkdirSync(onDisk(prefix, dir), { mode: 0o755 });
       entries.set(dir, { path: dir, type: 'dir' });
@@ -91,8 +97,15 @@ export function install(items: readonly Item[], prefix: string, log: Logger, ini
         : { path: item.path, type: 'link', target: item.target },
     );
   }
+  // What an earlier install put here and this one does not (another --init): still ours,
+  // still on disk, so still recorded, for uninstall-hooks to remove.
+  const now = new Set(items.map((i) => i.path));
+  for (const e of previous?.entries ?? []) {
+    if (e.type !== 'dir' && !now.has(e.path) && pathState(onDisk(prefix, e.path)).kind !== 'none') entries.set(e.path, e);
+  }
   makeDirs(PATHS.manifest);
-  const manifest: Manifest = { installed: { init, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
+  const allInit = [...new Set([...(previous?.installed.init ?? []), ...init])];
+  const manifest: Manifest = { installed: { init: allInit, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
   writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
   return result;
 }

@@ -5,7 +5,7 @@ import { basename, dirname, join, relative } from 'node:path';
 import { readFileSync } from 'node:fs';
 import { BUILTIN_HOOKS, KERRIGHED_HELPERS } from '../hooks/builtin.js';
 import { EXAMPLE_CONFIG, KERRIGHED_EXAMPLE_CONFIG } from '../paths.js';
-import { escapeUnitName, renderTemplate, type TemplateValues } from './templates.js';
+import { renderTemplate, type TemplateValues } from './templates.js';
 
 export const INIT_SYSTEMS = ['systemd', 'sysv', 'kerrighed'] as const;
 export type InitSystem = (typeof INIT_SYSTEMS)[number];
@@ -20,6 +20,8 @@ export const PATHS = {
   kerrighed: '/etc/kerrighed',
   /** Where Kerrighed's hooks read net.conf, and ours do when run from its helper folders. */
   kerrighedConfig: '/etc/kerrighed/net.conf',
+  /** The OCF resource agent ocf:clusternet:clusterip, where Pacemaker looks for it. */
+  ocfAgent: '/usr/lib/ocf/resource.d/clusternet/clusterip',
 } as const;
 
 /** The config the installation reads: Kerrighed's own file when installed for Kerrighed alone. */
@@ -42,8 +44,11 @@ export interface LayoutOptions {
   netns: string;
   /** The unit that starts the cluster container (the host phases run before it). */
   containerUnit: string;
-  /** The lower device, for the systemd device dependency. */
-  device: string;
+  /**
+   * The text installed as the config when there is none (/etc/net.conf; for Kerrighed alone
+   * /etc/kerrighed/net.conf): the shipped example, or --config's.
+   */
+  config?: string;
 }
 
 export function layout(options: LayoutOptions): Item[] {
@@ -55,16 +60,21 @@ export function layout(options: LayoutOptions): Item[] {
     HOOKS_DIR: PATHS.hooks,
     NETNS: options.netns,
     CONTAINER_UNIT: options.containerUnit,
-    DEVICE_UNIT: escapeUnitName(options.device),
   };
-  const items: Item[] = [{ type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true }];
+  const items: Item[] = [
+    { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
+    { type: 'file', path: PATHS.ocfAgent, content: renderTemplate('ocf/clusterip.in', values), mode: 0o755 },
+  ];
+  // --config's text goes where this installation's config is (configFor).
+  const given = (path: string) => (path === configFor(options.init) ? options.config : undefined);
   if (options.init.some((i) => i !== 'kerrighed')) {
-    items.unshift({ type: 'file', path: PATHS.config, content: readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true });
+    items.unshift({ type: 'file', path: PATHS.config, content: given(PATHS.config) ?? readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true });
   }
   // Kerrighed's net.conf: an existing one is the administrator's and kept (it means what it
   // meant, lib/config/legacy.ts); a new one enables nothing until it is filled in.
   if (options.init.includes('kerrighed')) {
-    items.unshift({ type: 'file', path: PATHS.kerrighedConfig, content: readFileSync(KERRIGHED_EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true });
+    const content = given(PATHS.kerrighedConfig) ?? readFileSync(KERRIGHED_EXAMPLE_CONFIG, 'utf8');
+    items.unshift({ type: 'file', path: PATHS.kerrighedConfig, content, mode: 0o644, config: true });
   }
   // The built-in hooks are links into the package, so `run` recognises them and runs them
   // in-process; site hooks dropped beside them run as they are.

@@ -31,19 +31,3 @@ export function renderTemplate(relative: string, values: TemplateValues): string
 export function placeholders(text: string): string[] {
   return [...new Set([...text.matchAll(PLACEHOLDER)].map((m) => m[1]!))].sort();
 }
-
-/**
- * A name as systemd escapes it inside a unit name (systemd-escape): '/' becomes '-',
- * anything but [A-Za-z0-9:_.] (and a leading '.') becomes \xNN. `eth0` stays `eth0`,
- * `br-lan` becomes `br\x2dlan`.
- */
-export function escapeUnitName(name: string): string {
-  return [...Buffer.from(name)]
-    .map((byte, i) => {
-      const c = String.fromCharCode(byte);
-      if (c === '/') return '-';
-      if (/[A-Za-z0-9:_]/.test(c) || (c === '.' && i > 0)) return c;
-      return `\\x${byte.toString(16).padStart(2, '0')}`;
-    })
-    .join('');
-}

@@ -14,6 +14,8 @@ export interface PlanContext {
   backends?: Map<string, CipBackend>;
   /** Buckets this node answers for besides its own: those of dead nodes it took over. */
   takenOver?: number[];
+  /** With buckets = manager: the buckets the cluster manager assigned, by address name. */
+  assigned?: Record<string, number[]>;
 }
 
 /** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
@@ -24,6 +26,15 @@ export const cipCidr = (cip: { address: string; prefix: number }) => `${cip.addr
 
 export function backendOf(cip: NodeClusterIp, ctx: PlanContext): CipBackend {
   return ctx.backends?.get(cipName(cip)) ?? (cip.wanted === 'auto' ? 'cluster-match' : cip.wanted);
+}
+
+/**
+ * The buckets a node answers for: by rank, its own and those it took over; with buckets =
+ * manager, only those the manager assigned (none at boot).
+ */
+function answered(cip: NodeClusterIp, ctx: PlanContext): number[] {
+  const wanted = cip.buckets === 'manager' ? (ctx.assigned?.[cipName(cip)] ?? []) : [cip.bucket, ...(ctx.takenOver ?? [])];
+  return [...new Set(wanted)].filter((b) => b >= 1 && b <= cip.total).sort((a, b) => a - b);
 }
 
 /**
@@ -43,7 +54,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
     seed: cip.seed,
     total: cip.total,
     bucket: cip.bucket,
-    buckets: [...new Set([cip.bucket, ...(ctx.takenOver ?? [])])].filter((b) => b <= cip.total).sort((a, b) => a - b),
+    buckets: answered(cip, ctx),
   });
   const byBackend = new Map<CipBackend, CipSpec[]>();
   for (const cip of v.clusterIps) {

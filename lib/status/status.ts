@@ -6,9 +6,10 @@ import ipaddr from 'ipaddr.js';
 import type { Config } from '../config/types.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
+import { RecordStore } from '../apply/record.js';
 import type { Logger } from '../log.js';
 import { nsLabel, type Ns, type Phase } from '../plan/ops.js';
-import { describeOp } from '../plan/render.js';
+import { summarizeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { readNsState, type NsState } from '../system/state.js';
 import { readBuckets, type Buckets } from './buckets.js';
@@ -41,6 +42,8 @@ export interface ClusterIpRow {
   backend: string;
   /** This node's own bucket and the number of buckets, as planned (null without a node). */
   bucket: number | null;
+  /** Who assigns the buckets (net.conf `buckets`): with `manager`, no bucket is the node's own. */
+  assignedBy: 'rank' | 'manager';
   total: number | null;
   installed: boolean | null;
   buckets: Buckets | null;
@@ -54,6 +57,8 @@ export interface StatusReport {
   clusterips: ClusterIpRow[];
   interface: { name: string; where: string; exists: boolean; up: boolean; addresses: string[] } | null;
   plan: { ok: boolean; problems: string[] } | null;
+  /** What of this node is not set up at all, in plain words (empty when it is, or without a node). */
+  notSetUp: string[];
 }
 
 /** The subnet of a configured base address, and how many addresses it holds. */
@@ -128,7 +133,8 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
     addresses.push({ node: 'cluster', interface: config.net.interface, mac: cip.mac, address: cip.address, where: local ? where : 'every node', configured: installed });
     const buckets = local && state ? await readBuckets(local.runner, local.container, cip.address) : null;
     const planned = local?.values.clusterIps.find((c) => c.address === cip.address);
-    clusterips.push({ name: cip.name || 'clusterip', address: cip.address, mac: cip.mac, backend: cip.backend, bucket: planned?.bucket ?? null, total: planned?.total ?? null, installed, buckets });
+    const manager = cip.buckets === 'manager';
+    clusterips.push({ name: cip.name, address: cip.address, mac: cip.mac, backend: cip.backend, bucket: manager ? null : (planned?.bucket ?? null), total: planned?.total ?? null, assignedBy: cip.buckets, installed, buckets });
   }
   return {
     config: config.file,
@@ -140,6 +146,7 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
       ? { name: local.values.interface, where, exists: link !== undefined, up: link?.up ?? false, addresses: link?.addresses ?? [] }
       : null,
     plan: !local ? null : state ? await planState(config, local) : { ok: false, problems: [`cannot read ${where}: it does not exist (yet)`] },
+    notSetUp: !local ? [] : !state ? [`${where} does not exist`] : !link ? [`${local.values.interface} does not exist in ${where}`] : [],
   };
 }
 
@@ -147,13 +154,16 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
 async function planState(config: Config, local: LocalView): Promise<{ ok: boolean; problems: string[] }> {
   const phases: Phase[] = local.container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post'];
   const problems: string[] = [];
+  // Buckets moved since boot (takeover, or the cluster manager's) are in the record.
+  const record = new RecordStore(local.values.node, local.container).load();
   for (const phase of phases) {
     try {
-      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log });
+      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename' || a.state === 'ok') continue;
         const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;
-        problems.push(`${phase}: ${describeOp(op)}: ${why}`);
+        // One line per item: a rule set is named, not printed whole.
+        problems.push(`${phase}: ${summarizeOp(op)}: ${why}`);
       }
     } catch (error) {
       problems.push(`${phase}: ${(error as Error).message.split('\n')[0]}`);
@@ -171,8 +181,14 @@ export function formatStatus(r: StatusReport, verbose: boolean): string {
   }
   for (const c of r.clusterips) {
     const buckets = c.buckets ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}` : 'no buckets found';
-    const own = c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
-    out.push(`clusterip ${c.name}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${c.installed === null ? 'not looked at' : c.installed ? 'installed' : 'not installed'}; ${buckets}`);
+    const own = c.assignedBy === 'manager' ? ` (buckets assigned by the cluster manager${c.total === null ? '' : `, of ${c.total}`})` : c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
+    const here = c.installed === null ? "this node's share: give --node N to see it" : `${c.installed ? 'installed' : 'not installed'}; ${buckets}`;
+    out.push(`clusterip${c.name ? ` ${c.name}` : ''}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${here}`);
+  }
+  if (r.notSetUp.length > 0) {
+    // Nothing to compare item by item: say so, once.
+    out.push(`node ${r.node}: not set up: ${r.notSetUp.join('; ')}; run \`clusternet service start\` (or the phases with \`clusternet run\`)`);
+    return `${out.join('\n')}\n`;
   }
   if (r.interface) {
     const i = r.interface;

@@ -235,6 +235,7 @@ showCmd('show --node 4 --json: plain data with the derived values', () => {
       hash: 'sourceip',
       backend: 'auto',
       seed: 0x4b52470c,
+      buckets: 'rank',
     },
   ]);
 });
@@ -534,7 +535,8 @@ usage('no command, an unknown command, an unknown option: exit 2 with a hint', (
     const r = cli(args);
     assert.is(r.code, 2, `${args.join(' ')}\n${show(r)}`);
     assert.is(r.stdout, '');
-    assert.match(r.stderr, /^clusternet: .+\n\(see clusternet --help\)\n$/);
+    // The command's own help when there is a command.
+    assert.match(r.stderr, new RegExp(`^clusternet: .+\\n\\(see clusternet ${args[0] === 'validate' || args[0] === 'show' ? `${args[0]} ` : ''}--help\\)\\n$`));
   }
   assert.match(cli(['frobnicate']).stderr, /Unknown argument: frobnicate/);
 });

@@ -9,6 +9,7 @@ import { InputError } from '../../lib/errors.js';
 import { EXAMPLE } from '../install/cli.js';
 
 const example = readFileSync(EXAMPLE, 'utf8');
+const EXAMPLE_TEXT = example;
 
 /** The lines of `a` and `b` that differ, by index (same line count). */
 function differing(a: string, b: string): number[] {
@@ -46,7 +47,8 @@ test('get reads the value as the parser does: inline comment and quotes removed'
   assert.is(doc.get('clusterip.seed'), undefined, '[clusterip] is not [clusterip web]');
 });
 
-test('a new key goes after the last key of its section; the rest is unchanged', () => {
+test('a new key with no commented-out line goes after the last key of its section; the rest is unchanged', () => {
+  const example = EXAMPLE_TEXT.replace('# gateway = 10.4.135.254\n', '');
   const doc = new ConfigDocument(example);
   doc.set('net.gateway', '10.4.135.254');
   const before = example.split('\n');
@@ -54,7 +56,7 @@ test('a new key goes after the last key of its section; the rest is unchanged', 
   assert.is(after.length, before.length + 1);
   const at = after.indexOf('gateway = 10.4.135.254');
   assert.ok(at > after.indexOf('[net]') && at < after.indexOf('[clusterip]'));
-  assert.is(after[at - 1], 'mtu = auto', 'after the last key of [net], before the commented-out gateway of [clusterip]');
+  assert.is(after[at - 1], 'mtu = auto', 'after the last key of [net]');
   assert.equal([...after.slice(0, at), ...after.slice(at + 1)], before);
 });
 
@@ -67,13 +69,34 @@ test('a key of a section that does not exist yet adds the section at the end', (
   assert.is(noFinalNewline.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\naddress = 10.0.0.1\n');
 });
 
-test('unset removes exactly the key line; unsetting what is not set is a no-op', () => {
+test('unset comments out exactly the key line; unsetting what is not set is a no-op', () => {
   const doc = new ConfigDocument(example);
   assert.ok(doc.unset('clusterip.seed'));
   const after = doc.text();
-  assert.is(after, example.replace('seed = 0x4b52470c\n', ''));
+  assert.is(after, example.replace('seed = 0x4b52470c\n', '# seed = 0x4b52470c\n'));
   assert.not.ok(doc.unset('net.gateway'));
   assert.is(doc.text(), after);
+});
+
+test('unset then set puts the key back under its comment, the file as it was', () => {
+  const doc = new ConfigDocument(example);
+  doc.unset('net.mtu');
+  doc.set('net.mtu', 'auto');
+  assert.is(doc.text(), example);
+  // The example's commented-out `# gateway = …` is where a set gateway goes.
+  doc.set('net.gateway', '10.4.135.1');
+  assert.is(doc.text(), example.replace('# gateway = 10.4.135.254\n', 'gateway = 10.4.135.1\n'));
+});
+
+test('unset of the last key of a [node N] or [clusterip NAME] section removes the section', () => {
+  const text = '[cluster]\nnodes = 1-4\n\n[node 3]\ndevice = eth1\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n';
+  const doc = new ConfigDocument(text);
+  doc.unset('node.3.device');
+  assert.is(doc.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n');
+  doc.unset('clusterip.web.mac');
+  assert.is(doc.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\n# mac = 01:00:5e:00:00:01\n');
+  doc.unset('clusterip.web.address');
+  assert.is(doc.text(), '[cluster]\nnodes = 1-4\n# the web front\n# mac = 01:00:5e:00:00:01\n');
 });
 
 test('values that the parser would cut at ; or # are quoted', () => {

@@ -63,10 +63,11 @@ test('an invalid edit is never installed: "e" reopens the editor, a fixed copy i
   assert.is(readFileSync(conf, 'utf8'), example.replace('\nvlan = 7\n', '\nvlan = 9\n'));
 });
 
-test('an invalid edit and "x" exits without saving', () => {
+test('an invalid edit and "x" exits without saving, exit 2: nothing was installed', () => {
   const conf = writeConf(example);
   const r = edit(conf, editor('s/^nodes = 1-16$/nodes = 0-3/'), 'x\n');
-  assert.is(r.code, 0, show(r));
+  assert.is(r.code, 2, show(r));
+  assert.match(r.stderr, /net\.conf: the edited file is not valid; nothing was installed\n$/);
   assert.match(r.stdout, /cluster\.nodes: /);
   assert.is(readFileSync(conf, 'utf8'), example);
 });

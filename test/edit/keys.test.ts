@@ -23,6 +23,16 @@ test('get prints a key as written; an unset key exits 1; a bad name exits 2', ()
   assert.match(bad.stderr, /gateway: not a key name/);
 });
 
+test('an unknown key is bad input (exit 2) for get, set and unset alike, with the allowed keys', () => {
+  const conf = writeConf(example);
+  for (const args of [['get', 'net.bogus'], ['set', 'net.bogus=1'], ['unset', 'net.bogus'], ['get', 'node.4.vlan'], ['get', 'bogus.key']]) {
+    const r = clusternet(['-c', conf, ...args]);
+    assert.is(r.code, 2, `${args.join(' ')}: ${show(r)}`);
+    assert.match(r.stderr, /: unknown (key|section)[;:].*allowed/);
+  }
+  assert.is(readFileSync(conf, 'utf8'), example);
+});
+
 test('set rewrites one line, keeps every other byte, and says what it means', () => {
   const conf = writeConf(example);
   const r = clusternet(['-c', conf, 'set', 'net.mtu=1400']);
@@ -38,7 +48,8 @@ test('set of several keys, some new, is one validated write', () => {
   const r = clusternet(['-c', conf, 'set', 'net.gateway=10.4.135.254', 'node.16.device=eth1']);
   assert.is(r.code, 0, show(r));
   const text = readFileSync(conf, 'utf8');
-  assert.ok(text.startsWith(example.replace('mtu = auto\n', 'mtu = auto\ngateway = 10.4.135.254\n')));
+  // The gateway takes the place of the example's commented-out one, under its explanation.
+  assert.ok(text.startsWith(example.replace('# gateway = 10.4.135.254\n', 'gateway = 10.4.135.254\n')));
   assert.ok(text.endsWith('\n[node 16]\ndevice = eth1\n'));
   assert.match(r.stdout, /gateway: nodes 1-16 change/);
   assert.match(r.stdout, /device: node 16 change \(node 16: eth0 → eth1\)/);
@@ -63,13 +74,13 @@ test('an invalid result is refused with file:line: key: and the file is left unt
   assert.is(readFileSync(conf, 'utf8'), example);
 });
 
-test('unset removes the line; the owner and mode of the file are kept', () => {
+test('unset comments the line out; the owner and mode of the file are kept', () => {
   const conf = writeConf(example);
   chmodSync(conf, 0o640);
   chownSync(conf, 0, 4);
   const r = clusternet(['-c', conf, 'unset', 'clusterip.seed']);
   assert.is(r.code, 0, show(r));
-  assert.is(readFileSync(conf, 'utf8'), example.replace('seed = 0x4b52470c\n', ''));
+  assert.is(readFileSync(conf, 'utf8'), example.replace('seed = 0x4b52470c\n', '# seed = 0x4b52470c\n'));
   const st = statSync(conf);
   assert.is(st.mode & 0o777, 0o640);
   assert.is(st.gid, 4);

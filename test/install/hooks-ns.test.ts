@@ -109,10 +109,11 @@ async function holdNamespace(ns: string): Promise<{ pid: number; kill: () => voi
 function switches(netns: string, node: number): string {
   const file = join(prefix, 'etc/default/clusternet');
   const text = readFileSync(join(prefix, 'etc/default/clusternet'), 'utf8')
+    .replace(/^ISOLATE_NET=.*$/m, 'ISOLATE_NET=true')
     .replace(/^CONTAINER_NETNS=.*$/m, `CONTAINER_NETNS=${netns}`)
     .replace(/^CLUSTERNET_CONFIG=.*$/m, `CLUSTERNET_CONFIG=${conf}`)
     .replace(/^CLUSTERNET_HOOKS_DIR=.*$/m, `CLUSTERNET_HOOKS_DIR=${join(prefix, 'etc/clusternet/hooks')}`)
-    .replace(/^#CLUSTERNET_NODE_ID=.*$/m, `CLUSTERNET_NODE_ID=${node}`);
+    .replace(/^#?CLUSTERNET_NODE_ID=.*$/m, `CLUSTERNET_NODE_ID=${node}`);
   writeFileSync(file, text);
   return file;
 }
@@ -151,6 +152,55 @@ test('service start makes the container\'s namespace when it is missing; ISOLATE
   assert.is(off.status, 0, off.stderr);
   assert.match(off.stderr, /ISOLATE_NET is off/);
   assert.equal((await links(sim, fresh)).map((l) => l.ifname), ['lo']);
+});
+
+test('CLUSTERNET_DRY_RUN=1: the init script, service and the hook files print what they would do and change nothing', async () => {
+  const fresh = `${sim.prefix}-dry`;
+  made.push(fresh);
+  const env = { CLUSTERNET_DEFAULTS: switches(fresh, 2), CLUSTERNET_DRY_RUN: '1' };
+  const names = async (ns: string) => (await links(sim, ns)).map((l) => `${l.ifname} ${l.flags.join(',')}`);
+  let before = await names(sim.host(2));
+  // No namespace yet: the plan is shown, the namespace is not made.
+  const start = await runIn(sim.host(2), 'etc/init.d/clusternet', ['start'], env);
+  assert.is(start.exitCode, 0, start.stderr);
+  assert.match(start.stderr, new RegExp(`would run: ip netns add ${fresh}`), start.stderr);
+  assert.match(start.stderr, /clusternet\[init-pre node 2\]: would run: \[netns \S+\] ip address add 10\.4\.135\.2\/24 dev krg0/, start.stderr);
+  assert.not.ok(spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.includes(fresh), 'no namespace made');
+  assert.equal(await names(sim.host(2)), before, 'the host is as it was');
+  // The existing container's namespace: read, not changed.
+  const dry = { CLUSTERNET_DEFAULTS: switches(sim.container(2), 2), CLUSTERNET_DRY_RUN: '1' };
+  // (an earlier test may have built node 2: a real stop first, so the dry start has work to show)
+  assert.is((await runIn(sim.host(2), 'etc/init.d/clusternet', ['stop'], { CLUSTERNET_DEFAULTS: dry.CLUSTERNET_DEFAULTS })).exitCode, 0);
+  before = await names(sim.host(2));
+  const inContainer = await runIn(sim.host(2), 'etc/init.d/clusternet', ['start'], dry);
+  assert.is(inContainer.exitCode, 0, inContainer.stderr);
+  assert.match(inContainer.stderr, /boot-post node 2\]: would run: ip link add link eth0 name /, inContainer.stderr);
+  assert.equal((await links(sim, sim.container(2))).map((l) => l.ifname), ['lo']);
+  assert.equal(await names(sim.host(2)), before);
+  // A hook file run directly, and the failover commands: honoured or refused, never done.
+  const hook = await runIn(sim.host(2), 'etc/clusternet/hooks/boot-post.d/50net', [sim.container(2)], { CLUSTERNET_CONFIG: conf, CLUSTERNET_NODE_ID: '2', CLUSTERNET_DRY_RUN: '1' });
+  assert.is(hook.exitCode, 0, hook.stderr);
+  assert.match(hook.stderr, /would run: ip link add/);
+  assert.equal(await names(sim.host(2)), before);
+  const takeover = await sim.cli(sim.container(2), ['takeover', '--node', '2', '-c', conf], { CLUSTERNET_DRY_RUN: '1' });
+  assert.is(takeover.exitCode, 2, takeover.stderr);
+  assert.match(takeover.stderr, /CLUSTERNET_DRY_RUN: takeover has no dry run, so it did nothing/);
+  const odd = await runIn(sim.host(2), 'etc/init.d/clusternet', ['start'], { ...dry, CLUSTERNET_DRY_RUN: 'maybe' });
+  assert.is(odd.exitCode, 2);
+  assert.match(odd.stderr, /CLUSTERNET_DRY_RUN: "maybe" is not a switch/);
+  assert.equal((await links(sim, sim.container(2))).map((l) => l.ifname), ['lo']);
+});
+
+test('service start waits for this node\'s own device ([node N] device), read from net.conf when it starts', async () => {
+  const other = join(tempDir(), 'net.conf');
+  writeFileSync(other, `${CONFIG}\n[node 2]\ndevice = cnmissing0\n`, { mode: 0o644 });
+  const file = switches(sim.container(2), 2);
+  writeFileSync(file, readFileSync(file, 'utf8').replace(/^CLUSTERNET_CONFIG=.*$/m, `CLUSTERNET_CONFIG=${other}`).replace(/^WAIT_TIMEOUT=.*$/m, 'WAIT_TIMEOUT=1'));
+  const start = await runIn(sim.host(2), 'etc/init.d/clusternet', ['start'], { CLUSTERNET_DEFAULTS: file });
+  assert.is(start.exitCode, 1, start.stderr);
+  assert.match(start.stderr, /waiting up to 1 s for the lower device cnmissing0/);
+  assert.match(start.stderr, /node 2's lower device cnmissing0 \(net\.device, or device in \[node 2\], of \S+\) did not appear within 1 s/);
+  assert.equal((await links(sim, sim.container(2))).map((l) => l.ifname), ['lo']);
 });
 
 test('uninstall-hooks leaves the prefix as it found it, but for the admin\'s changed files', () => {

@@ -27,7 +27,7 @@ test.before(() => {
 
 test('npm pack: dist built, hooks, etc and templates in; sources and tests out', () => {
   const files = execFileSync('tar', ['-tzf', tgz], { encoding: 'utf8' }).split('\n');
-  for (const f of ['package/package.json', 'package/dist/lib/cli/main.js', 'package/dist/lib/hooks/entry.js', 'package/hooks/init-pre.d/10net', 'package/etc/net.conf', 'package/templates/systemd/clusternet.service.in', 'package/templates/sysv/clusternet.in']) {
+  for (const f of ['package/package.json', 'package/dist/lib/cli/main.js', 'package/dist/lib/hooks/entry.js', 'package/hooks/init-pre.d/10net', 'package/etc/net.conf', 'package/templates/systemd/clusternet.service.in', 'package/templates/sysv/clusternet.in', 'package/man/clusternet.8', 'package/man/net.conf.5']) {
     assert.ok(files.includes(f), f);
   }
   assert.not.ok(files.some((f) => f.startsWith('package/test/') || f.startsWith('package/lib/') || f.endsWith('.ts')), 'no sources or tests');
@@ -72,44 +72,124 @@ test('the tarball installs with runtime dependencies only and runs with only nod
   assert.is(readlinkSync(join(p, 'etc/clusternet/hooks/boot-pre.d/50net')), join(prefix, 'node_modules', 'clusternet', 'hooks', 'boot-pre.d', '50net'));
 });
 
-test('the Debian package: built from an install-hooks staging folder, installed, run, removed, purged', () => {
+/** A throwaway root for dpkg: its own database, busybox as /bin/sh for the maintainer
+ * scripts (dpkg runs them chrooted there), and the Debian helpers they call as stand-ins
+ * that record their arguments. Nothing of this machine's dpkg database or /etc is used. */
+function scratchRoot(): string {
+  const root = tempDir('clusternet-dpkg-root-');
+  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates', 'bin', 'usr/bin', 'usr/sbin', 'dev', 'var/log']) mkdirSync(join(root, d), { recursive: true });
+  for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) writeFileSync(join(root, f), '');
+  execFileSync('cp', ['/bin/busybox', join(root, 'bin', 'busybox')]);
+  symlinkSync('busybox', join(root, 'bin', 'sh'));
+  execFileSync('mknod', ['-m', '666', join(root, 'dev', 'null'), 'c', '1', '3']);
+  for (const [dir, tool] of [['usr/bin', 'deb-systemd-helper'], ['usr/bin', 'deb-systemd-invoke'], ['usr/sbin', 'update-rc.d'], ['usr/sbin', 'invoke-rc.d']] as const) {
+    writeFileSync(join(root, dir, tool), `#!/bin/sh\necho "${tool} $*" >> /var/log/calls\n`, { mode: 0o755 });
+  }
+  return root;
+}
+
+test('the Debian package: lintian clean, a dependency Debian 13 meets, man pages, completion, copyright', () => {
   const out = tempDir();
-  // The same tarball as above (`npm run package:deb` makes its own with npm pack).
   const build = sh(process.execPath, [join(ROOT, 'dist/lib/install/deb.js'), out, tgz]);
   assert.is(build.status, 0, build.stderr);
   const deb = join(out, 'clusternet_0.1.0_all.deb');
-  const info = execFileSync('dpkg-deb', ['--field', deb, 'Package', 'Architecture', 'Depends'], { encoding: 'utf8' });
-  assert.match(info, /Package: clusternet\nArchitecture: all\nDepends: nodejs \(>= 20\.19\), iproute2, util-linux/);
-  const contents = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  for (const path of ['./etc/net.conf', './etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
-    assert.ok(contents.includes(` ${path}`), path);
+  const field = (name: string) => execFileSync('dpkg-deb', ['--field', deb, name], { encoding: 'utf8' }).trim();
+  assert.is(field('Depends'), 'nodejs (>= 20.19), iproute2, util-linux (>= 2.38)');
+  assert.is(field('Recommends'), 'iptables, nftables', 'what the cluster-match path runs (iptables-restore, nft), no arptables');
+  assert.not.match(field('Maintainer'), /localhost/);
+  // The nodejs dependency: met by Debian 13's nodejs, not by Debian 12's (README says so).
+  const ge = (version: string) => spawnSync('dpkg', ['--compare-versions', version, 'ge', '20.19']).status === 0;
+  assert.ok(ge('20.19.2+dfsg-1'), "Debian 13's nodejs");
+  assert.not.ok(ge('18.20.4+dfsg-1~deb12u3'), "Debian 12's nodejs");
+  // And every dependency is met on this machine (read from its database, never written).
+  for (const dep of field('Depends').split(', ')) {
+    const [, pkg, version] = /^(\S+)(?: \(>= (\S+)\))?$/.exec(dep)!;
+    const have = sh('dpkg-query', ['-W', '-f', '${Version}', pkg!]).stdout;
+    assert.ok(have !== '', `${pkg} is installed here`);
+    if (version) assert.is(spawnSync('dpkg', ['--compare-versions', have, 'ge', version]).status, 0, `${pkg} ${have} >= ${version}`);
   }
-  assert.match(contents, /\.\/usr\/bin\/clusternet -> \.\.\/lib\/clusternet\/dist\/lib\/cli\/main\.js/);
+  const contents = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  for (const path of ['./etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/share/man/man5/net.conf.5.gz', './usr/share/bash-completion/completions/clusternet', './usr/share/doc/clusternet/copyright', './usr/share/doc/clusternet/changelog.gz', './usr/lib/ocf/resource.d/clusternet/clusterip', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
+    assert.ok(contents.includes(` ${path}\n`) || contents.includes(` ${path} `), path);
+  }
+  assert.not.match(contents, / \.\/etc\/net\.conf\n/, "/etc/net.conf is the administrator's, not the package's");
+  assert.not.match(contents, / \.\/etc\/kerrighed\/net\.conf\n/, "so is Kerrighed's");
   assert.match(contents, /\.\/etc\/kerrighed\/krginit_helper-pre\.d\/10net -> \.\.\/\.\.\/clusternet\/hooks\/init-pre\.d\/10net/);
   assert.not.match(contents, /node_modules\/(typescript|tsx|uvu|prettier)\//);
   assert.not.match(contents, /install-manifest/);
-  assert.is(execFileSync('dpkg-deb', ['--info', deb, 'conffiles'], { encoding: 'utf8' }), '/etc/net.conf\n/etc/kerrighed/net.conf\n/etc/default/clusternet\n/etc/init.d/clusternet\n');
+  assert.not.match(contents, /^-rwxr-xr-x .*node_modules\/wrap-ansi\/index\.js$/m, 'no stray executable');
+  assert.match(contents, /^-rwxr-xr-x root\/root .*\.\/usr\/lib\/clusternet\/hooks\/init-pre\.d\/10net$/m);
+  assert.is(execFileSync('dpkg-deb', ['--info', deb, 'conffiles'], { encoding: 'utf8' }), '/etc/default/clusternet\n/etc/init.d/clusternet\n');
+  const copyright = execFileSync('sh', ['-c', 'dpkg-deb --fsys-tarfile "$1" | tar -xOf - ./usr/share/doc/clusternet/copyright', 'sh', deb], { encoding: 'utf8' });
+  assert.match(copyright, /^Files: usr\/lib\/clusternet\/node_modules\/yargs\/\*\nCopyright: .+\nLicense: Expat$/m);
+  // lintian: no error and no warning (none is overridden).
+  const lint = sh('lintian', ['--fail-on', 'error,warning', deb]);
+  const tags = lint.stdout.split('\n').filter((l) => /^[EW]: /.test(l));
+  assert.equal(tags, [], lint.stdout);
+  assert.is(lint.status, 0, `${lint.stdout}${lint.stderr}`);
+});
 
-  // A scratch root with an empty dpkg database; the dependencies are the machine's, not the root's.
-  const root = tempDir();
-  for (const d of ['var/lib/dpkg/info', 'var/lib/dpkg/updates']) mkdirSync(join(root, d), { recursive: true });
-  for (const f of ['var/lib/dpkg/status', 'var/lib/dpkg/available']) writeFileSync(join(root, f), '');
-  const dpkg = (...args: string[]) => sh('dpkg', [`--root=${root}`, ...args]);
-  const installed = dpkg('--force-depends', '-i', deb);
+test('the Debian package in a throwaway root: install enables the units, upgrade keeps the admin\'s files, remove stops, purge forgets', () => {
+  const out = tempDir();
+  assert.is(sh(process.execPath, [join(ROOT, 'dist/lib/install/deb.js'), out, tgz]).status, 0);
+  const deb = join(out, 'clusternet_0.1.0_all.deb');
+  // The next version, for the upgrade: the same package with a higher version.
+  const unpacked = join(tempDir(), 'pkg');
+  execFileSync('dpkg-deb', ['-R', deb, unpacked]);
+  const control = join(unpacked, 'DEBIAN', 'control');
+  writeFileSync(control, readFileSync(control, 'utf8').replace(/^Version: .*$/m, 'Version: 0.1.1'));
+  const next = join(out, 'clusternet_0.1.1_all.deb');
+  execFileSync('dpkg-deb', ['--root-owner-group', '-b', unpacked, next], { stdio: 'ignore' });
+
+  const root = scratchRoot();
+  const dpkg = (...args: string[]) => sh('dpkg', [`--root=${root}`, '--force-depends', ...args]);
+  const calls = () => (existsSync(join(root, 'var/log/calls')) ? readFileSync(join(root, 'var/log/calls'), 'utf8') : '');
+  const installed = dpkg('-i', deb);
   assert.is(installed.status, 0, installed.stderr);
   assert.match(dpkg('-s', 'clusternet').stdout, /Status: install ok installed/);
+  assert.match(calls(), /^deb-systemd-helper enable clusternet\.service$/m);
+  assert.match(calls(), /^deb-systemd-helper enable clusternet-wait-online\.service$/m);
+  assert.match(calls(), /^update-rc\.d clusternet defaults$/m);
+  assert.not.match(calls(), /invoke|start/, 'enabled, not started: nothing runs before /etc/net.conf is written');
+  assert.not.ok(existsSync(join(root, 'etc/net.conf')));
   const unit = readFileSync(join(root, 'lib/systemd/system/clusternet.service'), 'utf8');
   assert.match(unit, /^ExecStart=\/usr\/bin\/node \/usr\/lib\/clusternet\/dist\/lib\/cli\/main\.js service start --defaults \/etc\/default\/clusternet$/m);
+  assert.match(unit, /^ConditionPathExists=\/etc\/net\.conf$/m);
   assert.is(readlinkSync(join(root, 'etc/clusternet/hooks/init-pre.d/10net')), '/usr/lib/clusternet/hooks/init-pre.d/10net');
-  const run = sh(process.execPath, [join(root, 'usr/lib/clusternet/dist/lib/cli/main.js'), '-c', join(root, 'etc/net.conf'), 'show', '--node', '4', '--json'], { cwd: root });
+  // The installed CLI runs: the administrator writes /etc/net.conf from the shipped example.
+  const cli = join(root, 'usr/lib/clusternet/dist/lib/cli/main.js');
+  writeFileSync(join(root, 'etc/net.conf'), `${readFileSync(join(root, 'usr/lib/clusternet/etc/net.conf'), 'utf8')}\n# mine\n`);
+  const run = sh(process.execPath, [cli, '-c', join(root, 'etc/net.conf'), 'show', '--node', '4', '--json'], { cwd: root });
   assert.is(run.status, 0, run.stderr);
   assert.is((JSON.parse(run.stdout) as { mac: string }).mac, 'f0:00:00:00:07:04');
-  // remove keeps the (conf)files, purge removes them; nothing else is left behind.
+  const defaults = join(root, 'etc/default/clusternet');
+  writeFileSync(defaults, readFileSync(defaults, 'utf8').replace('WAIT_TIMEOUT=60', 'WAIT_TIMEOUT=90'));
+
+  writeFileSync(join(root, 'var/log/calls'), '');
+  const upgraded = dpkg('-i', next);
+  assert.is(upgraded.status, 0, upgraded.stderr);
+  assert.match(dpkg('-s', 'clusternet').stdout, /Version: 0\.1\.1/);
+  assert.match(readFileSync(defaults, 'utf8'), /^WAIT_TIMEOUT=90$/m, 'an edited conffile is kept');
+  assert.match(readFileSync(join(root, 'etc/net.conf'), 'utf8'), /# mine\n$/);
+  assert.not.match(calls(), /stop/, 'an upgrade leaves the running network alone');
+
+  writeFileSync(join(root, 'var/log/calls'), '');
   assert.is(dpkg('-r', 'clusternet').status, 0);
+  assert.match(calls(), /^invoke-rc\.d clusternet stop$/m);
+  assert.match(calls(), /^deb-systemd-helper mask clusternet\.service clusternet-wait-online\.service$/m);
   assert.not.ok(existsSync(join(root, 'usr/lib/clusternet')));
-  assert.ok(existsSync(join(root, 'etc/net.conf')));
+  assert.ok(existsSync(defaults), 'remove keeps the conffiles');
+
+  writeFileSync(join(root, 'var/log/calls'), '');
   assert.is(dpkg('--purge', 'clusternet').status, 0);
-  assert.equal(readdirSync(root).sort(), ['var']);
+  assert.match(calls(), /^update-rc\.d clusternet remove$/m);
+  assert.match(calls(), /^deb-systemd-helper purge clusternet\.service clusternet-wait-online\.service$/m);
+  assert.not.ok(existsSync(defaults));
+  assert.not.ok(existsSync(join(root, 'etc/init.d/clusternet')));
+  assert.not.ok(existsSync(join(root, 'etc/clusternet')));
+  // The administrator's net.conf is theirs: purge leaves it.
+  assert.match(readFileSync(join(root, 'etc/net.conf'), 'utf8'), /# mine\n$/);
+  assert.equal(readdirSync(join(root, 'etc')), ['net.conf']);
 });
 
 test.run();

@@ -6,27 +6,10 @@
 import { test, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { probe, setupClient, startListeners, verdict, type ClientSetup } from '../sim/clients.js';
+import { CIP, clusterIpConf, macToNode, probe, startClient, verdict, type ClientSetup } from '../sim/clients.js';
 
 const NODES = [1, 2, 3, 4];
-const CIP = '10.4.192.1';
-const config = (backend: string, extra = '') => `
-[cluster]
-nodes = 1-4
-
-[net]
-link = macvlan
-device = eth0
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-
-[clusterip]
-address = ${CIP}
-mac = 01:00:5e:04:c0:01
-backend = ${backend}
-seed = 0xdeadbeef
-${extra}`;
-const macToNode = (mac: string) => parseInt(mac.split(':')[5]!, 16);
+const config = (backend: string, extra = '') => clusterIpConf('1-4', backend, extra);
 
 async function bringUp(sim: SimCluster, conf: string, id: number) {
   for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
@@ -48,9 +31,7 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
     sim = await createSimCluster({ nodes: NODES, client: true });
     path = writeConfig(conf());
     for (const id of NODES) await bringUp(sim, path, id);
-    setup = await setupClient(sim, CIP);
-    stopListeners = startListeners(sim, NODES);
-    await new Promise((r) => setTimeout(r, 500));
+    ({ setup, stopListeners } = await startClient(sim, NODES));
   });
   s.after(async () => {
     stopListeners?.();

@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 // container). The folder comes in as $1: nothing is spliced into the script.
 const SCRIPT = [
   'mount -t tmpfs tmpfs /etc/systemd/network',
-  'cp "$1"/* /etc/systemd/network/',
+  'cp -r "$1"/. /etc/systemd/network/',
   'mount -t tmpfs tmpfs /run/systemd',
   'mkdir -p /run/systemd/netif',
   'chown systemd-network:systemd-network /run/systemd/netif',

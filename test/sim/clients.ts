@@ -8,6 +8,29 @@ import { $ } from 'zx';
 import type { SimCluster } from './cluster.js';
 
 export const PORT = 7777;
+/** The cluster address of the cluster-IP tests. */
+export const CIP = '10.4.192.1';
+
+/**
+ * net.conf of the cluster-IP tests: macvlan nodes `nodes` ("1-4") whose MACs end in their
+ * id (see macToNode), one cluster address with `backend`; `extra` is appended as written.
+ */
+export const clusterIpConf = (nodes: string, backend: string, extra = '') => `
+[cluster]
+nodes = ${nodes}
+
+[net]
+link = macvlan
+device = eth0
+mac = 02:00:00:00:07:00
+address = 10.4.135.0/18
+
+[clusterip]
+address = ${CIP}
+mac = 01:00:5e:04:c0:01
+backend = ${backend}
+seed = 0xdeadbeef
+${extra}`;
 
 export interface ClientSetup {
   sources: string[];
@@ -38,6 +61,14 @@ export async function setupClient(sim: SimCluster, clusterIp: string, count = 32
   return { sources, clusterIp, dev };
 }
 
+/** The client on CIP (32 sources) and a listener in every node's container, settled. */
+export async function startClient(sim: SimCluster, nodes: number[]): Promise<{ setup: ClientSetup; stopListeners: () => void }> {
+  const setup = await setupClient(sim, CIP);
+  const stopListeners = startListeners(sim, nodes);
+  await new Promise((r) => setTimeout(r, 500));
+  return { setup, stopListeners };
+}
+
 /** A TCP listener in every node's container answering "node<id>". */
 export function startListeners(sim: SimCluster, nodes: number[]): () => void {
   const children: ChildProcess[] = nodes.map((id) =>
@@ -57,6 +88,8 @@ export interface ProbeResult {
 
 /** The node whose container MAC sent a frame (node MACs end in the node id). */
 export type MacToNode = (mac: string) => number;
+/** MacToNode for clusterIpConf's MACs. */
+export const macToNode: MacToNode = (mac) => parseInt(mac.split(':')[5]!, 16);
 
 export async function probe(sim: SimCluster, setup: ClientSetup, macToNode: MacToNode): Promise<ProbeResult> {
   await $`ip -n ${sim.client} neigh flush dev ${setup.dev}`;

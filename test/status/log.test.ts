@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { JOURNAL_STREAM, SYSLOG_SOCKET, systemLogArgv } from '../../lib/systemlog.js';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { tempDir } from '../install/cli.js';
+import { EXAMPLE, clusternet, show, tempDir, writeConf } from '../install/cli.js';
 
 const CONFIG = `[cluster]\nnodes = 1\n\n[net]\nlink = macvlan\ndevice = eth0\ninterface = krg0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24\n`;
 
@@ -46,6 +46,14 @@ test('the sink: auto picks journald, then syslog, then none; CLUSTERNET_SYSLOG o
   assert.is(systemLogArgv({}, only()), null);
   assert.is(systemLogArgv({ CLUSTERNET_SYSLOG: 'none' }, only(JOURNAL_STREAM)), null);
   assert.equal(systemLogArgv({ CLUSTERNET_SYSLOG_SOCKET: '/x.sock' }, only(JOURNAL_STREAM))?.slice(-2), ['--socket', '/x.sock']);
+});
+
+test('under a systemd unit (JOURNAL_STREAM is stderr) auto logs nothing more: stderr is in the journal already', () => {
+  const all = () => true;
+  assert.is(systemLogArgv({ JOURNAL_STREAM: '8:1234' }, all, '8:1234'), null);
+  // Another stream (stderr redirected to a file by hand): the journal is still fed.
+  assert.equal(systemLogArgv({ JOURNAL_STREAM: '8:1234' }, all, '8:999')?.[0], 'systemd-cat');
+  assert.equal(systemLogArgv({ JOURNAL_STREAM: '8:1234', CLUSTERNET_SYSLOG: 'journald' }, all, '8:1234')?.[0], 'systemd-cat');
 });
 
 test('syslog: one line per change, with the phase and the node, as daemon.info', async () => {
@@ -85,6 +93,24 @@ test('journald: systemd-cat is started with an argument array and fed prefixed l
   assert.is(r.exitCode, 0, r.stderr);
   await eventually(() => (existsSync(out) ? readFileSync(out, 'utf8') : ''), /<30>clusternet\[stop node 1\]: changed: /);
   assert.equal(readFileSync(`${out}.argv`, 'utf8').trim().split('\n'), ['--identifier=clusternet', '--level-prefix=true']);
+});
+
+test('a successful set, unset, edit, install-hooks and uninstall-hooks each leave a line in the system log', async () => {
+  received = '';
+  const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
+  const conf = writeConf(readFileSync(EXAMPLE, 'utf8'));
+  const editor = join(tempDir(), 'editor');
+  writeFileSync(editor, "#!/bin/sh\nsed -i -e 's/^vlan = 7$/vlan = 9/' \"$1\"\n", { mode: 0o755 });
+  const prefix = tempDir();
+  for (const args of [['-c', conf, 'set', 'net.mtu=1400'], ['-c', conf, 'unset', 'net.mtu'], ['-c', conf, 'edit', '--yes'], ['install-hooks', '--prefix', prefix, '--init', 'sysv'], ['uninstall-hooks', '--prefix', prefix]]) {
+    const r = clusternet(args, { env: { ...env, EDITOR: editor } });
+    assert.is(r.code, 0, show(r));
+  }
+  const log = await eventually(() => received, /clusternet\[uninstall-hooks\]: removed/);
+  assert.match(log, /<30>.*clusternet\[set\]: \S+net\.conf written: mtu: nodes 1-16 change \(node 1: auto → 1400\)/);
+  assert.match(log, /<30>.*clusternet\[unset\]: \S+net\.conf written: mtu: nodes 1-16 change/);
+  assert.match(log, /<30>.*clusternet\[edit\]: installed a new \S+net\.conf/);
+  assert.match(log, /<30>.*clusternet\[install-hooks\]: sysv integration under \S+: 9 written/);
 });
 
 test.run();

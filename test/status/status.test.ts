@@ -4,7 +4,10 @@
 // failing with what is missing after its timeout. Needs root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { tempDir } from '../install/cli.js';
 
 const NODES = [1, 2, 3];
 const BASE = `[cluster]\nnodes = 1-3\n\n[net]\nlink = macvlan\ndevice = eth0\ninterface = krg0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24\n`;
@@ -27,8 +30,10 @@ const phase = (id: number, name: string, conf = config) => {
 };
 const status = async (id: number, extra: string[] = []) => {
   const r = await sim.cli(sim.host(id), ['status', '--json', '--node', String(id), '-c', config, '--netns', sim.container(id), ...extra]);
-  assert.is(r.exitCode, 0, r.stderr);
-  return JSON.parse(r.stdout) as StatusJson;
+  const json = JSON.parse(r.stdout) as StatusJson;
+  // As `check`: 0 only when the node is set up and matches its plan.
+  assert.is(r.exitCode, json.plan.ok ? 0 : 1, r.stderr);
+  return json;
 };
 
 interface StatusJson {
@@ -39,6 +44,25 @@ interface StatusJson {
   interface: { name: string; exists: boolean; up: boolean; addresses: string[] };
   plan: { ok: boolean; problems: string[] };
 }
+
+test('nothing set up: said plainly, once, exit 1; looked for in the container of /etc/default/clusternet', async () => {
+  const defaults = join(tempDir(), 'clusternet');
+  writeFileSync(defaults, `CONTAINER_NETNS=${sim.container(1)}\n`);
+  const r = await sim.cli(sim.host(1), ['status', '--node', '1', '-c', config, '--defaults', defaults]);
+  assert.is(r.exitCode, 1, r.stdout + r.stderr);
+  assert.match(r.stdout, new RegExp(`^node 1: not set up: krg0 does not exist in netns ${sim.container(1)}; run \`clusternet service start\``, 'm'));
+  assert.match(r.stdout, /^clusterip: 10\.4\.192\.1 mac 01:00:5e:04:c0:01 backend cluster-match \(own bucket 1 of 3\); not installed; no buckets found$/m);
+  assert.not.match(r.stdout, /\*filter|table ip|COMMIT|not looked at|clusterip clusterip/, 'no rule set dumped');
+  assert.match(r.stderr, /clusternet: node 1: not set up: krg0 does not exist/);
+  // A container that does not exist at all.
+  writeFileSync(defaults, `CONTAINER_NETNS=${sim.container(1)}x\n`);
+  const none = await sim.cli(sim.host(1), ['status', '--node', '1', '-c', config, '--defaults', defaults]);
+  assert.is(none.exitCode, 1);
+  assert.match(none.stdout, new RegExp(`node 1: not set up: netns ${sim.container(1)}x does not exist`));
+  // Without a node id: the cluster-wide part, and where this node's would be looked at.
+  const cluster = await sim.cli(sim.host(1), ['status', '-c', config]);
+  assert.match(cluster.stdout, /^clusterip: 10\.4\.192\.1 .*; this node's share: give --node N to see it$/m);
+});
 
 test('before the phases: the network is described, the interface missing, the plan not met', async () => {
   const s = await status(2);

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { loadNodeContext } from '../../context.js';
 import { preparePhase, unexpected } from '../../apply/phase.js';
+import { RecordStore } from '../../apply/record.js';
 import { summarizeOp } from '../../plan/render.js';
 import type { Phase } from '../../plan/ops.js';
 import { DriftError } from '../../errors.js';
@@ -23,9 +24,12 @@ export const checkCommand: CommandModule<GlobalArgs, CheckArgs> = {
   handler: async (args) => {
     const ctx = loadNodeContext({ ...args, level: levelOf(args), label: 'check' });
     const items: { phase: Phase; item: string; status: string }[] = [];
+    // The record holds the buckets moved since boot (takeover, or assigned by the cluster
+    // manager): the plan's bucket sets come from it, as a re-run of init-post would.
+    const record = new RecordStore(ctx.values.node, ctx.container).load();
     for (const phase of CHECKED) {
       if (phase === 'boot-post' && ctx.container.kind === 'current') continue; // the host side is not visible from inside
-      const prepared = await preparePhase({ ...ctx, phase });
+      const prepared = await preparePhase({ ...ctx, phase }, record);
       for (const extra of unexpected(prepared, ctx.values)) items.push({ phase, item: extra, status: 'unexpected' });
       for (const { op, assessment: a } of prepared.assessed) {
         if (op.op === 'link-rename') continue; // its result is checked by link-create

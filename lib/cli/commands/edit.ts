@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { configPath } from '../../config/file.js';
 import { editConfig } from '../../edit/edit.js';
+import { systemLog } from '../../systemlog.js';
 import type { GlobalArgs } from '../options.js';
 
 interface EditArgs extends GlobalArgs {
@@ -12,6 +13,7 @@ export const editCommand: CommandModule<GlobalArgs, EditArgs> = {
   describe: 'edit net.conf safely, like visudo: $VISUAL/$EDITOR on a copy, validated, its meaning shown, installed atomically after you agree',
   builder: (y) => y.option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'install a valid result without asking (an invalid one is never installed)' }) as never,
   handler: (args) => {
-    editConfig({ path: configPath(args.config), yes: args.yes });
+    const path = configPath(args.config);
+    if (editConfig({ path, yes: args.yes }) === 'installed') systemLog('info', `clusternet[edit]: installed a new ${path}`);
   },
 };

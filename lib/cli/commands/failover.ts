@@ -4,9 +4,7 @@
 import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { loadNodeContext } from '../../context.js';
-import { applyPhase, preparePhase, type Prepared } from '../../apply/phase.js';
-import { RecordStore, type NodeRecord } from '../../apply/record.js';
-import { acquireLock, lockGeneration, lockHeldHere } from '../../system/lock.js';
+import { amendRecord } from '../../apply/amend.js';
 import { formatNodeList } from '../../config/values.js';
 import { levelOf, withContainer, type GlobalArgs } from '../options.js';
 
@@ -38,43 +36,20 @@ function failoverCommand(verb: 'takeover' | 'release'): CommandModule<GlobalArgs
       }
       if (other === ctx.values.node) throw new InputError({ key: '--node', message: `node ${other} is this node` });
       if (ctx.values.clusterIps.length === 0) throw new InputError({ file: ctx.config.file, key: 'clusterip', message: 'no cluster address is enabled' });
-      const req = { ...ctx, phase: 'init-post' as const };
-      const store = new RecordStore(ctx.values.node, ctx.container);
-      const amend = (record: NodeRecord) => {
-        const before = record.takenOver ?? [];
+      // Buckets the cluster manager assigns are its alone: a hand-made move would fight it.
+      const manager = ctx.values.clusterIps.find((c) => c.buckets === 'manager');
+      if (manager && ctx.values.clusterIps.every((c) => c.buckets === 'manager')) {
+        const key = manager.name ? `clusterip.${manager.name}.buckets` : 'clusterip.buckets';
+        const where = ctx.config.keys.get(key);
+        throw new InputError({ file: ctx.config.file, line: where?.line, key: where?.shown ?? key, message: `${verb} moves buckets by rank, and here the cluster manager assigns them (buckets = manager; its resource agent calls clusternet assign/unassign); allowed: rank, to move buckets by hand` });
+      }
+      const record = await amendRecord(ctx, `${verb} of node ${other} by node ${ctx.values.node}`, (r) => {
+        const before = r.takenOver ?? [];
         const after = verb === 'takeover' ? [...new Set([...before, other])].sort((a, b) => a - b) : before.filter((n) => n !== other);
-        return { before, record: { ...record, takenOver: after } };
-      };
-      // The state is read while the lock is being taken (lib/system/lock.ts: kept when no
-      // other holder came in between), so a failover waits for one of them, not both.
-      const seen = lockHeldHere() ? undefined : lockGeneration();
-      const early = seen === undefined ? undefined : amend(store.load());
-      const locking = acquireLock(`${verb} of node ${other} by node ${ctx.values.node}`);
-      locking.catch(() => {}); // awaited below: a failure meanwhile is not an unhandled one
-      let prepared: Prepared | undefined;
-      try {
-        prepared = early && (await preparePhase(req, early.record));
-      } catch (error) {
-        (await locking.catch(() => undefined))?.release();
-        throw error;
-      }
-      const lock = await locking;
-      try {
-        const kept = early && prepared && lock.previous === seen ? { record: early.record, prepared } : undefined;
-        const { before, record } = kept ? early! : amend(store.load());
-        store.save(record);
-        try {
-          await applyPhase(req, kept);
-        } catch (error) {
-          // The bucket change was rolled back: so is the record.
-          store.save({ ...store.load(), takenOver: before });
-          throw error;
-        }
-        const after = record.takenOver ?? [];
-        ctx.log.info(`node ${ctx.values.node} answers for ${after.length ? `node(s) ${after.join(',')} besides itself` : 'itself only'}`);
-      } finally {
-        lock.release();
-      }
+        return { ...r, takenOver: after };
+      });
+      const after = record.takenOver ?? [];
+      ctx.log.info(`node ${ctx.values.node} answers for ${after.length ? `node(s) ${after.join(',')} besides itself` : 'itself only'}`);
     },
   };
 }

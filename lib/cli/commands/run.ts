@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { dryRunOf } from '../../dryrun.js';
 import { loadNodeContext } from '../../context.js';
 import { runPhaseHooks } from '../../hooks/run.js';
 import { hooksDir } from '../../paths.js';
@@ -21,10 +22,10 @@ export const runCommand: CommandModule<GlobalArgs, RunArgs> = {
     withHooksDir(withContainer(withNode(withPhase(y)))).option('dry-run', {
       type: 'boolean',
       default: false,
-      describe: 'read the system and print what would change; change nothing',
+      describe: 'read the system and print what would change; change nothing (also CLUSTERNET_DRY_RUN=1)',
     }) as never,
   handler: async (args) => {
     const ctx = loadNodeContext({ ...args, level: levelOf(args), label: args.phase });
-    await runPhaseHooks(ctx, args.phase, hooksDir(args['hooks-dir']), { dryRun: args['dry-run'] });
+    await runPhaseHooks(ctx, args.phase, hooksDir(args['hooks-dir']), { dryRun: args['dry-run'] || dryRunOf() });
   },
 };

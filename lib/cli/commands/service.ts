@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { dryRunOf } from '../../dryrun.js';
 import { DEFAULTS_FILE, readDefaults } from '../../install/defaults.js';
 import { serviceStart, serviceStatus, serviceStop } from '../../install/service.js';
 import { createLogger } from '../../log.js';
@@ -7,6 +8,7 @@ import { levelOf, type GlobalArgs } from '../options.js';
 interface ServiceArgs extends GlobalArgs {
   action: 'start' | 'stop' | 'status';
   defaults: string;
+  'dry-run': boolean;
 }
 
 export const serviceCommand: CommandModule<GlobalArgs, ServiceArgs> = {
@@ -15,11 +17,12 @@ export const serviceCommand: CommandModule<GlobalArgs, ServiceArgs> = {
   builder: (y) =>
     y
       .positional('action', { choices: ['start', 'stop', 'status'] as const, demandOption: true, describe: 'start | stop | status' })
-      .option('defaults', { type: 'string', default: DEFAULTS_FILE, describe: 'the switches file (ISOLATE_NET, CONTAINER_NETNS, PHASES…)' }) as never,
+      .option('defaults', { type: 'string', default: DEFAULTS_FILE, describe: 'the switches file (ISOLATE_NET, CONTAINER_NETNS, PHASES…)' })
+      .option('dry-run', { type: 'boolean', default: false, describe: 'start, stop: print what would change; change nothing, not even the namespace (also CLUSTERNET_DRY_RUN=1)' }) as never,
   handler: async (args) => {
     const defaults = readDefaults(args.defaults);
     const level = levelOf(args);
-    const options = { defaults, level, log: createLogger(level, `service ${args.action}`) };
+    const options = { defaults, level, log: createLogger(level, `service ${args.action}`), dryRun: args['dry-run'] || dryRunOf() };
     if (args.action === 'start') await serviceStart(options);
     else if (args.action === 'stop') await serviceStop(options);
     else {

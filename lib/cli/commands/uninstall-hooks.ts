@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { uninstall } from '../../install/install.js';
 import { createLogger } from '../../log.js';
+import { systemLog } from '../../systemlog.js';
 import { levelOf, type GlobalArgs } from '../options.js';
 
 interface UninstallArgs extends GlobalArgs {
@@ -17,5 +18,6 @@ export const uninstallHooksCommand: CommandModule<GlobalArgs, UninstallArgs> = {
     const result = uninstall(prefix, createLogger(levelOf(args), 'uninstall-hooks'));
     const kept = result.kept.length > 0 ? `; kept ${result.kept.join(', ')}` : '';
     process.stdout.write(`uninstall-hooks: removed ${result.removed.length} items under ${prefix}${kept}\n`);
+    systemLog('info', `clusternet[uninstall-hooks]: removed ${result.removed.length} items under ${prefix}${kept}`);
   },
 };

@@ -10,7 +10,7 @@ interface WaitArgs extends GlobalArgs {
   node?: string;
   pid?: string;
   netns?: string;
-  timeout?: number;
+  timeout?: string;
   defaults?: string;
 }
 
@@ -19,9 +19,11 @@ export const waitCommand: CommandModule<GlobalArgs, WaitArgs> = {
   describe: 'return when the cluster interface is up with its address(es) and every enabled cluster address; exit 1 after the timeout',
   builder: (y) =>
     withContainer(withNode(y))
-      .option('timeout', { type: 'number', describe: 'seconds to wait (default: WAIT_TIMEOUT of --defaults, else 60)' })
+      .option('timeout', { type: 'string', describe: 'seconds to wait (default: WAIT_TIMEOUT of --defaults, else 60)' })
       .option('defaults', { type: 'string', describe: 'take the container (CONTAINER_NETNS), config, node id and timeout from this switches file, e.g. /etc/default/clusternet' }) as never,
   handler: async (args) => {
+    // Read as text: yargs would turn "abc" into NaN, and the error would quote "NaN".
+    const flag = args.timeout === undefined ? undefined : seconds(args.timeout);
     const d = args.defaults ? readDefaults(args.defaults) : undefined;
     const ctx = loadNodeContext({
       config: args.config ?? d?.config,
@@ -31,9 +33,14 @@ export const waitCommand: CommandModule<GlobalArgs, WaitArgs> = {
       level: levelOf(args),
       label: 'wait',
     });
-    const timeout = args.timeout ?? d?.waitTimeout ?? 60;
-    if (!Number.isFinite(timeout) || timeout < 0) throw new InputError({ key: '--timeout', message: `"${args.timeout}" is not a number of seconds; allowed: 0 or more` });
+    const timeout = flag ?? d?.waitTimeout ?? 60;
     const { waitedMs } = await waitReady(ctx.runner, ctx.container, ctx.values, timeout);
     ctx.log.info(`the cluster network in ${nsLabel(ctx.container)} is ready (waited ${(waitedMs / 1000).toFixed(1)} s)`);
   },
 };
+
+function seconds(raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError({ key: '--timeout', message: `"${raw}" is not a number of seconds; allowed: 0 or more, e.g. 30 or 2.5` });
+  return n;
+}
