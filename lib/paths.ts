@@ -17,6 +17,8 @@ function findPackageRoot(): string {
 export const PACKAGE_ROOT = findPackageRoot();
 export const DEFAULT_HOOKS_DIR = join(PACKAGE_ROOT, 'hooks');
 export const EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'etc', 'net.conf');
+/** What `install-hooks --init kerrighed` puts at /etc/kerrighed/net.conf when there is none. */
+export const KERRIGHED_EXAMPLE_CONFIG = join(PACKAGE_ROOT, 'etc', 'kerrighed', 'net.conf');
 
 export const hooksDir = (flag?: string, env: NodeJS.ProcessEnv = process.env): string =>
   flag ?? env.CLUSTERNET_HOOKS_DIR ?? DEFAULT_HOOKS_DIR;

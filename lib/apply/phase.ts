@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
 import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { backendOf, buildPlan, cipName, type PlanContext } from '../plan/phases.js';
+import { backendOf, buildPlan, cipCidr, cipName, type PlanContext } from '../plan/phases.js';
 import { bucketOf } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
@@ -97,6 +97,12 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
     return st;
   };
+  // With the node network off nothing makes the interface: the cluster address goes on one
+  // that is there already (Kerrighed's 20clusterip: `ip addr add $CLUSTERADDR dev $VIRT`).
+  if (phase === 'init-post' && !values.enable && values.clusterIps.length > 0 && !stateOf(container).links.has(values.interface)) {
+    const where = config.keys.get('net.enable');
+    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.enable', message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on` });
+  }
   return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states };
 }
 
@@ -163,7 +169,7 @@ function handled<T>(p: Promise<T>): Promise<T> {
  */
 export function unexpected(prepared: Prepared, values: NodeValues): string[] {
   const out: string[] = [];
-  const planned = new Set([values.address, values.address6, ...values.clusterIps.map((c) => `${c.address}/32`)]);
+  const planned = new Set([values.address, values.address6, ...values.clusterIps.map(cipCidr)]);
   const plannedCip = new Set(prepared.plan.ops.flatMap((op) => (op.op === 'cip-rules' ? op.specs.map((s) => `${op.backend} ${s.name}`) : [])));
   for (const [label, st] of prepared.states) {
     if (prepared.plan.phase === 'init-pre') {
@@ -359,7 +365,7 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
 function strayAddresses(prepared: Prepared, req: PhaseRequest): Op[] {
   if (req.phase !== 'init-pre') return [];
   const v = req.values;
-  const planned = new Set([v.address, v.address6, ...v.clusterIps.map((c) => `${c.address}/32`)]);
+  const planned = new Set([v.address, v.address6, ...v.clusterIps.map(cipCidr)]);
   const link = prepared.states.get(nsLabel(req.container))?.links.get(v.interface);
   if (link?.alias !== TAG) return [];
   return link.addresses.filter((a) => !planned.has(a) && !a.startsWith('fe80:')).map((address) => ({ op: 'addr-delete', ns: req.container, dev: v.interface, address }) as Op);

@@ -1,7 +1,10 @@
 // A Config written out in the native format: what `clusternet convert` prints for a
 // legacy Kerrighed file (or to normalise a native one).
 import type { Config } from './types.js';
-import { formatNodeList } from './values.js';
+import { formatNodeList, hostPrefix } from './values.js';
+
+/** `key = value` when there is a value: a disabled section may leave keys unset. */
+const line = (key: string, value: string | number | undefined) => (value === undefined || value === '' ? [] : [`${key} = ${value}`]);
 
 export function toNative(config: Config): string {
   const { net } = config;
@@ -13,23 +16,26 @@ export function toNative(config: Config): string {
     '',
     '[net]',
     `enable = ${net.enable}`,
+    // Kerrighed's legacy files replace the last byte with the id: `convert` keeps that.
+    `template = ${net.template}`,
     `link = ${net.link}`,
-    `device = ${net.device}`,
+    ...line('device', net.device),
     `interface = ${net.interface}`,
-    ...(net.vlan !== undefined ? [`vlan = ${net.vlan}`] : []),
-    `mac = ${net.mac}`,
-    `address = ${net.address.address}/${net.address.prefix}`,
-    ...(net.address6 ? [`address6 = ${net.address6.address}/${net.address6.prefix}`] : []),
+    ...line('vlan', net.vlan),
+    ...line('mac', net.mac),
+    ...line('address', net.address && `${net.address.address}/${net.address.prefix}`),
+    ...line('address6', net.address6 && `${net.address6.address}/${net.address6.prefix}`),
     `mtu = ${net.mtu}`,
-    ...(net.gateway ? [`gateway = ${net.gateway}`] : []),
+    ...line('gateway', net.gateway),
   ];
   for (const cip of config.clusterIps) {
     lines.push(
       '',
       cip.name ? `[clusterip ${cip.name}]` : '[clusterip]',
       `enable = ${cip.enable}`,
-      `address = ${cip.address}`,
-      `mac = ${cip.mac}`,
+      // The prefix only when written: a bare address is installed as /32 (/128).
+      ...line('address', cip.address && (cip.prefix === hostPrefix(cip.address) ? cip.address : `${cip.address}/${cip.prefix}`)),
+      ...line('mac', cip.mac),
       `hash = ${cip.hash}`,
       `backend = ${cip.backend}`,
       `seed = 0x${cip.seed.toString(16)}`,

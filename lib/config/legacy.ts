@@ -16,13 +16,22 @@ export const LEGACY_KEYS: Record<string, [string, string]> = {
 };
 
 /**
- * What a legacy file leaves implicit. Kerrighed hard-coded 16 nodes (CLUSTERIP's limit)
- * and always used a VLAN.
+ * What a legacy file leaves implicit, as Kerrighed's hooks (kerrighed-tools, upstream/xos)
+ * did it: 16 nodes (20clusterip: `NR_NODES=16`), always a VLAN (50net: `type vlan id
+ * $VLANID`), the id in the last byte of VIRTMAC and VIRTPREFIX (`${VIRTMAC%:*}:$(printf
+ * %02x $node_id)`, `${VIRTPREFIX%.*}.$node_id`), and both switches off unless written
+ * `true` (`[ "$NETCONF_ENABLE" = true ] || exit 0`).
  */
-export const LEGACY_DEFAULTS: Entry[] = [
-  { section: 'cluster', key: 'nodes', value: '1-16', line: 0 },
-  { section: 'net', key: 'link', value: 'vlan', line: 0 },
+export const LEGACY_DEFAULTS: (Entry & { shown: string })[] = [
+  { section: 'cluster', key: 'nodes', value: '1-16', line: 0, shown: 'cluster.nodes' },
+  { section: 'net', key: 'link', value: 'vlan', line: 0, shown: 'net.link' },
+  { section: 'net', key: 'template', value: 'replace', line: 0, shown: 'net.template' },
+  { section: 'net', key: 'enable', value: 'false', line: 0, shown: 'NETCONF_ENABLE' },
+  { section: 'clusterip', key: 'enable', value: 'false', line: 0, shown: 'CLUSTERADDR_ENABLE' },
 ];
+
+/** The switches: the shell test `[ "$X" = true ]`, so anything but `true` is off. */
+const SWITCHES = new Set(['NETCONF_ENABLE', 'CLUSTERADDR_ENABLE']);
 
 /** A flat file is legacy when it assigns at least one of Kerrighed's variables. */
 export function isLegacy(entries: readonly Entry[]): boolean {
@@ -35,7 +44,7 @@ export interface MappedEntry extends Entry {
 }
 
 export function mapLegacy(entries: readonly Entry[]): { mapped: MappedEntry[]; unknown: Entry[] } {
-  const mapped: MappedEntry[] = LEGACY_DEFAULTS.map((e) => ({ ...e, shown: `${e.section}.${e.key}` }));
+  const mapped: MappedEntry[] = LEGACY_DEFAULTS.map((e) => ({ ...e }));
   const unknown: Entry[] = [];
   for (const entry of entries) {
     const name = entry.key.replace(/^export\s+/, '');
@@ -44,9 +53,8 @@ export function mapLegacy(entries: readonly Entry[]): { mapped: MappedEntry[]; u
       unknown.push({ ...entry, key: name });
       continue;
     }
-    let value = entry.value;
-    // Kerrighed wrote the cluster address bare or with a prefix; the native key is bare.
-    if (name === 'CLUSTERADDR') value = value.replace(/\/\d+$/, '');
+    // CLUSTERADDR keeps its prefix: 20clusterip ran `ip addr add $CLUSTERADDR dev $VIRT`.
+    const value = SWITCHES.has(name) ? String(entry.value === 'true') : entry.value;
     mapped.push({ section: target[0], key: target[1], value, line: entry.line, shown: name });
   }
   return { mapped, unknown };

@@ -11,6 +11,7 @@ import {
   BUCKET_OWNERS,
   HASH_MODES,
   LINK_TYPES,
+  TEMPLATE_MODES,
   type ClusterIpSettings,
   type Config,
   type NetSettings,
@@ -24,6 +25,8 @@ import {
   parseBool,
   parseChoice,
   parseCidr,
+  parseClusterAddress,
+  hostPrefix,
   parseIfName,
   parseInteger,
   parseIp,
@@ -74,10 +77,11 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     address6: { parse: (raw) => parseCidr(raw, 6) },
     mtu: { parse: mtu, default: 'auto' },
     gateway: { parse: (raw) => parseIp(raw, 4) },
+    template: { parse: (raw) => parseChoice(raw, TEMPLATE_MODES), default: 'add' },
   },
   clusterip: {
     enable: { parse: parseBool, default: true },
-    address: { parse: (raw) => parseIp(raw), required: true },
+    address: { parse: parseClusterAddress, required: true },
     mac: { parse: parseMac, required: true },
     hash: { parse: (raw) => parseChoice(raw, HASH_MODES), default: 'sourceip' },
     backend: { parse: (raw) => parseChoice(raw, BACKENDS), default: 'auto' },
@@ -192,14 +196,18 @@ export function parseConfig(text: string, file: string): Config {
     problems.push({ file, line: k?.line ?? fallbackLine, key: k?.shown ?? path, message });
   };
 
-  /** The section's values with defaults; missing required keys reported once. */
+  /**
+   * The section's values with defaults; missing required keys reported once. A section
+   * that says `enable = false` requires nothing more: what it lacks stays unset.
+   */
   const read = (section: string, kind: string): Record<string, unknown> => {
     const values = sections.get(section) ?? new Map<string, unknown>();
+    const off = values.get('enable') === false;
     const out: Record<string, unknown> = {};
     for (const [key, spec] of Object.entries(SCHEMA[kind]!)) {
       const written = keys.has(keyPath(section, key));
       if (values.has(key)) out[key] = values.get(key);
-      else if (!written && spec.required) problem(keyPath(section, key), `missing; this key is required in [${section}]`, headerLine.get(section));
+      else if (!written && spec.required && !off) problem(keyPath(section, key), `missing; this key is required in [${section}]`, headerLine.get(section));
       else out[key] = spec.default;
     }
     return out;
@@ -209,25 +217,37 @@ export function parseConfig(text: string, file: string): Config {
   if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
   const cluster = read('cluster', 'cluster');
   const net = read('net', 'net') as unknown as NetSettings;
+  net.device ??= '';
+  net.mac ??= '';
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
+  if (net.enable && net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
   if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
   }
+  // Replacing the last byte leaves room for ids 1..255 only, in IPv4 (byte = octet).
+  if (net.template === 'replace' && net.address6) problem('net.address6', 'template = replace applies to IPv4 and MACs only; allowed: template = add with address6');
 
   const clusterIps: ClusterIpSettings[] = [];
   const seenAddress = new Map<string, string>();
   for (const [section] of sections) {
     const kind = sectionKind(section)!;
     if (kind.kind !== 'clusterip') continue;
-    const cip = { name: kind.name, ...read(section, 'clusterip') } as ClusterIpSettings;
+    const { address, ...rest } = read(section, 'clusterip');
+    const written = address as { address: string; prefix: number } | undefined;
+    const cip = { name: kind.name, ...rest, address: written?.address ?? '', prefix: written?.prefix ?? 32, mac: rest.mac ?? '' } as ClusterIpSettings;
     const path = (key: string) => keyPath(section, key);
     if (cip.mac && !isMulticastMac(cip.mac)) {
       problem(path('mac'), `${cip.mac} is not a multicast MAC; a cluster MAC must have the multicast bit set (e.g. 01:00:5e:00:00:20)`);
+    }
+    // Kerrighed's net.conf: "The IP network must differ from $VIRTPREFIX." With a prefix,
+    // the cluster address brings an on-link route; one that overlaps the node network
+    // would make the kernel pick either for the same destinations.
+    if (cip.address && net.address && cip.prefix < hostPrefix(cip.address) && overlaps(cip.address, cip.prefix, net.address.address, net.address.prefix)) {
+      problem(path('address'), `${cip.address}/${cip.prefix} overlaps the node network ${net.address.address}/${net.address.prefix}; allowed: another network, or the bare address (/32)`);
     }
     if (cip.address) {
       const other = seenAddress.get(cip.address);
@@ -235,6 +255,10 @@ export function parseConfig(text: string, file: string): Config {
       seenAddress.set(cip.address, section);
     }
     clusterIps.push(cip);
+  }
+  // Kerrighed's hooks name the interface $VIRT and have no default for it.
+  if (format === 'legacy' && !keys.has('net.interface') && (net.enable || clusterIps.some((c) => c.enable))) {
+    problems.push({ file, key: 'VIRT', message: 'missing; Kerrighed\'s hooks put the node and cluster addresses on $VIRT; allowed: an interface name like krg0' });
   }
   // The plain [clusterip] is installed under the name "main".
   if (sections.has('clusterip') && sections.has('clusterip main')) {
@@ -271,6 +295,12 @@ export function parseConfig(text: string, file: string): Config {
 
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   return { file, format, nodes, net, clusterIps, nodeSettings, keys };
+}
+
+/** Whether two networks share an address: one contains the other's base at the shorter prefix. */
+function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
+  const shorter = Math.min(aPrefix, bPrefix);
+  return inSubnet(a, b, shorter);
 }
 
 export function inSubnet(ip: string, base: string, prefix: number): boolean {

@@ -9,6 +9,12 @@ export const HASH_MODES: readonly HashMode[] = ['sourceip', 'sourceip-sourceport
 export type Backend = 'auto' | 'clusterip' | 'cluster-match' | 'nft';
 export const BACKENDS: readonly Backend[] = ['auto', 'cluster-match', 'nft', 'clusterip'];
 /**
+ * How a node's MAC and addresses come from the templates: `add` the node id to them, or
+ * `replace` their last byte with it (Kerrighed's way: `${VIRTPREFIX%.*}.$node_id`).
+ */
+export type TemplateMode = 'add' | 'replace';
+export const TEMPLATE_MODES: readonly TemplateMode[] = ['add', 'replace'];
+/**
  * Who decides which hash buckets a node answers for: `rank`, each node its own bucket (its
  * rank in [cluster] nodes) from boot, moved by hand with takeover/release; `manager`, the
  * cluster manager (Pacemaker, through the resource agent), none until it assigns them.
@@ -16,15 +22,21 @@ export const BACKENDS: readonly Backend[] = ['auto', 'cluster-match', 'nft', 'cl
 export type BucketOwner = 'rank' | 'manager';
 export const BUCKET_OWNERS: readonly BucketOwner[] = ['rank', 'manager'];
 
+/**
+ * With `enable = false` no other key is required: the keys not written are then '' (the
+ * address undefined), and no phase reads them.
+ */
 export interface NetSettings {
   enable: boolean;
+  template: TemplateMode;
   link: LinkType;
   device: string;
   interface: string;
   vlan: number | undefined;
-  /** The MAC template; a node's MAC is this plus its id. */
+  /** The MAC template; a node's MAC is this plus its id, or with its last byte replaced. */
   mac: string;
-  address: Cidr;
+  /** Undefined only when the section is disabled and the key not written. */
+  address: Cidr | undefined;
   address6: Cidr | undefined;
   mtu: number | 'auto';
   gateway: string | undefined;
@@ -34,7 +46,10 @@ export interface ClusterIpSettings {
   /** '' for the plain [clusterip] section, NAME for [clusterip NAME]. */
   name: string;
   enable: boolean;
+  /** The bare address (rules match it alone); '' when disabled and not written. */
   address: string;
+  /** The prefix length it is installed with: as written, else 32 (IPv4) or 128 (IPv6). */
+  prefix: number;
   mac: string;
   hash: HashMode;
   backend: Backend;

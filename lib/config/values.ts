@@ -74,6 +74,21 @@ export function parseCidr(raw: string, family: 4 | 6): Cidr {
   return { family, address, prefix };
 }
 
+/**
+ * A cluster address, bare (installed as /32, or /128) or with the prefix length to install
+ * it with, as Kerrighed's `ip addr add $CLUSTERADDR` did (10.4.199.1/18).
+ */
+export function parseClusterAddress(raw: string): { address: string; prefix: number } {
+  const [addr, len, extra] = raw.trim().split('/');
+  const address = parseIp(addr ?? '');
+  const max = hostPrefix(address);
+  if (len === undefined) return { address, prefix: max };
+  if (extra !== undefined || !/^\d+$/.test(len) || Number(len) < 1 || Number(len) > max) {
+    return fail(`"${raw}" has no usable prefix length; allowed: an address alone, or with /1 to /${max}`);
+  }
+  return { address, prefix: Number(len) };
+}
+
 export function parseIp(raw: string, family?: 4 | 6): string {
   const v = raw.trim();
   if ((family ?? 4) === 4 && ipaddr.IPv4.isValidFourPartDecimal(v)) return ipaddr.IPv4.parse(v).toString();
@@ -83,6 +98,9 @@ export function parseIp(raw: string, family?: 4 | 6): string {
 }
 
 export const ipFamily = (ip: string): 4 | 6 => (ip.includes(':') ? 6 : 4);
+
+/** The prefix length of one address alone: 32 (IPv4) or 128 (IPv6). */
+export const hostPrefix = (ip: string): number => (ipFamily(ip) === 4 ? 32 : 128);
 
 /**
  * "1-4,7" → [1,2,3,4,7]. Ids start at 1: CLUSTERIP and the cluster match number from 1.

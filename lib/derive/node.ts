@@ -4,7 +4,7 @@
 import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { inSubnet } from '../config/load.js';
-import type { Backend, ClusterIpSettings, Config, LinkType } from '../config/types.js';
+import type { Backend, ClusterIpSettings, Config, LinkType, TemplateMode } from '../config/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { isMulticastMac, macToNumber, numberToMac, type Cidr } from '../config/values.js';
 
@@ -50,17 +50,17 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   const net = config.net;
   const own = config.nodeSettings.get(id);
 
-  const macNumber = macToNumber(net.mac) + BigInt(id);
+  // A disabled node network makes no link and no address: only a cluster address may
+  // still go on the interface (Kerrighed's 20clusterip ran whatever NETCONF_ENABLE said).
   let mac = '';
-  if (macNumber > MAX_MAC) problem('net.mac', `template ${net.mac} + ${id} overflows 48 bits; use a lower template`);
-  else {
-    mac = numberToMac(macNumber);
-    if (isMulticastMac(mac)) problem('net.mac', `${mac} has the multicast bit set (the id carried into the first byte); use a lower template`);
+  let address: string | undefined;
+  let address6: string | undefined;
+  if (net.enable && net.address) {
+    mac = nodeMac(net.mac, net.template, id, (m) => problem('net.mac', m)) ?? '';
+    address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
+    if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
+    address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
   }
-
-  const address = offsetAddress(net.address, id, (m) => problem('net.address', m));
-  if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
-  const address6 = net.address6 ? offsetAddress(net.address6, id, (m) => problem('net.address6', m)) : undefined;
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
     .map((c) => ({ ...c, bucket: bucketOf(config, id), total: config.nodes.length, wanted: wantedBackend(config, id, c) }));
@@ -68,7 +68,7 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     for (const cip of clusterIps) for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
   }
   for (const cip of config.clusterIps) {
-    if (cip.address === address || cip.address === address6) {
+    if (cip.address && (cip.address === address || cip.address === address6)) {
       problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`);
     }
   }
@@ -82,7 +82,7 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     interface: net.interface,
     vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
     mac,
-    address: `${address}/${net.address.prefix}`,
+    address: address && net.address ? `${address}/${net.address.prefix}` : '',
     address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
     mtu: own?.mtu ?? net.mtu,
     gateway: net.gateway ?? null,
@@ -119,22 +119,56 @@ export function deriveAll(config: Config): NodeValues[] {
   return values;
 }
 
-/** base + id inside base/prefix, and neither the network nor (IPv4) the broadcast address. */
-function offsetAddress(cidr: Cidr, id: number, fail: (message: string) => void): string | undefined {
+/**
+ * The id in a template's last byte, as Kerrighed's hooks put it there: a MAC's
+ * (`${VIRTMAC%:*}:$(printf %02x $node_id)`) and an IPv4 address's last octet
+ * (`${VIRTPREFIX%.*}.$node_id`). A byte holds ids up to 255; past that Kerrighed wrote
+ * a 7-byte MAC and a 5-part address.
+ */
+function replaceLastByte(template: bigint, id: number, what: string, fail: (message: string) => void): bigint | undefined {
+  if (id > 255) {
+    fail(`template = replace puts the node id in the last byte of the ${what}, which holds 1 to 255; use template = add`);
+    return undefined;
+  }
+  return (template & ~0xffn) | BigInt(id);
+}
+
+/** The node's MAC: template + id, or the template with its last byte replaced by the id. */
+function nodeMac(template: string, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
+  const value = mode === 'replace' ? replaceLastByte(macToNumber(template), id, 'MAC', fail) : macToNumber(template) + BigInt(id);
+  if (value === undefined) return undefined;
+  if (value > MAX_MAC) {
+    fail(`template ${template} + ${id} overflows 48 bits; use a lower template`);
+    return undefined;
+  }
+  const mac = numberToMac(value);
+  if (isMulticastMac(mac)) {
+    fail(`${mac} has the multicast bit set (the id carried into the first byte); use a lower template`);
+    return undefined;
+  }
+  return mac;
+}
+
+/**
+ * The node's address (add: base + id; replace: the base's last byte replaced by the id),
+ * inside base/prefix, and neither the network nor (IPv4) the broadcast address.
+ */
+function nodeAddress(cidr: Cidr, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
   const bytes = ipaddr.parse(cidr.address).toByteArray();
   const bits = BigInt(bytes.length * 8);
   const base = bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
-  const value = base + BigInt(id);
+  const value = mode === 'replace' ? replaceLastByte(base, id, 'address', fail) : base + BigInt(id);
+  if (value === undefined) return undefined;
   const hostBits = bits - BigInt(cidr.prefix);
   const network = (base >> hostBits) << hostBits;
   const last = network | ((1n << hostBits) - 1n);
   const subnet = `${toIp(network, bytes.length)}/${cidr.prefix}`;
-  if (value > last) {
+  if (mode === 'add' && value > last) {
     fail(`${cidr.address} + ${id} is past the end of ${subnet}; use a larger subnet or a lower base`);
     return undefined;
   }
   const ip = toIp(value, bytes.length);
-  if (!inSubnet(ip, cidr.address, cidr.prefix)) fail(`${ip} is outside ${subnet}`);
+  if (!inSubnet(ip, cidr.address, cidr.prefix)) fail(`${ip} is outside ${subnet}${mode === 'replace' ? ' (the id replaces the last byte; the prefix leaves it fewer bits)' : ''}`);
   else if (cidr.family === 4 && value === last) fail(`${ip} is the broadcast address of ${subnet}; use a larger subnet or a lower base`);
   else if (value === network) fail(`${ip} is the network address of ${subnet}`);
   else return ip;

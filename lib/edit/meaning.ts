@@ -24,7 +24,7 @@ const PHASE_OF: Record<Field, Phase> = {
 };
 
 const show = (field: Field, v: NodeValues): string => {
-  if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
+  if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address}/${c.prefix} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
   const value = v[field];
   return value === null ? '-' : String(value);
 };

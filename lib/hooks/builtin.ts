@@ -15,6 +15,17 @@ export const BUILTIN_HOOKS: Record<string, Phase> = {
   'stop.d/50clusternet': 'stop',
 };
 
+/**
+ * Kerrighed's helper folders (what its boot helpers run with run-parts) → the phase each
+ * one is. Its own hooks there read the net.conf beside them, /etc/kerrighed/net.conf.
+ */
+export const KERRIGHED_HELPERS: Record<string, Phase> = {
+  'krgboot_helper-pre.d': 'boot-pre',
+  'krgboot_helper-post.d': 'boot-post',
+  'krginit_helper-pre.d': 'init-pre',
+  'krginit_helper-post.d': 'init-post',
+};
+
 /** The phase a built-in hook file applies, or undefined for a site hook. */
 export function builtinPhase(path: string): Phase | undefined {
   let real: string;

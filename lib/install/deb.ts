@@ -54,6 +54,8 @@ export function buildDeb(outDir: string, packed?: string, date = new Date()): st
     // /etc/net.conf is the administrator's, written from the example (clusternet edit):
     // not shipped, so neither an upgrade nor a purge ever touches it.
     rmSync(join(stage, PATHS.config));
+    // So is Kerrighed's (kerrighed-tools ships its own): the package's hooks read it there.
+    rmSync(join(stage, PATHS.kerrighedConfig));
     normaliseModes(lib);
     const share = (...parts: string[]) => join(stage, 'usr', 'share', ...parts);
     for (const [page, file] of Object.entries(MAN_PAGES)) {

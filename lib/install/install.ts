@@ -41,6 +41,7 @@ function decide(item: Item, prefix: string, previous: Manifest | undefined): Dec
     if (state.target === item.target) return { item, action: 'same' };
     if (ours(previous, item, prefix)) return { item, action: 'write' };
   }
+  if (item.type === 'link' && item.note && state.kind === 'file') return `${item.path} exists: ${item.note}`;
   return `${item.path} exists (${state.kind}) and was not installed by clusternet, or was changed since; move it away and run install-hooks again`;
 }
 

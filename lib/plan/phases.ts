@@ -21,6 +21,9 @@ export interface PlanContext {
 /** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
 export const cipName = (cip: { name: string }) => cip.name || 'main';
 
+/** A cluster address as installed on the interface: with its prefix (/32 unless written). */
+export const cipCidr = (cip: { address: string; prefix: number }) => `${cip.address}/${cip.prefix}`;
+
 export function backendOf(cip: NodeClusterIp, ctx: PlanContext): CipBackend {
   return ctx.backends?.get(cipName(cip)) ?? (cip.wanted === 'auto' ? 'cluster-match' : cip.wanted);
 }
@@ -61,7 +64,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   const ops: Op[] = [...byBackend].map(([backend, specs]) => ({ op: 'cip-rules', ns, backend, specs }));
   // A node must not pick up the middle of a TCP flow another node owns.
   ops.push({ op: 'sysctl', ns, key: 'net.netfilter.nf_conntrack_tcp_loose', value: '0', undo: '1' });
-  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: `${cip.address}/32` });
+  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: cipCidr(cip) });
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
   // After the addresses, all together: one `bridge -batch` joins every MAC
   // (lib/plan/render.ts bridgeArgs), however many there are.
@@ -114,16 +117,23 @@ export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number
   return v.link === 'vlan' ? deviceMtu - 4 : deviceMtu;
 }
 
+/**
+ * The phases' builders as net.conf enables them: with the node network off, only the
+ * cluster addresses remain (on an interface that is already there, as Kerrighed's
+ * 20clusterip put CLUSTERADDR on $VIRT whatever NETCONF_ENABLE said).
+ */
+const build = (phase: Exclude<Phase, 'stop'>, values: NodeValues, ctx: PlanContext): Op[] =>
+  values.enable || phase === 'init-post' ? builders[phase](values, ctx) : [];
+
 export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext): Plan {
-  if (!values.enable) return { phase, node: values.node, ops: [] };
-  if (phase !== 'stop') return { phase, node: values.node, ops: builders[phase](values, ctx) };
+  if (phase !== 'stop') return { phase, node: values.node, ops: build(phase, values, ctx) };
   // stop undoes every phase, latest first, each phase's ops in reverse.
   return { phase, node: values.node, ops: undoAll(forwardOps(values, ctx)) };
 }
 
 /** Every op of every phase, in the order the phases run. */
 export function forwardOps(values: NodeValues, ctx: PlanContext): Op[] {
-  return PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop').flatMap((p) => builders[p](values, ctx));
+  return PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop').flatMap((p) => build(p, values, ctx));
 }
 
 export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({ host: CURRENT_NS, container });

@@ -45,15 +45,17 @@ const toNumber = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((
 
 export function serverValues(config: Config, o: ServerOptions): ServerValues {
   const { net } = config;
+  if (!net.enable || !net.address) return bad('--address', 'the node network is disabled ([net] enable = false): there is no cluster network to join');
+  const base = net.address;
   const [ip, prefix, extra] = o.address.trim().split('/');
   if (!ip || !ipaddr.IPv4.isValidFourPartDecimal(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
-    bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${net.address.prefix})`);
+    bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${base.prefix})`);
   }
-  if (prefix !== undefined && Number(prefix) !== net.address.prefix) bad('--address', `the cluster network is /${net.address.prefix}, not /${prefix}`);
-  const subnet = ipaddr.IPv4.networkAddressFromCIDR(`${net.address.address}/${net.address.prefix}`).toString();
-  const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${net.address.address}/${net.address.prefix}`).toString();
-  const where = `${subnet}/${net.address.prefix}`;
-  if (!ipaddr.IPv4.parse(ip!).match(ipaddr.IPv4.parse(net.address.address), net.address.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
+  if (prefix !== undefined && Number(prefix) !== base.prefix) bad('--address', `the cluster network is /${base.prefix}, not /${prefix}`);
+  const subnet = ipaddr.IPv4.networkAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
+  const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
+  const where = `${subnet}/${base.prefix}`;
+  if (!ipaddr.IPv4.parse(ip!).match(ipaddr.IPv4.parse(base.address), base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const node = deriveAll(config).find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
@@ -62,9 +64,14 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   let mac: string;
   if (o.mac !== undefined) mac = option('--mac', () => parseMac(o.mac!));
   else {
-    const offset = toNumber(ip!) - toNumber(net.address.address);
-    if (offset <= 0n) bad('--address', `${ip} is not above the base ${net.address.address}, so no MAC follows from the template; give --mac`);
-    const n = macToNumber(net.mac) + offset;
+    const offset = toNumber(ip!) - toNumber(base.address);
+    // replace: nodes differ from the base in the last byte only; so must a host whose MAC
+    // follows from the template that way (else two hosts could get one MAC).
+    if (net.template === 'replace' && toNumber(ip!) >> 8n !== toNumber(base.address) >> 8n) {
+      bad('--address', `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`);
+    }
+    if (net.template === 'add' && offset <= 0n) bad('--address', `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`);
+    const n = net.template === 'replace' ? (macToNumber(net.mac) & ~0xffn) | (toNumber(ip!) & 0xffn) : macToNumber(net.mac) + offset;
     if (n >= 1n << 48n) bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`);
     mac = numberToMac(n);
   }

@@ -187,7 +187,7 @@ showCmd('show --node 4: one line per value', () => {
   assert.match(rows.mtu!, /^auto \(eth0's MTU − 4\)$/);
   assert.match(
     r.stdout,
-    /^clusterip\s+10\.4\.192\.1 mac 01:00:5e:04:c0:01 hash sourceip backend auto seed 0x4b52470c$/m,
+    /^clusterip\s+10\.4\.192\.1\/32 mac 01:00:5e:04:c0:01 hash sourceip backend auto seed 0x4b52470c$/m,
   );
 });
 
@@ -230,6 +230,7 @@ showCmd('show --node 4 --json: plain data with the derived values', () => {
     {
       name: '',
       address: '10.4.192.1',
+      prefix: 32,
       mac: '01:00:5e:04:c0:01',
       hash: 'sourceip',
       backend: 'auto',

@@ -62,12 +62,16 @@ export CLUSTERADDR=10.4.192.1/18
 CLUSTERMAC="01:00:5E:00:00:20"
 `;
 
-/** What LEGACY_CONF means, written natively (its implicit nodes = 1-16 and link = vlan made explicit). */
+/**
+ * What LEGACY_CONF means, written natively (its implicit nodes = 1-16, link = vlan and
+ * template = replace made explicit).
+ */
 export const LEGACY_AS_NATIVE = `[cluster]
 nodes = 1-16
 
 [net]
 enable = true
+template = replace
 link = vlan
 device = eth0
 interface = krg0

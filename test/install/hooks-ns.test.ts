@@ -24,6 +24,8 @@ test.before(async () => {
   assert.is(r.code, 0, show(r));
   conf = join(prefix, 'etc/net.conf');
   writeFileSync(conf, CONFIG);
+  // What the hooks read when run from Kerrighed's helper folders.
+  writeFileSync(join(prefix, 'etc/kerrighed/net.conf'), CONFIG);
 });
 test.after(async () => {
   for (const ns of made) spawnSync('ip', ['netns', 'del', ns]);
@@ -65,19 +67,20 @@ test('the installed hook folders run every phase, in the host and in the contain
   assert.equal(await addressesOf(1), ['10.4.135.1/24']);
 });
 
-test('Kerrighed\'s helper folders run the same hooks with Kerrighed\'s arguments (PID, conf path)', async () => {
-  // Kerrighed's kernel gave boot-post the container's init PID and init-pre the conf path.
+test('Kerrighed\'s helper folders run the same hooks with Kerrighed\'s arguments (PID, conf path), reading /etc/kerrighed/net.conf', async () => {
+  // Kerrighed's kernel gave boot-post the container's init PID; krginit_helper gave every
+  // init hook its own conf file (`run-parts --arg=$CONF`), which is not net.conf.
   const pid = execFileSync('ip', ['netns', 'pids', sim.container(2)], { encoding: 'utf8' }).trim();
   const holder = pid === '' ? await holdNamespace(sim.container(2)) : undefined;
   try {
     const containerPid = holder?.pid ?? pid.split('\n')[0]!;
-    const env = { CLUSTERNET_CONFIG: conf, CLUSTERNET_NODE_ID: '2' };
+    const env = { CLUSTERNET_NODE_ID: '2' };
     const host = [['etc/kerrighed/krgboot_helper-pre.d/50net', []], ['etc/kerrighed/krgboot_helper-post.d/50net', [String(containerPid)]]] as const;
     for (const [file, args] of host) {
       const r = await runIn(sim.host(2), file, [...args], env);
       assert.is(r.exitCode, 0, `${file}: ${r.stderr}`);
     }
-    const inside = await runIn(sim.container(2), 'etc/kerrighed/krginit_helper-pre.d/10net', [conf], { CLUSTERNET_NODE_ID: '2' });
+    const inside = await runIn(sim.container(2), 'etc/kerrighed/krginit_helper-pre.d/10net', ['/etc/kerrighed/krginit_helper.conf'], env);
     assert.is(inside.exitCode, 0, inside.stderr);
     const post = await runIn(sim.container(2), 'etc/kerrighed/krginit_helper-post.d/20clusterip', [], env);
     assert.is(post.exitCode, 0, post.stderr);

@@ -32,21 +32,21 @@ test('install-hooks --prefix lays out config, switches, hooks, units, init scrip
   const p = tempDir();
   const r = install(p);
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 15 written, 0 already in place$/m);
+  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 16 written, 0 already in place$/m);
   assert.equal(tree(p), [
     'etc/clusternet/hooks/boot-post.d/50net', 'etc/clusternet/hooks/boot-pre.d/50net', 'etc/clusternet/hooks/init-post.d/20clusterip',
     'etc/clusternet/hooks/init-pre.d/10net', 'etc/clusternet/hooks/stop.d/50clusternet', 'etc/default/clusternet', 'etc/init.d/clusternet',
-    'etc/kerrighed/krgboot_helper-post.d', 'etc/kerrighed/krgboot_helper-pre.d', 'etc/kerrighed/krginit_helper-post.d', 'etc/kerrighed/krginit_helper-pre.d',
-    'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'usr/lib/ocf/resource.d/clusternet/clusterip', 'var/lib/clusternet/install-manifest.json',
+    'etc/kerrighed/krgboot_helper-post.d/50net', 'etc/kerrighed/krgboot_helper-pre.d/50net', 'etc/kerrighed/krginit_helper-post.d/20clusterip', 'etc/kerrighed/krginit_helper-pre.d/10net',
+    'etc/kerrighed/net.conf', 'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'usr/lib/ocf/resource.d/clusternet/clusterip', 'var/lib/clusternet/install-manifest.json',
   ]);
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), readFileSync(EXAMPLE, 'utf8'));
   // The Pacemaker resource agent, executable, calling this package's CLI with this node.
   const agent = join(p, 'usr/lib/ocf/resource.d/clusternet/clusterip');
   assert.is(statSync(agent).mode & 0o777, 0o755);
   assert.match(readFileSync(agent, 'utf8'), new RegExp(`^NODE=${process.execPath}\nCLI=${CLI_JS}$`, 'm'));
-  // Built-in hooks are links into this package; Kerrighed's folders lead to ours.
+  // Built-in hooks are links into this package; Kerrighed's folders get a link per hook.
   assert.is(readlinkSync(join(p, 'etc/clusternet/hooks/init-pre.d/10net')), join(ROOT, 'hooks/init-pre.d/10net'));
-  assert.is(readlinkSync(join(p, 'etc/kerrighed/krgboot_helper-post.d')), '../clusternet/hooks/boot-post.d');
+  assert.is(readlinkSync(join(p, 'etc/kerrighed/krgboot_helper-post.d/50net')), '../../clusternet/hooks/boot-post.d/50net');
   assert.is(realpathSync(join(p, 'etc/kerrighed/krgboot_helper-post.d/50net')), join(ROOT, 'hooks/boot-post.d/50net'));
   const defaults = readFileSync(join(p, 'etc/default/clusternet'), 'utf8');
   assert.match(defaults, /^ISOLATE_NET=true$/m);
@@ -120,9 +120,57 @@ test('net.conf is never overwritten; a second install changes nothing else', () 
   const again = install(p);
   assert.is(again.code, 0, show(again));
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), mine);
-  assert.match(again.stdout, /: 0 written, 14 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(again.stdout, /: 0 written, 15 already in place; kept \/etc\/net\.conf$/m);
   const third = install(p);
-  assert.match(third.stdout, /: 0 written, 14 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(third.stdout, /: 0 written, 15 already in place; kept \/etc\/net\.conf$/m);
+});
+
+const KERRIGHED_LEGACY = 'NETCONF_ENABLE=true\nPHYS=eth0\nVIRT=krg0\nVLANID=7\nVIRTMAC=f0:00:00:00:07:00\nVIRTPREFIX=10.4.135.0/18\n';
+
+test('--init kerrighed keeps /etc/kerrighed/net.conf and Kerrighed\'s own hooks, and adds ours beside them', () => {
+  const p = tempDir();
+  for (const dir of ['krgboot_helper-pre.d', 'krgboot_helper-post.d', 'krginit_helper-pre.d', 'krginit_helper-post.d']) mkdirSync(join(p, 'etc/kerrighed', dir), { recursive: true });
+  writeFileSync(join(p, 'etc/kerrighed/krginit_helper-post.d/50kerrighed_start'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(p, 'etc/kerrighed/krgboot_helper-post.d/70site'), '#!/bin/sh\n', { mode: 0o755 });
+  writeFileSync(join(p, 'etc/kerrighed/net.conf'), KERRIGHED_LEGACY);
+  const r = install(p, ['--init', 'kerrighed']);
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stdout, /kerrighed integration under .*; kept \/etc\/kerrighed\/net\.conf$/m);
+  assert.is(readFileSync(join(p, 'etc/kerrighed/net.conf'), 'utf8'), KERRIGHED_LEGACY);
+  assert.ok(!existsSync(join(p, 'etc/net.conf')), 'no second config for Kerrighed alone');
+  assert.match(readFileSync(join(p, 'etc/default/clusternet'), 'utf8'), /^CLUSTERNET_CONFIG=\/etc\/kerrighed\/net\.conf$/m);
+  const kerrighed = tree(join(p, 'etc/kerrighed'));
+  assert.equal(kerrighed, [
+    'krgboot_helper-post.d/50net', 'krgboot_helper-post.d/70site', 'krgboot_helper-pre.d/50net', 'krginit_helper-post.d/20clusterip',
+    'krginit_helper-post.d/50kerrighed_start', 'krginit_helper-pre.d/10net', 'net.conf',
+  ]);
+  // Uninstalled, the folders and everything that was not ours stay.
+  const u = clusternet(['uninstall-hooks', '--prefix', p]);
+  assert.is(u.code, 0, show(u));
+  assert.equal(tree(join(p, 'etc/kerrighed')), ['krgboot_helper-post.d/70site', 'krgboot_helper-pre.d/', 'krginit_helper-post.d/50kerrighed_start', 'krginit_helper-pre.d/', 'net.conf']);
+});
+
+test('--init kerrighed on a fresh system installs a net.conf that enables nothing', () => {
+  const p = tempDir();
+  const r = install(p, ['--init', 'kerrighed']);
+  assert.is(r.code, 0, show(r));
+  const conf = join(p, 'etc/kerrighed/net.conf');
+  const v = clusternet(['validate', '-c', conf]);
+  assert.is(v.code, 0, show(v));
+  assert.match(v.stdout, /link vlan \(disabled\), 0 cluster addresses$/m);
+  const plan = clusternet(['plan', 'init-post', '--node', '1', '-c', conf]);
+  assert.is(plan.code, 0, show(plan));
+  assert.not.match(plan.stdout, /ip address add/);
+});
+
+test('Kerrighed\'s own 50net in its helper folder is refused by name, and nothing is installed', () => {
+  const p = tempDir();
+  mkdirSync(join(p, 'etc/kerrighed/krgboot_helper-post.d'), { recursive: true });
+  writeFileSync(join(p, 'etc/kerrighed/krgboot_helper-post.d/50net'), '#!/bin/sh\n', { mode: 0o755 });
+  const r = install(p, ['--init', 'kerrighed']);
+  assert.is(r.code, 2, show(r));
+  assert.match(r.stderr, /\/etc\/kerrighed\/krgboot_helper-post\.d\/50net exists: Kerrighed's own 50net hook does what clusternet's does: move it out of krgboot_helper-post\.d/);
+  assert.equal(tree(p), ['etc/kerrighed/krgboot_helper-post.d/50net']);
 });
 
 test('a file that is not ours at an install path is refused and nothing is installed', () => {

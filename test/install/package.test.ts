@@ -113,6 +113,8 @@ test('the Debian package: lintian clean, a dependency Debian 13 meets, man pages
     assert.ok(contents.includes(` ${path}\n`) || contents.includes(` ${path} `), path);
   }
   assert.not.match(contents, / \.\/etc\/net\.conf\n/, "/etc/net.conf is the administrator's, not the package's");
+  assert.not.match(contents, / \.\/etc\/kerrighed\/net\.conf\n/, "so is Kerrighed's");
+  assert.match(contents, /\.\/etc\/kerrighed\/krginit_helper-pre\.d\/10net -> \.\.\/\.\.\/clusternet\/hooks\/init-pre\.d\/10net/);
   assert.not.match(contents, /node_modules\/(typescript|tsx|uvu|prettier)\//);
   assert.not.match(contents, /install-manifest/);
   assert.not.match(contents, /^-rwxr-xr-x .*node_modules\/wrap-ansi\/index\.js$/m, 'no stray executable');

@@ -215,8 +215,9 @@ export function runPhase(sim: SimCluster, config: string, id: number, phase: Boo
  * over the shipped hooks/<phase>.d, each hook a process of its own (the hooks' own fast
  * entry, not the CLI), with CLUSTERNET_CONFIG and CLUSTERNET_NODE_ID in the environment.
  * Where and with what argument: boot-pre in the node's namespace (none), boot-post and stop
- * there with the container (its netns name), init-pre inside the container with the config
- * file's path (as Kerrighed's helpers got it), init-post inside the container (none).
+ * there with the container (its netns name), init-pre inside the container with a path
+ * (as Kerrighed's krginit_helper gave its conf file: ignored), init-post inside the
+ * container (none).
  */
 export function runHooks(sim: SimCluster, config: string, id: number, phase: BootPhase | 'stop'): Promise<CliResult> {
   const inside = phase === 'init-pre' || phase === 'init-post';

@@ -43,6 +43,7 @@ native('every key of a full native file is read and typed', () => {
     address6: { family: 6, address: 'fd00:4:135::', prefix: 64 },
     mtu: 'auto',
     gateway: '10.4.135.254',
+    template: 'add',
   });
   assert.equal(
     c.clusterIps.map((x) => pick(x, CLUSTERIP_KEYS)),
@@ -221,6 +222,7 @@ legacy('a flat file of Kerrighed variables is read as the legacy format', () => 
     address6: undefined,
     mtu: 'auto',
     gateway: undefined,
+    template: 'replace',
   });
   assert.equal(
     c.clusterIps.map((x) => pick(x, CLUSTERIP_KEYS)),
@@ -251,10 +253,12 @@ legacy('each legacy key remembers its own line and its Kerrighed name for messag
   });
 });
 
-legacy('quotes, export, comments and CLUSTERADDR with a prefix are accepted', () => {
+legacy('quotes, export, comments and CLUSTERADDR with a prefix are accepted; the prefix is kept', () => {
   const c = parseConfig(LEGACY_CONF_QUOTED, 'legacy.conf');
   assert.is(c.format, 'legacy');
-  assert.equal(meaning(c), meaning(parseConfig(LEGACY_CONF, 'legacy.conf')));
+  const plain = meaning(parseConfig(LEGACY_CONF, 'legacy.conf'));
+  // 20clusterip: `$IP addr add $CLUSTERADDR dev $VIRT`, so 10.4.192.1/18 stays /18.
+  assert.equal(meaning(c), { ...plain, clusterIps: plain.clusterIps.map((x) => ({ ...x, prefix: 18 })) });
 });
 
 legacy('a quoted legacy value followed by a shell comment is read without quotes', () => {
@@ -288,7 +292,7 @@ legacy('a legacy file means the same as its native equivalent', () => {
 
 legacy('the quoted legacy variant with CRLF endings means the same too', () => {
   const crlf = parseConfig(LEGACY_CONF_QUOTED.replace(/\n/g, '\r\n'), 'l');
-  assert.equal(meaning(crlf), meaning(parseConfig(LEGACY_AS_NATIVE, 'n')));
+  assert.equal(meaning(crlf), meaning(parseConfig(LEGACY_AS_NATIVE.replace('address = 10.4.192.1', 'address = 10.4.192.1/18'), 'n')));
 });
 
 const convert = suite('config: toNative round trip');
@@ -313,6 +317,7 @@ convert('the converted legacy file names the implicit settings', () => {
     'device = eth0',
     'mac = f0:00:00:00:07:00',
     'address = 10.4.135.0/18',
+    'template = replace',
     '[clusterip]',
     'address = 10.4.192.1',
     'mac = 01:00:5e:00:00:20',

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { BUILTIN_HOOKS, builtinPhase } from '../../lib/hooks/builtin.js';
 import { HOOK_NAME, listHooks, phaseDir } from '../../lib/hooks/runparts.js';
 import { hookEnv } from '../../lib/hooks/run.js';
+import { containerOfArg, kerrighedConfig } from '../../lib/hooks/entry.js';
 import { DEFAULT_HOOKS_DIR } from '../../lib/paths.js';
 import type { NodeContext } from '../../lib/context.js';
 import { parseConfig } from '../../lib/config/load.js';
@@ -202,5 +203,31 @@ shipped('hookEnv: what a site hook learns about the node', () => {
   assert.is(netns.CLUSTERNET_PID, undefined);
 });
 
+const kerrighed = suite('hooks: under Kerrighed\'s helpers');
+
+kerrighed('an argument is a PID, a namespace in /run/netns, or a run-parts --arg ignored for what it is', () => {
+  assert.equal(containerOfArg('4242'), { pid: '4242' });
+  // krginit_helper: `run-parts --verbose --arg=$CONF -- …/krginit_helper-pre.d`
+  assert.equal(containerOfArg('/etc/kerrighed/krginit_helper.conf'), { ignored: '/etc/kerrighed/krginit_helper.conf' });
+  assert.equal(containerOfArg('krginit_helper.conf'), { ignored: 'krginit_helper.conf' });
+  assert.equal(containerOfArg('no-such-netns-x'), { ignored: 'no-such-netns-x' });
+  assert.equal(containerOfArg(undefined), {});
+  const ns = `cnu${process.pid}`;
+  execFileSync('ip', ['netns', 'add', ns]);
+  try {
+    assert.equal(containerOfArg(ns), { netns: ns });
+  } finally {
+    execFileSync('ip', ['netns', 'del', ns]);
+  }
+});
+
+kerrighed('run from a Kerrighed helper folder, a hook reads the net.conf beside the folders', () => {
+  assert.is(kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', {}), '/etc/kerrighed/net.conf');
+  assert.is(kerrighedConfig('/srv/p/etc/kerrighed/krgboot_helper-post.d/50net', {}), '/srv/p/etc/kerrighed/net.conf');
+  assert.is(kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', { CLUSTERNET_CONFIG: '/x.conf' }), undefined, 'CLUSTERNET_CONFIG wins');
+  assert.is(kerrighedConfig('/etc/clusternet/hooks/init-pre.d/10net', {}), undefined, 'elsewhere: the usual default');
+});
+
 parts.run();
 shipped.run();
+kerrighed.run();

@@ -1,10 +1,9 @@
-import { basename, dirname } from 'node:path';
+import { basename } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { dryRunOf } from '../../dryrun.js';
-import { InputError } from '../../errors.js';
 import { loadNodeContext } from '../../context.js';
+import { kerrighedConfig, phaseOfHook } from '../../hooks/entry.js';
 import { runHook } from '../../hooks/run.js';
-import { PHASES, type Phase } from '../../plan/ops.js';
 import { levelOf, withContainer, withNode, type GlobalArgs } from '../options.js';
 
 interface HookArgs extends GlobalArgs {
@@ -23,9 +22,9 @@ export const hookCommand: CommandModule<GlobalArgs, HookArgs> = {
       .positional('path', { type: 'string', demandOption: true, describe: 'the hook file, e.g. hooks/init-pre.d/10net' })
       .option('dry-run', { type: 'boolean', default: false, describe: 'print what would change; change nothing (also CLUSTERNET_DRY_RUN=1)' }) as never,
   handler: async (args) => {
-    const phase = basename(dirname(args.path)).replace(/\.d$/, '') as Phase;
-    if (!PHASES.includes(phase)) throw new InputError({ file: args.path, message: `is not in a <phase>.d folder; phases: ${PHASES.join(', ')}` });
-    const ctx = loadNodeContext({ ...args, level: levelOf(args), label: `${phase} ${basename(args.path)}` });
+    // As the hook file itself would: its folder (one of Kerrighed's too) names the phase.
+    const phase = phaseOfHook(args.path);
+    const ctx = loadNodeContext({ ...args, config: args.config ?? kerrighedConfig(args.path), level: levelOf(args), label: `${phase} ${basename(args.path)}` });
     await runHook(ctx, phase, { name: basename(args.path), path: args.path }, { dryRun: args['dry-run'] || dryRunOf() });
   },
 };

@@ -42,13 +42,13 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['device', values.device],
       ['interface', values.interface],
       ['vlan', values.vlan === null ? '-' : String(values.vlan)],
-      ['mac', values.mac],
-      ['address', values.address],
+      ['mac', values.mac || '- (node network disabled)'],
+      ['address', values.address || '- (node network disabled)'],
       ['address6', values.address6 ?? '-'],
       ['mtu', String(values.mtu) + (values.mtu === 'auto' ? (values.link === 'vlan' ? ` (${values.device}'s MTU − 4)` : ` (${values.device}'s MTU)`) : '')],
       ['gateway', values.gateway ?? '-'],
       ...values.clusterIps.flatMap((c, i): [string, string][] => [
-        [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
+        [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
         ['  backend here', backends[i]!],
         ...(c.wanted === 'clusterip' ? [['  note', CLUSTERIP_NOTE] as [string, string]] : []),
       ]),
@@ -82,7 +82,7 @@ function asJson(v: NodeValues) {
     address6: v.address6,
     mtu: v.mtu,
     gateway: v.gateway,
-    clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
+    clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, prefix: c.prefix, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
   };
 }
 
