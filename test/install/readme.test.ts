@@ -1,19 +1,39 @@
 // The README's administrator sections (issue 16, items 14 and 15), run as written: every
 // ```sh tested block, in order, in one shell, in a private mount and network namespace
-// whose /etc, /var/lib, /usr/local/bin and systemd unit folder are overlays on a scratch
-// folder (so `install-hooks` and `set` really write /etc/net.conf and friends, and this
-// machine's own files are never touched), with a veth eth0 as the node's NIC. A line's
+// where every folder install-hooks can write into (derived from the install layout's own
+// paths, so a file added to the layout later is covered too), /usr/local/bin and /var/lib
+// are overlays on a scratch folder (so `install-hooks` and `set` really write
+// /etc/net.conf and friends, and this machine's own files are never touched), with a veth eth0 as the node's NIC. A line's
 // trailing `# exit N` is the status it must end with (0 otherwise). Needs root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { PATHS } from '../../lib/install/layout.js';
 import { ROOT, tempDir } from './cli.js';
 
 const README = readFileSync(join(ROOT, 'README.md'), 'utf8');
 // Whatever this machine had before the test, to tell that the test added nothing.
 const hadCompletion = existsSync('/etc/bash_completion.d/clusternet');
+const hadOcfAgent = existsSync(PATHS.ocfAgent);
+
+/** The nearest folder above `path` that exists on this machine: what an overlay can cover. */
+function existingAbove(path: string): string {
+  let dir = dirname(path);
+  while (!existsSync(dir)) dir = dirname(dir);
+  return realpathSync(dir);
+}
+
+/**
+ * The folders the sandbox lays over the machine: those above every path install-hooks
+ * writes, plus where `set`'s and the completion's files go; none nested in another.
+ */
+export function sandboxFolders(): string[] {
+  const wanted = new Set([...Object.values(PATHS).map(existingAbove), ...['/etc', '/var/lib', '/usr/local/bin'].filter(existsSync).map((d) => realpathSync(d))]);
+  const all = [...wanted].sort();
+  return all.filter((d) => !all.some((o) => o !== d && d.startsWith(`${o}/`)));
+}
 
 /** The command lines of the ```sh tested blocks, with the exit status each must end with. */
 export function testedLines(markdown: string): { line: string; exit: number }[] {
@@ -57,7 +77,7 @@ test('every tested README command runs as written, as root, and ends as it says'
   const lines = testedLines(README);
   const scratch = tempDir('clusternet-readme-');
   // What the sandbox lays over the machine: each folder is an overlay with a scratch upper layer.
-  const layered = ['/etc', '/var/lib', '/usr/local/bin', '/lib/systemd/system'].filter((d) => existsSync(d)).map((d) => realpathSync(d));
+  const layered = sandboxFolders();
   const setup = [
     'set -u',
     ...layered.flatMap((d, i) => [`mkdir -p ${scratch}/up${i} ${scratch}/work${i}`, `mount -t overlay overlay -o lowerdir=${d},upperdir=${scratch}/up${i},workdir=${scratch}/work${i} ${d}`]),
@@ -86,6 +106,7 @@ test('every tested README command runs as written, as root, and ends as it says'
   assert.match(r.stdout, /^node 4: not set up: netns cluster does not exist/m);
   // Nothing reached this machine: its /etc has no net.conf written by the test, no namespace.
   assert.not.ok(existsSync('/run/netns/cluster'));
+  assert.ok(hadOcfAgent || !existsSync(PATHS.ocfAgent), `install-hooks wrote ${PATHS.ocfAgent} on this machine`);
   assert.not.ok(existsSync('/etc/bash_completion.d/clusternet') && readFileSync('/etc/bash_completion.d/clusternet', 'utf8').includes('_clusternet') && !hadCompletion);
 });
 
