@@ -95,9 +95,11 @@ function cases(backend: 'cluster-match' | 'nft') {
     if (from !== undefined) {
       const h = watch.handover(at, `node${from.node}`, from.sources);
       assert.ok(h, `node ${from.node}'s sources were never answered by another node`);
-      measured.push(`${backend}: node ${from.node}'s sources: last answered by it at +${h.lastFrom} ms, first by the quorate side at +${h.firstOther} ms (${h.firstOther > h.lastFrom ? 'a gap, no overlap seen' : 'OVERLAP'})`);
-      // Without fencing nothing guarantees it (README); measured here, the cut node always stops first.
-      assert.ok(h.firstOther > h.lastFrom, `node ${from.node} answered its sources until +${h.lastFrom} ms, the quorate side from +${h.firstOther} ms`);
+      // Without fencing, which side acts first is a race (README: "What production needs:
+      // fencing"): the cut node's stop and the quorate side's start follow the same token
+      // timeout. Reported, not asserted: on a saturated machine the cut node's stop has
+      // been seen to finish after the quorate side's start.
+      measured.push(`${backend}: node ${from.node}'s sources: last answered by it at +${h.lastFrom} ms, first by the quorate side at +${h.firstOther} ms (${h.firstOther > h.lastFrom ? 'a gap, no overlap seen' : 'OVERLAP: both answered for a while'})`);
     }
     return watch.recoveredAfter(at, 32)!;
   };
@@ -206,10 +208,17 @@ function cases(backend: 'cluster-match' | 'nft') {
       () => c.cut(cut, true),
       async () => {
         await settle("the cut node's buckets placed on the quorate side", 1, others.map(c.name));
-        // The cut node lost quorum and stopped its instances (no-quorum-policy=stop).
-        await waitUntil('the cut node holds no instance', 60_000, async () => {
+        // The cut node lost quorum and stopped its instances (no-quorum-policy=stop). Its
+        // view leaves out an instance whose stop is still running, so the kernel decides:
+        // until its `unassign` is done the cut node still answers, and 32/32 would be no news.
+        await waitUntil('the cut node holds no instance and no bucket', 60_000, async () => {
           const alone = await view(c, cut);
-          return !alone.quorum && INSTANCES.every((i) => !(alone.instances.get(i) ?? []).includes(c.name(cut)));
+          if (alone.quorum || INSTANCES.some((i) => (alone.instances.get(i) ?? []).includes(c.name(cut)))) return false;
+          for (let bucket = 1; bucket <= NODES.length; bucket++) {
+            const r = await c.exec(cut, [process.execPath, CLI, 'assigned', '--bucket', String(bucket), '--netns', 'cluster', '-q']);
+            if (r.exitCode !== 3) return false;
+          }
+          return true;
         });
       },
       { node: cut, sources },
