@@ -6,9 +6,9 @@ import { DriftError, InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
-import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { backendOf, buildPlan, cipCidr, cipName, type PlanContext } from '../plan/phases.js';
-import { bucketOf } from '../clusterip/rules.js';
+import { PHASES, undoAll, type Op, type Phase, type Plan } from '../plan/ops.js';
+import { backendOf, buildPlan, cipCidr, type PlanContext } from '../plan/phases.js';
+import { bucketOf, cipName } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
 import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
@@ -16,11 +16,15 @@ import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { acquireLock, lockGeneration, lockHeldHere } from '../system/lock.js';
-import { isOurRoute, readNsState, type NsState } from '../system/state.js';
+import { isOurRoute, readNsState } from '../system/state.js';
+import { viewOf, type NsView } from './view.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
 import { RecordStore, type NodeRecord } from './record.js';
 import { refuseOtherNode } from './own.js';
+import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
+import { ROUTE_PROTOCOL, TAG } from '../system/tag.js';
+import type { CipBackend } from '../clusterip/types.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -41,7 +45,7 @@ export interface Prepared {
   plan: Plan;
   assessed: Assessed[];
   /** What was read, by namespace label: `check` looks there for what the plan lacks. */
-  states: Map<string, NsState>;
+  states: Map<string, NsView>;
 }
 
 /** Which namespaces a phase looks at: the host for the lower device, the container for the rest. */
@@ -92,7 +96,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   }
   const states = await reads.all();
   if (phase !== 'boot-pre') refuseOtherNode(config, values, container, states.get(nsLabel(container)), runner.system === true);
-  const stateOf = (ns: Ns): NsState => {
+  const stateOf = (ns: Ns): NsView => {
     const st = states.get(nsLabel(ns));
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
     return st;
@@ -113,17 +117,17 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
  * error, in the order the reads were asked for.
  */
 class Reads {
-  private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsState> }>();
-  private readonly extra: { label: string; apply: Promise<(st: NsState) => void> }[] = [];
+  private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsView> }>();
+  private readonly extra: { label: string; apply: Promise<(st: NsView) => void> }[] = [];
   private readonly cipKeys = new Set<string>();
 
   constructor(private readonly runner: Runner) {}
 
-  ns(ns: Ns): Promise<NsState> {
+  ns(ns: Ns): Promise<NsView> {
     const label = nsLabel(ns);
     let read = this.nsReads.get(label);
     if (!read) {
-      read = { ns, state: handled(readNsState(this.runner, ns)) };
+      read = { ns, state: handled(readNsState(this.runner, ns).then(viewOf)) };
       this.nsReads.set(label, read);
     }
     return read.state;
@@ -135,22 +139,22 @@ class Reads {
     this.cipKeys.add(key);
     this.ns(ns);
     const live = readBackendLive(this.runner, ns, backend, addresses);
-    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsState) => void st.cip.set(backend, l))) });
+    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsView) => void st.cip.set(backend, l))) });
   }
 
   sysctl(ns: Ns, key: string): void {
     this.ns(ns);
     const value = readSysctl(this.runner, ns, key);
-    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsState) => void st.sysctls.set(key, v))) });
+    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsView) => void st.sysctls.set(key, v))) });
   }
 
   linkType(ns: Ns, type: string): void {
     this.ns(ns);
-    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsState) => void st.linkTypes.add(type)) });
+    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsView) => void st.linkTypes.add(type)) });
   }
 
-  async all(): Promise<Map<string, NsState>> {
-    const states = new Map<string, NsState>();
+  async all(): Promise<Map<string, NsView>> {
+    const states = new Map<string, NsView>();
     for (const [label, read] of this.nsReads) states.set(label, await read.state);
     for (const { label, apply } of this.extra) (await apply)(states.get(label)!);
     return states;

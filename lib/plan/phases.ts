@@ -1,7 +1,10 @@
 // One function per phase: node values + where things live → the ops of that phase.
 // Pure: what the kernel already has is looked at later (converge), not here.
-import type { NodeClusterIp, NodeValues } from '../derive/node.js';
-import { CURRENT_NS, PHASES, undoAll, type CipBackend, type CipSpec, type Ns, type Op, type Phase, type Plan } from './ops.js';
+import type { NodeValues } from '../derive/node.js';
+import { PHASES, undoAll, type Op, type Phase, type Plan } from './ops.js';
+import type { NodeClusterIp, CipBackend, CipSpec } from '../clusterip/types.js';
+import { CURRENT_NS, type Ns } from '../system/ns.js';
+import { cipName } from '../clusterip/rules.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -18,8 +21,6 @@ export interface PlanContext {
   assigned?: Record<string, number[]>;
 }
 
-/** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
-export const cipName = (cip: { name: string }) => cip.name || 'main';
 
 /** A cluster address as installed on the interface: with its prefix (/32 unless written). */
 export const cipCidr = (cip: { address: string; prefix: number }) => `${cip.address}/${cip.prefix}`;

@@ -8,11 +8,12 @@ import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
 import { RecordStore } from '../apply/record.js';
 import type { Logger } from '../log.js';
-import { nsLabel, type Ns, type Phase } from '../plan/ops.js';
+import { type Phase } from '../plan/ops.js';
 import { summarizeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { readNsState, type NsState } from '../system/state.js';
 import { readBuckets, type Buckets } from './buckets.js';
+import { nsLabel, type Ns } from '../system/ns.js';
 
 export interface NetworkRow {
   name: string;

@@ -8,11 +8,12 @@ import type { Config } from '../../lib/config/types.js';
 import { deriveNode } from '../../lib/derive/node.js';
 import { DriftError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
-import { CURRENT_NS, type Ns, type Phase } from '../../lib/plan/ops.js';
+import { type Phase } from '../../lib/plan/ops.js';
 import { conf, lineOf } from '../helpers/fixtures.js';
 import { FakeRunner, ipJson, stateArgv, stateOf, type LinkSpec } from '../helpers/fake-runner.js';
 import { rejectsInput, rejection } from '../helpers/errors.js';
 import { TempDir } from '../helpers/temp.js';
+import { CURRENT_NS, type Ns } from '../../lib/system/ns.js';
 
 const F = 'net.conf';
 const C1: Ns = { kind: 'netns', name: 'c1' };

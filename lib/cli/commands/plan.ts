@@ -5,10 +5,11 @@ import { deriveNode } from '../../derive/node.js';
 import { builtinPhase } from '../../hooks/builtin.js';
 import { listHooks, phaseDir } from '../../hooks/runparts.js';
 import { hooksDir } from '../../paths.js';
-import { CURRENT_NS, type Phase } from '../../plan/ops.js';
+import { type Phase } from '../../plan/ops.js';
 import { buildPlan } from '../../plan/phases.js';
 import { describeOp } from '../../plan/render.js';
 import { withContainer, withHooksDir, withJson, withNode, withPhase, type GlobalArgs } from '../options.js';
+import { CURRENT_NS } from '../../system/ns.js';
 
 interface PlanArgs extends GlobalArgs {
   phase: Phase;
