@@ -1,9 +1,10 @@
 // One function per phase: node values + where things live → the ops of that phase.
 // Pure: what the kernel already has is looked at later (converge), not here.
 import type { NodeValues } from '../derive/node.js';
-import { PHASES, undoAll, type Op, type Phase, type Plan } from './ops.js';
+import type { Op, Phase, Plan } from './ops.js';
 import type { NodeClusterIp, CipBackend, CipSpec } from '../clusterip/types.js';
 import { CURRENT_NS, type Ns } from '../system/ns.js';
+import { stopOps, type RecordView } from './stop.js';
 import { cipName } from '../clusterip/rules.js';
 
 export interface PlanContext {
@@ -126,15 +127,11 @@ export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number
 const build = (phase: Exclude<Phase, 'stop'>, values: NodeValues, ctx: PlanContext): Op[] =>
   values.enable || phase === 'init-post' ? builders[phase](values, ctx) : [];
 
-export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext): Plan {
+/** With a record, stop undoes what it says was made too (stop.ts); without, what net.conf plans. */
+export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext, record?: RecordView): Plan {
   if (phase !== 'stop') return { phase, node: values.node, ops: build(phase, values, ctx) };
   // stop undoes every phase, latest first, each phase's ops in reverse.
-  return { phase, node: values.node, ops: undoAll(forwardOps(values, ctx)) };
-}
-
-/** Every op of every phase, in the order the phases run. */
-export function forwardOps(values: NodeValues, ctx: PlanContext): Op[] {
-  return PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop').flatMap((p) => build(p, values, ctx));
+  return { phase, node: values.node, ops: stopOps(record, (p) => build(p, values, ctx)) };
 }
 
 export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({ host: CURRENT_NS, container });

@@ -159,7 +159,8 @@ async function planState(config: Config, local: LocalView): Promise<{ ok: boolea
   const record = new RecordStore(local.values.node, local.container).load();
   for (const phase of phases) {
     try {
-      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
+      const { assessed, strays } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
+      for (const stray of strays) problems.push(`${phase}: ${stray.item}: unexpected`);
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename' || a.state === 'ok') continue;
         const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;
