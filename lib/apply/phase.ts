@@ -16,7 +16,8 @@ import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
-import { acquireLock, lockGeneration, lockHeldHere } from '../system/lock.js';
+import { lockHeldHere } from '../system/lock.js';
+import { runLocked } from './locked.js';
 import { readNsState } from '../system/state.js';
 import { viewOf, type NsView } from './view.js';
 import { findStrays, strayRemovals, type Stray } from './strays.js';
@@ -240,38 +241,27 @@ export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promis
   }
   // Inside a run that holds the lock already (`run`, takeover, reload): straight on.
   if (lockHeldHere()) return applyPhase(req);
-  // First without the lock, between two readings of its generation (lib/system/lock.ts):
-  // a run that finds nothing to change, with no holder at work meanwhile, is done — a boot
-  // after boot then starts no process but its reads. Otherwise the lock is taken, and what
-  // was read is kept if no holder came in between (else it is read again under the lock).
-  const what = `${req.phase} for node ${req.values.node}`;
-  const seen = lockGeneration();
-  const store = new RecordStore(req.values.node, req.container);
-  const record = store.load();
+  // First without the lock (locked.ts): a run that finds nothing to change, with no holder
+  // at work meanwhile, is done — a boot after boot then starts no process but its reads.
   // A boot's first run of the phase will change something: its lock is asked for at once,
   // while the state is read, rather than after.
-  const early = seen !== undefined && firstRunThisBoot(req, record) ? handled(acquireLock(what)) : undefined;
-  let prepared: Prepared;
-  try {
-    prepared = await preparePhase(req, record);
-  } catch (error) {
-    (await early?.catch(() => undefined))?.release();
-    throw error;
-  }
-  if (!early && seen !== undefined) {
-    const said: ['info' | 'warn', string][] = [];
-    if (settled(req, store, record, prepared, said) && lockGeneration() === seen) {
-      for (const [level, line] of said) req.log[level](line);
-      req.log.info(`${req.phase}: nothing to change`);
-      return { plan: prepared.plan, applied: [] };
-    }
-  }
-  const lock = await (early ?? acquireLock(what));
-  try {
-    return await applyPhase(req, seen !== undefined && lock.previous === seen ? { record, prepared } : undefined);
-  } finally {
-    lock.release();
-  }
+  const store = new RecordStore(req.values.node, req.container);
+  return runLocked<PhaseResult>(req, {
+    what: `${req.phase} for node ${req.values.node}`,
+    load: () => store.load(),
+    earlyLock: (record) => firstRunThisBoot(req, record),
+    readWithoutGeneration: true,
+    idle: (record, prepared) => {
+      const said: ['info' | 'warn', string][] = [];
+      if (!settled(req, store, record, prepared, said)) return undefined;
+      return () => {
+        for (const [level, line] of said) req.log[level](line);
+        req.log.info(`${req.phase}: nothing to change`);
+        return { plan: prepared.plan, applied: [] };
+      };
+    },
+    apply: (kept) => applyPhase(req, kept),
+  });
 }
 
 /** Whether this looks like the phase's first run since boot: one that changes something. */
