@@ -4,8 +4,8 @@
 // hold of the lock, so the kernel sees one atomic bucket change per backend (assess turns
 // the difference into a cip-buckets op); when applying fails, the record goes back.
 import type { NodeContext } from '../context.js';
-import { acquireLock, lockGeneration, lockHeldHere } from '../system/lock.js';
-import { applyPhase, preparePhase, type Prepared } from './phase.js';
+import { applyPhase } from './phase.js';
+import { runLocked } from './locked.js';
 import { RecordStore, type NodeRecord } from './record.js';
 
 /** Applies `change` to the record and init-post to the kernel; returns the new record. */
@@ -15,31 +15,23 @@ export async function amendRecord(ctx: NodeContext, what: string, change: (recor
   const amend = (record: NodeRecord) => ({ before: record, record: change(record) });
   // The state is read while the lock is being taken (lib/system/lock.ts: kept when no
   // other holder came in between), so a change waits for one of them, not both.
-  const seen = lockHeldHere() ? undefined : lockGeneration();
-  const early = seen === undefined ? undefined : amend(store.load());
-  const locking = acquireLock(what);
-  locking.catch(() => {}); // awaited below: a failure meanwhile is not an unhandled one
-  let prepared: Prepared | undefined;
-  try {
-    prepared = early && (await preparePhase(req, early.record));
-  } catch (error) {
-    (await locking.catch(() => undefined))?.release();
-    throw error;
-  }
-  const lock = await locking;
-  try {
-    const kept = early && prepared && lock.previous === seen ? { record: early.record, prepared } : undefined;
-    const { before, record } = kept ? early! : amend(store.load());
-    store.save(record);
-    try {
-      await applyPhase(req, kept);
-    } catch (error) {
-      // The bucket change was rolled back: so is the record.
-      store.save({ ...store.load(), takenOver: before.takenOver ?? [], assigned: before.assigned ?? {} });
-      throw error;
-    }
-    return record;
-  } finally {
-    lock.release();
-  }
+  let early: { before: NodeRecord; record: NodeRecord } | undefined;
+  return runLocked(req, {
+    what,
+    load: () => (early = amend(store.load())).record,
+    earlyLock: () => true,
+    readWithoutGeneration: false,
+    apply: async (kept) => {
+      const { before, record } = kept && early ? early : amend(store.load());
+      store.save(record);
+      try {
+        await applyPhase(req, kept);
+      } catch (error) {
+        // The bucket change was rolled back: so is the record.
+        store.save({ ...store.load(), takenOver: before.takenOver ?? [], assigned: before.assigned ?? {} });
+        throw error;
+      }
+      return record;
+    },
+  });
 }

@@ -1,11 +1,14 @@
 // Each planned op against what the kernel has: already done, still to do, different from
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
-import { TAG, nsLabel, type Ns, type Op } from '../plan/ops.js';
-import { isOurRoute, type NsState } from '../system/state.js';
+import { type Op } from '../plan/ops.js';
+import { isOurRoute } from '../system/state.js';
+import type { NsView } from './view.js';
 import { describeLive, sameBuckets, wanted } from '../clusterip/live.js';
 import { nftRuleCount } from '../clusterip/nft.js';
 import { xtRuleCount } from '../clusterip/xt.js';
+import { TAG } from '../system/tag.js';
+import { nsLabel, type Ns } from '../system/ns.js';
 
 export type Assessment =
   | { state: 'ok' }
@@ -18,7 +21,7 @@ export type Assessment =
   /** Something to undo that is not ours: left alone. */
   | { state: 'foreign'; reason: string };
 
-export type StateOf = (ns: Ns) => NsState;
+export type StateOf = (ns: Ns) => NsView;
 
 export function assess(op: Op, stateOf: StateOf): Assessment {
   const st = stateOf(op.ns);
@@ -114,7 +117,7 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
  * Rules missing or different: (re)install them all, atomically, telling the installer
  * which one-off hooks are missing. Only the bucket sets differ: replace just those.
  */
-function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsState): Assessment {
+function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsView): Assessment {
   const live = st.cip.get(op.backend);
   if (!live) return { state: 'pending' };
   const withDrop = op.backend !== 'clusterip';

@@ -4,12 +4,13 @@
 // All or nothing: when a step fails, what this run applied is undone in reverse before
 // the error is reported, so a failed phase leaves the node as it found it.
 import { ApplyError } from '../errors.js';
-import { nsLabel, sameNs, undoAll, type Ns, type Op } from '../plan/ops.js';
-import { LINK_MODULE, batchLine, inNs, probeArgs } from '../plan/render.js';
+import { undoAll, type Op } from '../plan/ops.js';
+import { LINK_MODULE, batchLine, probeArgs } from '../plan/render.js';
 import { showCommand, type Runner } from '../system/runner.js';
 import { writeSysctl } from '../system/state.js';
 import { applyCipOp } from '../clusterip/system.js';
 import { rememberProbe } from '../clusterip/probe-cache.js';
+import { nsLabel, sameNs, type Ns, inNs } from '../system/ns.js';
 
 interface Step {
   ns: Ns;

@@ -8,10 +8,11 @@ import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import { macToNumber } from '../config/values.js';
 import type { NodeValues } from '../derive/node.js';
-import { TAG, nsLabel, type Ns } from '../plan/ops.js';
 import { nsIdentity } from '../system/netns.js';
 import { useRunDir } from '../system/rundir.js';
 import type { NsState } from '../system/state.js';
+import { TAG } from '../system/tag.js';
+import { nsLabel, type Ns } from '../system/ns.js';
 
 /** The node whose MAC `mac` is, by the config's template; undefined for none. */
 export function nodeOfMac(config: Config, mac: string): number | undefined {

@@ -6,21 +6,27 @@ import { DriftError, InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
-import { CURRENT_NS, PHASES, ROUTE_PROTOCOL, TAG, nsLabel, undoAll, type CipBackend, type Ns, type Op, type Phase, type Plan } from '../plan/ops.js';
-import { backendOf, buildPlan, cipCidr, cipName, type PlanContext } from '../plan/phases.js';
-import { bucketOf } from '../clusterip/rules.js';
+import type { Op, Phase, Plan } from '../plan/ops.js';
+import { backendOf, buildPlan, type PlanContext } from '../plan/phases.js';
+import { mergeOps } from '../plan/stop.js';
+import { bucketOf, cipName } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
 import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
 import { readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
-import { acquireLock, lockGeneration, lockHeldHere } from '../system/lock.js';
-import { isOurRoute, readNsState, type NsState } from '../system/state.js';
+import { lockHeldHere } from '../system/lock.js';
+import { runLocked } from './locked.js';
+import { readNsState } from '../system/state.js';
+import { viewOf, type NsView } from './view.js';
+import { findStrays, strayRemovals, type Stray } from './strays.js';
 import { assess, type Assessment } from './assess.js';
 import { execute } from './execute.js';
 import { RecordStore, type NodeRecord } from './record.js';
 import { refuseOtherNode } from './own.js';
+import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
+import type { CipBackend } from '../clusterip/types.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -40,8 +46,10 @@ export interface Assessed {
 export interface Prepared {
   plan: Plan;
   assessed: Assessed[];
-  /** What was read, by namespace label: `check` looks there for what the plan lacks. */
-  states: Map<string, NsState>;
+  /** What was read, by namespace label. */
+  states: Map<string, NsView>;
+  /** Things of ours the plan lacks (strays.ts): a run removes those it can, check lists all. */
+  strays: Stray[];
 }
 
 /** Which namespaces a phase looks at: the host for the lower device, the container for the rest. */
@@ -81,8 +89,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     takenOver: (record?.takenOver ?? []).map((node) => bucketOf(config, node)).filter((b) => b > 0),
     assigned: record?.assigned ?? {},
   };
-  const plan = buildPlan(phase, values, ctx);
-  if (phase === 'stop' && record) plan.ops = undoAll(madeOps(record, values, ctx));
+  const plan = buildPlan(phase, values, ctx, record);
   for (const op of plan.ops) {
     reads.ns(op.ns);
     if (op.op === 'link-create') reads.ns(op.target);
@@ -92,7 +99,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   }
   const states = await reads.all();
   if (phase !== 'boot-pre') refuseOtherNode(config, values, container, states.get(nsLabel(container)), runner.system === true);
-  const stateOf = (ns: Ns): NsState => {
+  const stateOf = (ns: Ns): NsView => {
     const st = states.get(nsLabel(ns));
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
     return st;
@@ -103,7 +110,8 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     const where = config.keys.get('net.enable');
     throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.enable', message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on` });
   }
-  return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states };
+  const strays = phase === 'stop' ? [] : findStrays(plan, states, values, container);
+  return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states, strays };
 }
 
 /**
@@ -113,17 +121,17 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
  * error, in the order the reads were asked for.
  */
 class Reads {
-  private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsState> }>();
-  private readonly extra: { label: string; apply: Promise<(st: NsState) => void> }[] = [];
+  private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsView> }>();
+  private readonly extra: { label: string; apply: Promise<(st: NsView) => void> }[] = [];
   private readonly cipKeys = new Set<string>();
 
   constructor(private readonly runner: Runner) {}
 
-  ns(ns: Ns): Promise<NsState> {
+  ns(ns: Ns): Promise<NsView> {
     const label = nsLabel(ns);
     let read = this.nsReads.get(label);
     if (!read) {
-      read = { ns, state: handled(readNsState(this.runner, ns)) };
+      read = { ns, state: handled(readNsState(this.runner, ns).then(viewOf)) };
       this.nsReads.set(label, read);
     }
     return read.state;
@@ -135,22 +143,22 @@ class Reads {
     this.cipKeys.add(key);
     this.ns(ns);
     const live = readBackendLive(this.runner, ns, backend, addresses);
-    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsState) => void st.cip.set(backend, l))) });
+    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsView) => void st.cip.set(backend, l))) });
   }
 
   sysctl(ns: Ns, key: string): void {
     this.ns(ns);
     const value = readSysctl(this.runner, ns, key);
-    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsState) => void st.sysctls.set(key, v))) });
+    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsView) => void st.sysctls.set(key, v))) });
   }
 
   linkType(ns: Ns, type: string): void {
     this.ns(ns);
-    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsState) => void st.linkTypes.add(type)) });
+    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsView) => void st.linkTypes.add(type)) });
   }
 
-  async all(): Promise<Map<string, NsState>> {
-    const states = new Map<string, NsState>();
+  async all(): Promise<Map<string, NsView>> {
+    const states = new Map<string, NsView>();
     for (const [label, read] of this.nsReads) states.set(label, await read.state);
     for (const { label, apply } of this.extra) (await apply)(states.get(label)!);
     return states;
@@ -161,29 +169,6 @@ class Reads {
 function handled<T>(p: Promise<T>): Promise<T> {
   p.catch(() => {});
   return p;
-}
-
-/**
- * Things of ours that the plan does not have (`check`'s "unexpected"): other addresses on
- * our link, our default route to another gateway, cluster-IP rules for other addresses.
- */
-export function unexpected(prepared: Prepared, values: NodeValues): string[] {
-  const out: string[] = [];
-  const planned = new Set([values.address, values.address6, ...values.clusterIps.map(cipCidr)]);
-  const plannedCip = new Set(prepared.plan.ops.flatMap((op) => (op.op === 'cip-rules' ? op.specs.map((s) => `${op.backend} ${s.name}`) : [])));
-  for (const [label, st] of prepared.states) {
-    if (prepared.plan.phase === 'init-pre') {
-      const link = st.links.get(values.interface);
-      if (link?.alias === TAG) {
-        for (const a of link.addresses) if (!planned.has(a) && !a.startsWith('fe80:')) out.push(`${label}: address ${a} on ${values.interface}`);
-      }
-      for (const r of st.routes) if (isOurRoute(r) && r.gateway !== values.gateway) out.push(`${label}: route ${r.dst} via ${r.gateway} (protocol ${ROUTE_PROTOCOL})`);
-    }
-    for (const [backend, live] of st.cip) {
-      for (const [name, l] of live.byName) if (!plannedCip.has(`${backend} ${name}`)) out.push(`${label}: ${backend} rules for ${name} (${l.address ?? '?'})`);
-    }
-  }
-  return out;
 }
 
 /**
@@ -246,48 +231,37 @@ export function refusals(assessed: readonly Assessed[]): string[] {
 export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promise<PhaseResult> {
   if (req.dryRun) {
     const store = new RecordStore(req.values.node, req.container);
-    const { plan, assessed } = await preparePhase(req, store.load());
+    const { plan, assessed, strays } = await preparePhase(req, store.load());
     const problems = refusals(assessed);
     if (problems.length > 0) throw refused(req, problems);
-    const pending = pendingOps(assessed, req.log);
+    const pending = [...pendingOps(assessed, req.log), ...strayRemovals(strays)];
     for (const op of pending) req.log.info(`would run: ${describeOp(op)}`);
     if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
     return { plan, applied: [], wouldChange: countChanges(pending) };
   }
   // Inside a run that holds the lock already (`run`, takeover, reload): straight on.
   if (lockHeldHere()) return applyPhase(req);
-  // First without the lock, between two readings of its generation (lib/system/lock.ts):
-  // a run that finds nothing to change, with no holder at work meanwhile, is done — a boot
-  // after boot then starts no process but its reads. Otherwise the lock is taken, and what
-  // was read is kept if no holder came in between (else it is read again under the lock).
-  const what = `${req.phase} for node ${req.values.node}`;
-  const seen = lockGeneration();
-  const store = new RecordStore(req.values.node, req.container);
-  const record = store.load();
+  // First without the lock (locked.ts): a run that finds nothing to change, with no holder
+  // at work meanwhile, is done — a boot after boot then starts no process but its reads.
   // A boot's first run of the phase will change something: its lock is asked for at once,
   // while the state is read, rather than after.
-  const early = seen !== undefined && firstRunThisBoot(req, record) ? handled(acquireLock(what)) : undefined;
-  let prepared: Prepared;
-  try {
-    prepared = await preparePhase(req, record);
-  } catch (error) {
-    (await early?.catch(() => undefined))?.release();
-    throw error;
-  }
-  if (!early && seen !== undefined) {
-    const said: ['info' | 'warn', string][] = [];
-    if (settled(req, store, record, prepared, said) && lockGeneration() === seen) {
-      for (const [level, line] of said) req.log[level](line);
-      req.log.info(`${req.phase}: nothing to change`);
-      return { plan: prepared.plan, applied: [] };
-    }
-  }
-  const lock = await (early ?? acquireLock(what));
-  try {
-    return await applyPhase(req, seen !== undefined && lock.previous === seen ? { record, prepared } : undefined);
-  } finally {
-    lock.release();
-  }
+  const store = new RecordStore(req.values.node, req.container);
+  return runLocked<PhaseResult>(req, {
+    what: `${req.phase} for node ${req.values.node}`,
+    load: () => store.load(),
+    earlyLock: (record) => firstRunThisBoot(req, record),
+    readWithoutGeneration: true,
+    idle: (record, prepared) => {
+      const said: ['info' | 'warn', string][] = [];
+      if (!settled(req, store, record, prepared, said)) return undefined;
+      return () => {
+        for (const [level, line] of said) req.log[level](line);
+        req.log.info(`${req.phase}: nothing to change`);
+        return { plan: prepared.plan, applied: [] };
+      };
+    },
+    apply: (kept) => applyPhase(req, kept),
+  });
 }
 
 /** Whether this looks like the phase's first run since boot: one that changes something. */
@@ -306,7 +280,7 @@ function firstRunThisBoot(req: PhaseRequest, record: NodeRecord): boolean {
 function settled(req: PhaseRequest, store: RecordStore, record: NodeRecord, prepared: Prepared, said: ['info' | 'warn', string][]): boolean {
   if (record.journal || refusals(prepared.assessed).length > 0) return false;
   const collect: Logger = { level: req.log.level, info: (m) => said.push(['info', m]), warn: (m) => said.push(['warn', m]), verbose: (m) => req.log.verbose(m) };
-  if (pendingOps(prepared.assessed, collect).length > 0 || strayAddresses(prepared, req).length > 0) return false;
+  if (pendingOps(prepared.assessed, collect).length > 0 || strayRemovals(prepared.strays).length > 0) return false;
   return store.unchangedBy(record, req.phase === 'stop' ? null : { ...record, phases: { ...record.phases, [req.phase]: prepared.plan.ops } });
 }
 
@@ -327,7 +301,7 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
   const { plan, assessed } = prepared;
   const problems = refusals(assessed);
   if (problems.length > 0) throw refused(req, problems);
-  const pending = [...pendingOps(assessed, req.log), ...strayAddresses(prepared, req)];
+  const pending = [...pendingOps(assessed, req.log), ...strayRemovals(prepared.strays)];
   const applied: Op[] = [];
   const journal = { pid: process.pid, phase: req.phase, started: new Date().toISOString(), intents: [] as Op[] };
   try {
@@ -356,34 +330,6 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
   }
   if (countChanges(pending) === 0) req.log.info(`${req.phase}: nothing to change`);
   return { plan, applied };
-}
-
-/**
- * Addresses on our own (tagged) link that net.conf does not give it — left by hand or by
- * an older net.conf: init-pre removes them, so the link carries exactly the plan.
- */
-function strayAddresses(prepared: Prepared, req: PhaseRequest): Op[] {
-  if (req.phase !== 'init-pre') return [];
-  const v = req.values;
-  const planned = new Set([v.address, v.address6, ...v.clusterIps.map(cipCidr)]);
-  const link = prepared.states.get(nsLabel(req.container))?.links.get(v.interface);
-  if (link?.alias !== TAG) return [];
-  return link.addresses.filter((a) => !planned.has(a) && !a.startsWith('fe80:')).map((address) => ({ op: 'addr-delete', ns: req.container, dev: v.interface, address }) as Op);
-}
-
-/**
- * Everything that may have been made, in the order it was made: per phase what the record
- * says and what net.conf plans, then an interrupted run's intents (its links are ours).
- */
-function madeOps(record: NodeRecord, values: NodeValues, ctx: PlanContext): Op[] {
-  const byPhase = PHASES.filter((p) => p !== 'stop').flatMap((p) => mergeOps(record.phases[p], buildPlan(p, values, ctx).ops));
-  const journal = (record.journal?.intents ?? []).map((op) => (op.op === 'link-create' ? { ...op, owned: true } : op));
-  return [...byPhase, ...journal];
-}
-
-function mergeOps(a: Op[] = [], b: Op[]): Op[] {
-  const seen = new Set(a.map((op) => JSON.stringify(op)));
-  return [...a, ...b.filter((op) => !seen.has(JSON.stringify(op)))];
 }
 
 const countChanges = (ops: readonly Op[]) => ops.filter((op) => op.op !== 'require-link-type').length;

@@ -5,8 +5,10 @@
 import { InputError } from '../errors.js';
 import { HASH_MODES, LINK_TYPES } from '../config/types.js';
 import { parseIfName, parseIp, parseMac, ipFamily } from '../config/values.js';
-import { PHASES, type CipSpec, type Ns, type Op, type Phase } from '../plan/ops.js';
+import { PHASES, type Op, type Phase } from '../plan/ops.js';
 import type { Journal, NodeRecord } from './record.js';
+import type { CipSpec } from '../clusterip/types.js';
+import type { Ns } from '../system/ns.js';
 
 /** The sysctls a plan sets (lib/plan/phases.ts), and the values they take. */
 const SYSCTLS = new Set(['net.netfilter.nf_conntrack_tcp_loose']);

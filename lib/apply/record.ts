@@ -7,10 +7,11 @@
 // placeholder, so the same record serves a run from inside and one from the host.
 // A record is input like net.conf: checked whole before use (record-schema.ts).
 import { join } from 'node:path';
-import { sameNs, undoOf, type Ns, type Op, type Phase } from '../plan/ops.js';
+import { undoOf, type Op, type Phase } from '../plan/ops.js';
 import { readRunFile, removeRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
 import { parseRecord } from './record-schema.js';
+import { sameNs, type Ns } from '../system/ns.js';
 
 export interface Journal {
   pid: number;

@@ -3,7 +3,7 @@
 // ones are made. Compared object by object with the node's record of what it applied.
 import type { NodeContext } from '../context.js';
 import { describeOp } from '../plan/render.js';
-import { CURRENT_NS, objectKey, undoAll, type Op, type Phase } from '../plan/ops.js';
+import { objectKey, undoAll, type Op, type Phase } from '../plan/ops.js';
 import { withLock } from '../system/lock.js';
 import { DriftError } from '../errors.js';
 import { execute } from './execute.js';
@@ -13,8 +13,8 @@ import { refuseOtherNode } from './own.js';
 import { assess } from './assess.js';
 import { readNsState } from '../system/state.js';
 import { readBackendLive } from '../clusterip/system.js';
-import { nsLabel, type Ns } from '../plan/ops.js';
-import type { NsState } from '../system/state.js';
+import { viewOf, type NsView } from './view.js';
+import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
 
 /** A cluster-IP op holds several addresses: compare them one by one. */
 function perObject(op: Op): Op[] {
@@ -57,10 +57,10 @@ export async function reload(ctx: NodeContext): Promise<{ removed: Op[] }> {
 
 /** Applies undo ops that still have something to undo; what is already gone is fine. */
 async function applyUndo(ctx: NodeContext, undo: Op[]): Promise<Op[]> {
-  const states = new Map<string, NsState>();
+  const states = new Map<string, NsView>();
   for (const op of undo) {
     const key = nsLabel(op.ns);
-    if (!states.has(key)) states.set(key, await readNsState(ctx.runner, op.ns));
+    if (!states.has(key)) states.set(key, viewOf(await readNsState(ctx.runner, op.ns)));
     const st = states.get(key)!;
     if (op.op === 'cip-rules-delete' && !st.cip.has(op.backend)) st.cip.set(op.backend, await readBackendLive(ctx.runner, op.ns, op.backend, op.specs.map((s) => s.address)));
   }

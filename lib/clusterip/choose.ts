@@ -2,9 +2,8 @@
 // can run here; for `auto` the first of cluster-match, nft, clusterip that can serve the
 // address and runs here. One decision, used by a phase (which then installs it) and by
 // `show` (which only says it), so the two never disagree.
-import type { CipBackend } from '../plan/ops.js';
-import type { NodeClusterIp } from '../derive/node.js';
 import { AUTO_ORDER, cannotServe } from './rules.js';
+import type { CipBackend, NodeClusterIp } from './types.js';
 
 export interface BackendChoice {
   /** The backend chosen, or undefined when none can run here. */

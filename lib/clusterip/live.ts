@@ -1,7 +1,7 @@
 // A cluster address's rules as the kernel has them, reduced to what matters, so the
 // wanted and the live state compare field by field whichever backend holds them.
-import type { CipSpec } from '../plan/ops.js';
 import type { HashMode } from '../config/types.js';
+import type { CipSpec } from './types.js';
 
 export interface CipLive {
   dev?: string | undefined;

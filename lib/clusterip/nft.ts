@@ -3,9 +3,9 @@
 // transaction ("add table; delete table; table {…}": create-or-replace).
 // Two traps, both measured: a jhash without `seed` gets a random seed per rule (nodes then
 // disagree), and xt_cluster's node K is jhash value K−1 (iptables-translate gets it wrong).
-import type { CipSpec } from '../plan/ops.js';
 import type { HashMode } from '../config/types.js';
 import { addedOnly, emptyLive, type BackendLive, type CipLive } from './live.js';
+import type { CipSpec } from './types.js';
 
 export const TABLE = 'clusternet';
 /** The cluster match's own ARP table: the nft backend's is replaced wholesale, so they must differ. */

@@ -10,11 +10,12 @@
 import { readFileSync } from 'node:fs';
 import { release } from 'node:os';
 import { join } from 'node:path';
-import type { CipBackend, Ns } from '../plan/ops.js';
 import { readRunFile, runDir, writeRunFile } from '../system/rundir.js';
 import { nsIdentity } from '../system/netns.js';
 import type { Runner } from '../system/runner.js';
 import { probeBackend } from './system.js';
+import type { CipBackend } from './types.js';
+import type { Ns } from '../system/ns.js';
 
 export const BOOT_ID_FILE = '/proc/sys/kernel/random/boot_id';
 

@@ -1,26 +1,12 @@
 // What each cluster-IP backend can express, measured on real kernels (see the README's
 // cluster-IP section): limits, hash modes, how node ids become hash buckets, and which
 // backends may share a cluster.
-import type { Backend, ClusterIpSettings, Config, HashMode } from '../config/types.js';
+import type { Backend, ClusterIpSettings, Config } from '../config/types.js';
 import { ipFamily } from '../config/values.js';
+import { BACKEND_LIMITS, type ConcreteBackend } from '../config/backends.js';
 
-export type ConcreteBackend = Exclude<Backend, 'auto'>;
-
-export const BACKEND_LIMITS: Record<ConcreteBackend, { maxNodes: number; hashes: readonly HashMode[]; why: string }> = {
-  // xt_cluster keeps a 32-bit node mask and hashes only the source address.
-  'cluster-match': { maxNodes: 32, hashes: ['sourceip'], why: 'the cluster match (xt_cluster) hashes only the source address, for at most 32 nodes' },
-  // nft's jhash takes any concatenation; the bucket set has no practical size limit.
-  nft: { maxNodes: 4096, hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'], why: 'nftables' },
-  // ipt_CLUSTERIP: at most 16 nodes (its node bitmap), three hash modes.
-  clusterip: { maxNodes: 16, hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'], why: 'CLUSTERIP allows at most 16 nodes' },
-};
-
-/**
- * The most nodes a cluster may list: what the largest backend shares an address among
- * (nft). Enforced when net.conf is read, so that nothing downstream (deriving every node,
- * a boot hook) spends time on a cluster no backend could serve.
- */
-export const MAX_NODES = Math.max(...Object.values(BACKEND_LIMITS).map((l) => l.maxNodes));
+/** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
+export const cipName = (cip: { name: string }) => cip.name || 'main';
 
 /** The order `auto` tries, the modern first. */
 export const AUTO_ORDER: readonly ConcreteBackend[] = ['cluster-match', 'nft', 'clusterip'];

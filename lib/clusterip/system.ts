@@ -1,12 +1,12 @@
 // The cluster-IP layer's contact with the system: which backends this kernel and these
 // tools can run (probed without changing anything), what is installed, and applying ops.
 import { ApplyError } from '../errors.js';
-import type { CipBackend, CipSpec, Ns, Op } from '../plan/ops.js';
-import { inNs } from '../plan/render.js';
 import { commandTimeoutMs, runChecked, showCommand, type Runner } from '../system/runner.js';
 import type { BackendLive } from './live.js';
 import { TABLE, XT_ARP_TABLE, arpRemove, arpTable, emptyMangleRemove, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, setOf, type NftJson } from './nft.js';
 import { FLAVOUR, PARENT, chainOf, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
+import type { CipBackend, CipOp, CipSpec } from './types.js';
+import { inNs, type Ns } from '../system/ns.js';
 
 /**
  * How long a probe may take. Its first `iptables -C` or `nft --check` makes the kernel load
@@ -103,7 +103,6 @@ async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Prom
   if (r.exitCode !== 0) throw new ApplyError(`${showCommand(inNs(ns, argv))} <<EOF\n${input}EOF`, r.stderr || `exit ${r.exitCode}`);
 }
 
-type CipOp = Extract<Op, { op: 'cip-rules' | 'cip-buckets' | 'cip-rules-delete' }>;
 
 export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
   const { ns, backend } = op;

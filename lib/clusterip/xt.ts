@@ -5,9 +5,9 @@
 // Declaring a user chain in `iptables-restore --noflush` empties it, so rewriting our
 // chains is one atomic, idempotent transaction; only the single jump from the built-in
 // chain is added when absent.
-import type { CipBackend, CipSpec } from '../plan/ops.js';
 import type { HashMode } from '../config/types.js';
 import { addedOnly, emptyLive, type BackendLive, type CipLive } from './live.js';
+import type { CipBackend, CipSpec } from './types.js';
 
 export const PARENT = 'CLUSTERNET';
 export const chainOf = (name: string) => `CLUSTERNET-${name}`;

@@ -5,7 +5,7 @@ import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
 import { parseLines } from './lines.js';
-import { MAX_NODES } from '../clusterip/rules.js';
+import { MAX_NODES } from './backends.js';
 import {
   BACKENDS,
   BUCKET_OWNERS,

@@ -5,17 +5,9 @@ import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { inSubnet } from '../config/load.js';
 import type { Backend, ClusterIpSettings, Config, LinkType, TemplateMode } from '../config/types.js';
+import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { isMulticastMac, macToNumber, numberToMac, type Cidr } from '../config/values.js';
-
-/** A cluster address as this node serves it. */
-export interface NodeClusterIp extends ClusterIpSettings {
-  /** This node's hash bucket (its rank in [cluster] nodes) and the number of buckets. */
-  bucket: number;
-  total: number;
-  /** The backend asked for on this node ([node N] backend, else the address's). */
-  wanted: Backend;
-}
 
 export interface NodeValues {
   node: number;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { MAN_PAGES } from '../cli/commands/man.js';
+import { MAN_PAGES } from './man-pages.js';
 import { PACKAGE_ROOT, packageVersion } from '../paths.js';
 import { changelogFile, copyrightFile, diskKiB, MAINTAINER, md5sums, normaliseModes } from './debian.js';
 import { PATHS } from './layout.js';

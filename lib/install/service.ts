@@ -9,13 +9,14 @@ import type { Level, Logger } from '../log.js';
 import { hooksDir } from '../paths.js';
 import { builtinPhase } from '../hooks/builtin.js';
 import { listHooks, phaseDir } from '../hooks/runparts.js';
-import { CURRENT_NS, type Ns, type Phase } from '../plan/ops.js';
+import { type Phase } from '../plan/ops.js';
 import { buildPlan } from '../plan/phases.js';
 import { describeOp } from '../plan/render.js';
 import { runChecked, systemRunner, type Runner } from '../system/runner.js';
 import { POLL_MS, lookOnce } from '../status/wait.js';
 import { ApplyError } from '../errors.js';
 import type { Defaults } from './defaults.js';
+import { CURRENT_NS, type Ns } from '../system/ns.js';
 
 export interface ServiceOptions {
   defaults: Defaults;

@@ -1,36 +1,8 @@
 // The plan: a list of typed operations, plain data. The same list is printed (`plan`),
 // executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
-import type { HashMode, LinkType } from '../config/types.js';
-
-/** The backends that install rules (`auto` is resolved before a plan is built). */
-export type CipBackend = 'cluster-match' | 'nft' | 'clusterip';
-
-/** One cluster address as this node installs it. Buckets count from 1 (xt_cluster's nodes). */
-export interface CipSpec {
-  /** The section's name; "main" for the plain [clusterip]. */
-  name: string;
-  address: string;
-  mac: string;
-  dev: string;
-  hash: HashMode;
-  seed: number;
-  total: number;
-  /** This node's own bucket. */
-  bucket: number;
-  /** The buckets this node answers for: its own, plus any taken over from dead nodes. */
-  buckets: number[];
-}
-
-/** A network namespace: the one we run in, a named one (/run/netns/NAME), or a process's. */
-export type Ns = { kind: 'current' } | { kind: 'netns'; name: string } | { kind: 'pid'; pid: number };
-export const CURRENT_NS: Ns = { kind: 'current' };
-
-/**
- * The tag on every link we create (its ifalias), on routes (their protocol number) and on
- * firewall rules (their comment/table): what `stop` and `check` may touch.
- */
-export const TAG = 'clusternet';
-export const ROUTE_PROTOCOL = 211;
+import type { LinkType } from '../config/types.js';
+import { nsLabel, sameNs, type Ns } from '../system/ns.js';
+import type { CipOp } from '../clusterip/types.js';
 
 export type Op =
   /** Fail early and clearly when the kernel cannot make this link type (no 802.1q). */
@@ -68,25 +40,7 @@ export type Op =
   | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
   /** Set a sysctl of the namespace (net.netfilter.*); undo writes `undo`. */
   | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
-  /**
-   * Install (or atomically replace) every rule of one backend for these cluster addresses.
-   * `addParentJump`: decided by assess from what is already there, because the one jump
-   * from a built-in chain into ours cannot be replaced idempotently.
-   */
-  /**
-   * `fresh`: our nftables tables are known to be absent (read just before), so they are
-   * created without the delete that makes "add; delete; table {…}" a create-or-replace:
-   * a deletion costs the kernel an RCU grace period (10 to 20 ms, measured), a creation not.
-   */
-  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean; fresh?: boolean }
-  /**
-   * Replace only the bucket sets (takeover, release): one atomic change per backend.
-   * `wasLive`: `was` is what the kernel had, read just before; buckets that are only added
-   * are then added alone (a takeover), with no rule or element deleted — a deletion makes
-   * the kernel wait for an RCU grace period (10 to 20 ms), an addition not. Never on an undo.
-   */
-  | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][]; wasLive?: boolean }
-  | { op: 'cip-rules-delete'; ns: Ns; backend: CipBackend; specs: CipSpec[] };
+  | CipOp;
 
 export type OpName = Op['op'];
 
@@ -135,11 +89,6 @@ export function undoOf(op: Op): Op | null {
       return null;
   }
 }
-
-export const nsLabel = (ns: Ns): string =>
-  ns.kind === 'current' ? 'this namespace' : ns.kind === 'netns' ? `netns ${ns.name}` : `netns of pid ${ns.pid}`;
-
-export const sameNs = (a: Ns, b: Ns): boolean => nsLabel(a) === nsLabel(b);
 
 /**
  * The kernel object an op manages, so two plans can be compared object by object

@@ -1,7 +1,11 @@
 // One function per phase: node values + where things live → the ops of that phase.
 // Pure: what the kernel already has is looked at later (converge), not here.
-import type { NodeClusterIp, NodeValues } from '../derive/node.js';
-import { CURRENT_NS, PHASES, undoAll, type CipBackend, type CipSpec, type Ns, type Op, type Phase, type Plan } from './ops.js';
+import type { NodeValues } from '../derive/node.js';
+import type { Op, Phase, Plan } from './ops.js';
+import type { NodeClusterIp, CipBackend, CipSpec } from '../clusterip/types.js';
+import { CURRENT_NS, type Ns } from '../system/ns.js';
+import { stopOps, type RecordView } from './stop.js';
+import { cipName } from '../clusterip/rules.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -18,8 +22,6 @@ export interface PlanContext {
   assigned?: Record<string, number[]>;
 }
 
-/** The internal name of a cluster address: its section's name, "main" for [clusterip]. */
-export const cipName = (cip: { name: string }) => cip.name || 'main';
 
 /** A cluster address as installed on the interface: with its prefix (/32 unless written). */
 export const cipCidr = (cip: { address: string; prefix: number }) => `${cip.address}/${cip.prefix}`;
@@ -125,15 +127,11 @@ export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number
 const build = (phase: Exclude<Phase, 'stop'>, values: NodeValues, ctx: PlanContext): Op[] =>
   values.enable || phase === 'init-post' ? builders[phase](values, ctx) : [];
 
-export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext): Plan {
+/** With a record, stop undoes what it says was made too (stop.ts); without, what net.conf plans. */
+export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext, record?: RecordView): Plan {
   if (phase !== 'stop') return { phase, node: values.node, ops: build(phase, values, ctx) };
   // stop undoes every phase, latest first, each phase's ops in reverse.
-  return { phase, node: values.node, ops: undoAll(forwardOps(values, ctx)) };
-}
-
-/** Every op of every phase, in the order the phases run. */
-export function forwardOps(values: NodeValues, ctx: PlanContext): Op[] {
-  return PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop').flatMap((p) => build(p, values, ctx));
+  return { phase, node: values.node, ops: stopOps(record, (p) => build(p, values, ctx)) };
 }
 
 export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({ host: CURRENT_NS, container });

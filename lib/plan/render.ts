@@ -1,9 +1,10 @@
 // Ops → the exact commands that carry them out. `ip` ops become lines of one
 // `ip -batch` per namespace, multicast MACs lines of one `bridge -batch`; everything
 // else is an argv of its own.
-import { nsPath } from '../system/netns.js';
 import { describeCipOp } from '../clusterip/describe.js';
-import { ROUTE_PROTOCOL, TAG, type Ns, type Op } from './ops.js';
+import { nsPrefix } from '../system/ns.js';
+import { ROUTE_PROTOCOL, TAG } from '../system/tag.js';
+import type { Op } from './ops.js';
 
 /** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
 export function ipArgs(op: Op): string[] | null {
@@ -91,17 +92,11 @@ export function describeOp(op: Op): string {
         ? `sysctl -w ${op.key}=${op.value}`
         : line
           ? `${line.tool} ${line.args.join(' ')}`
-          : describeCipOp(op);
+          : 'backend' in op
+            ? describeCipOp(op)
+            : JSON.stringify(op);
   const shown = op.op === 'link-create' && op.mtu === 0 ? command.replace(' type ', ' mtu auto type ') : command;
   return `${nsPrefix(op.ns)}${shown}`;
-}
-
-export const nsPrefix = (ns: Ns): string =>
-  ns.kind === 'current' ? '' : ns.kind === 'netns' ? `[netns ${ns.name}] ` : `[pid ${ns.pid}] `;
-
-/** The argv that runs `argv` inside a namespace (nsenter; nothing for the current one). */
-export function inNs(ns: Ns, argv: string[]): string[] {
-  return ns.kind === 'current' ? argv : ['nsenter', `--net=${nsPath(ns)}`, '--', ...argv];
 }
 
 /** One line per op, for `check` and status lists. */

@@ -3,9 +3,10 @@
 // readers (lib/clusterip/system.ts), so `status` sees exactly what `run` and `check` see.
 import { readBackendLive, readBucketsOf } from '../clusterip/system.js';
 import type { BackendLive } from '../clusterip/live.js';
-import type { CipBackend, Ns } from '../plan/ops.js';
 import type { Runner } from '../system/runner.js';
 import type { NodeRecord } from '../apply/record.js';
+import type { CipBackend } from '../clusterip/types.js';
+import type { Ns } from '../system/ns.js';
 
 export interface Buckets {
   /** The backend the address was found in. */

@@ -8,11 +8,12 @@ import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
 import { RecordStore } from '../apply/record.js';
 import type { Logger } from '../log.js';
-import { nsLabel, type Ns, type Phase } from '../plan/ops.js';
+import { type Phase } from '../plan/ops.js';
 import { summarizeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { readNsState, type NsState } from '../system/state.js';
 import { readBuckets, type Buckets } from './buckets.js';
+import { nsLabel, type Ns } from '../system/ns.js';
 
 export interface NetworkRow {
   name: string;
@@ -158,7 +159,8 @@ async function planState(config: Config, local: LocalView): Promise<{ ok: boolea
   const record = new RecordStore(local.values.node, local.container).load();
   for (const phase of phases) {
     try {
-      const { assessed } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
+      const { assessed, strays } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
+      for (const stray of strays) problems.push(`${phase}: ${stray.item}: unexpected`);
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename' || a.state === 'ok') continue;
         const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;

@@ -3,10 +3,10 @@
 // and right even when the network came up before we started waiting.
 import { DriftError } from '../errors.js';
 import type { NodeValues } from '../derive/node.js';
-import { nsLabel, type Ns } from '../plan/ops.js';
 import type { Runner } from '../system/runner.js';
 import { readNsState } from '../system/state.js';
 import { missingItems } from './ready.js';
+import { nsLabel, type Ns } from '../system/ns.js';
 
 export const POLL_MS = 200;
 

@@ -2,10 +2,7 @@
 // ("this namespace") and from the host (--netns NAME, --pid P) has one identity.
 import { statSync } from 'node:fs';
 import { ApplyError } from '../errors.js';
-import type { Ns } from '../plan/ops.js';
-
-export const nsPath = (ns: Ns): string =>
-  ns.kind === 'current' ? '/proc/self/ns/net' : ns.kind === 'netns' ? `/run/netns/${ns.name}` : `/proc/${ns.pid}/ns/net`;
+import { nsPath, type Ns } from './ns.js';
 
 export function nsIdentity(ns: Ns): string {
   try {

@@ -1,8 +1,7 @@
 // What a namespace has now, read with ONE `ip -json` process per namespace.
-import { ROUTE_PROTOCOL, type Ns } from '../plan/ops.js';
-import { inNs } from '../plan/render.js';
+import { inNs, type Ns } from './ns.js';
+import { ROUTE_PROTOCOL } from './tag.js';
 import { runChecked, type Runner } from './runner.js';
-import type { BackendLive } from '../clusterip/live.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ApplyError } from '../errors.js';
 
@@ -65,8 +64,7 @@ export interface NsState {
   routes: RouteState[];
   /** Multicast link addresses joined, by device. */
   maddrs: Map<string, string[]>;
-  /** Read only when a plan needs them: cluster-IP rules by backend, sysctl values. */
-  cip: Map<string, BackendLive>;
+  /** Read only when a plan needs them: sysctl values. */
   sysctls: Map<string, string | null>;
   /** Link types this kernel was seen to accept earlier in this boot (the probe cache). */
   linkTypes: Set<string>;
@@ -131,7 +129,6 @@ export function parseNsState(stdout: string): NsState {
       protocol: r.protocol === undefined ? null : String(r.protocol),
     })),
     maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
-    cip: new Map(),
     sysctls: new Map(),
     linkTypes: new Set(),
   };

@@ -11,8 +11,7 @@
 // monitor, are what costs, hence rare ones.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { DriftError } from '../errors.js';
-import { inNs } from '../plan/render.js';
-import { nsLabel, type Ns } from '../plan/ops.js';
+import { inNs, nsLabel, type Ns } from './ns.js';
 import type { Runner } from './runner.js';
 
 /** A look at the links while the monitor runs (an event missed), and once it has stopped. */

@@ -8,6 +8,9 @@ import { parseConfig } from '../../lib/config/load.js';
 import { CLI, EXAMPLE_CONF, buildOnce, cli, show } from '../helpers/cli.js';
 import { LEGACY_CONF, LEGACY_AS_NATIVE, lineOf } from '../helpers/fixtures.js';
 import { TempDir } from '../helpers/temp.js';
+import { RecordStore } from '../../lib/apply/record.js';
+import type { Op } from '../../lib/plan/ops.js';
+import { CURRENT_NS } from '../../lib/system/ns.js';
 
 let tmp: TempDir;
 let made: TempDir | undefined;
@@ -366,7 +369,7 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
   ]);
   // stop ends with the node's own network, latest first.
   const stop = out('stop', '--netns', 'X').trimEnd().split('\n');
-  assert.is(stop[0], '# stop for node 4');
+  assert.equal(stop.slice(0, 2), ['# stop for node 4', '# no record of node 4 in netns X: what net.conf would make']);
   assert.equal(stop.slice(-4), [
     '[netns X] ip address del 10.4.135.4/18 dev krg0',
     '[netns X] ip link set dev krg0 down',
@@ -374,7 +377,7 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
     '[netns X] ip link del dev cnt4',
   ]);
   assert.equal(
-    stop.slice(1, 3),
+    stop.slice(2, 4),
     [
       '[netns X] bridge fdb del 01:00:5e:04:c0:01 dev krg0 self',
       '[netns X] ip address del 10.4.192.1/32 dev krg0',
@@ -391,8 +394,20 @@ plan('without a cluster address: init-post has nothing to do, stop undoes the no
   const stop = cli(['plan', 'stop', '--node', '4', '--netns', 'X', '--config', path]);
   assert.is(
     stop.stdout,
-    '# stop for node 4\n[netns X] ip address del 10.4.135.4/18 dev krg0\n[netns X] ip link set dev krg0 down\n[netns X] ip link del dev krg0\n[netns X] ip link del dev cnt4\n',
+    '# stop for node 4\n# no record of node 4 in netns X: what net.conf would make\n[netns X] ip address del 10.4.135.4/18 dev krg0\n[netns X] ip link set dev krg0 down\n[netns X] ip link del dev krg0\n[netns X] ip link del dev cnt4\n',
   );
+});
+
+plan('plan stop reads the record: an address made under an older net.conf is undone too', () => {
+  const env = { CLUSTERNET_RUN_DIR: tmp.path('run-plan-stop') };
+  const old: Op = { op: 'addr-add', ns: CURRENT_NS, dev: 'krg0', address: '10.9.9.9/24' };
+  new RecordStore(4, CURRENT_NS, env).save({ phases: { 'init-pre': [old] } });
+  const stop = cli(['plan', 'stop', '--node', '4', ...C], { env });
+  assert.is(stop.code, 0, show(stop));
+  const lines = stop.stdout.split('\n');
+  assert.is(lines[1], '# from the record of node 4 in this namespace, and what net.conf plans');
+  assert.ok(lines.includes('ip address del 10.9.9.9/24 dev krg0'), stop.stdout);
+  assert.ok(lines.includes('ip address del 10.4.135.4/18 dev krg0'), stop.stdout);
 });
 
 plan('plan init-pre --node 4 --json: plain data', () => {

@@ -1,8 +1,7 @@
 // A Runner that runs nothing: it records every call and answers from scripted responders,
 // so apply/ is tested without root and without touching any network namespace.
-import type { Ns } from '../../lib/plan/ops.js';
-import { inNs } from '../../lib/plan/render.js';
 import type { CommandResult, RunOptions, Runner } from '../../lib/system/runner.js';
+import { type Ns, inNs } from '../../lib/system/ns.js';
 
 export interface RunnerCall {
   argv: string[];

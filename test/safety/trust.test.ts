@@ -6,7 +6,6 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CURRENT_NS } from '../../lib/plan/ops.js';
 import { RecordStore } from '../../lib/apply/record.js';
 import { readConfigText } from '../../lib/config/file.js';
 import { listHooks, phaseDir } from '../../lib/hooks/runparts.js';
@@ -16,6 +15,7 @@ import { buildOnce, cli, show } from '../helpers/cli.js';
 import { rejectsInput, throwsInput } from '../helpers/errors.js';
 import { NATIVE_CONF } from '../helpers/fixtures.js';
 import { TempDir } from '../helpers/temp.js';
+import { CURRENT_NS } from '../../lib/system/ns.js';
 
 export const NOBODY = 65534;
 let tmp: TempDir;

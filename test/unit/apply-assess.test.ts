@@ -3,7 +3,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assess, type StateOf } from '../../lib/apply/assess.js';
-import { CURRENT_NS, nsLabel, type Ns, type Op } from '../../lib/plan/ops.js';
+import { type Op } from '../../lib/plan/ops.js';
 import { isOurRoute, parseNsState, readNsState, type NsState } from '../../lib/system/state.js';
 import {
   FakeRunner,
@@ -12,6 +12,7 @@ import {
   type LinkSpec,
   type RouteSpec,
 } from '../helpers/fake-runner.js';
+import { CURRENT_NS, nsLabel, type Ns } from '../../lib/system/ns.js';
 
 const C1: Ns = { kind: 'netns', name: 'c1' };
 const HOST = CURRENT_NS;

@@ -6,11 +6,12 @@ import { batchSteps, execute, rollback } from '../../lib/apply/execute.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveNode } from '../../lib/derive/node.js';
 import { ApplyError } from '../../lib/errors.js';
-import { CURRENT_NS, type Ns, type Op } from '../../lib/plan/ops.js';
+import { type Op } from '../../lib/plan/ops.js';
 import { buildPlan } from '../../lib/plan/phases.js';
 import { NATIVE_CONF } from '../helpers/fixtures.js';
 import { FakeRunner, failBatchLine } from '../helpers/fake-runner.js';
 import { rejectsApply } from '../helpers/errors.js';
+import { CURRENT_NS, type Ns } from '../../lib/system/ns.js';
 
 const C1: Ns = { kind: 'netns', name: 'c1' };
 const values = deriveNode(parseConfig(NATIVE_CONF, 'f'), 4);

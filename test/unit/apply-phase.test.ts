@@ -8,11 +8,12 @@ import type { Config } from '../../lib/config/types.js';
 import { deriveNode } from '../../lib/derive/node.js';
 import { DriftError } from '../../lib/errors.js';
 import { createLogger } from '../../lib/log.js';
-import { CURRENT_NS, type Ns, type Phase } from '../../lib/plan/ops.js';
+import { type Phase } from '../../lib/plan/ops.js';
 import { conf, lineOf } from '../helpers/fixtures.js';
 import { FakeRunner, ipJson, stateArgv, stateOf, type LinkSpec } from '../helpers/fake-runner.js';
 import { rejectsInput, rejection } from '../helpers/errors.js';
 import { TempDir } from '../helpers/temp.js';
+import { CURRENT_NS, type Ns } from '../../lib/system/ns.js';
 
 const F = 'net.conf';
 const C1: Ns = { kind: 'netns', name: 'c1' };
@@ -229,6 +230,21 @@ run('dry run: says what would run, runs nothing but the state read', async () =>
     'clusternet[test]: would run: ip address add 10.4.135.4/18 dev krg0',
     'clusternet[test]: would run: ip link set dev krg0 up',
   ]);
+});
+
+run('dry run and real run name the same stray-address deletion (found once, in preparePhase)', async () => {
+  const stray = ipJson([
+    { name: 'lo', up: true },
+    { name: 'krg0', kind: 'vlan', vlan: 7, alias: 'clusternet', mac: 'f0:00:00:00:07:04', mtu: 1496, addresses: ['10.4.135.4/18', '10.9.9.9/24'] },
+  ]);
+  const dry = request({ phase: 'init-pre', container: CURRENT_NS, runner: new FakeRunner(stateOf(CURRENT_NS, stray)) });
+  await runPhase({ ...dry, dryRun: true });
+  assert.ok(dry.lines.includes('clusternet[test]: would run: ip address del 10.9.9.9/24 dev krg0'), dry.lines.join('\n'));
+  const runner = new FakeRunner(stateOf(CURRENT_NS, stray));
+  const real = request({ phase: 'init-pre', container: CURRENT_NS, runner });
+  const result = await runPhase(real);
+  assert.ok(FakeRunner.lines(runner.changes[0]).includes('address del 10.9.9.9/24 dev krg0'));
+  assert.ok(result.applied.some((o) => o.op === 'addr-delete' && o.address === '10.9.9.9/24'));
 });
 
 run('a real run: one ip -batch with only the pending lines', async () => {

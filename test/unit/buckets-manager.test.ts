@@ -6,11 +6,12 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveNode } from '../../lib/derive/node.js';
 import { buildPlan } from '../../lib/plan/phases.js';
-import { CURRENT_NS, type Op } from '../../lib/plan/ops.js';
-import { managedBucket } from '../../lib/clusterip/manager.js';
+import { type Op } from '../../lib/plan/ops.js';
+import { managedBucket } from '../../lib/derive/manager.js';
 import { plainFailover } from '../../lib/cli/failover-args.js';
 import { NATIVE_CONF, lineOf } from '../helpers/fixtures.js';
 import { throwsInput } from '../helpers/errors.js';
+import { CURRENT_NS } from '../../lib/system/ns.js';
 
 const F = 'net.conf';
 const MANAGER = NATIVE_CONF.replace('seed = 0x4b52470c\n', 'seed = 0x4b52470c\nbuckets = manager\n');

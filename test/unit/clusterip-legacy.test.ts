@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { PROBE_TIMEOUT_MS, probeBackend } from '../../lib/clusterip/system.js';
 import { ApplyError, exitCodeOf } from '../../lib/errors.js';
 import { parseXt } from '../../lib/clusterip/xt.js';
-import { CURRENT_NS } from '../../lib/plan/ops.js';
 import { FakeRunner, type Responder } from '../helpers/fake-runner.js';
+import { CURRENT_NS } from '../../lib/system/ns.js';
 
 // `iptables-legacy -C` of an absent rule, under both kernels (6.12 adds a warning line).
 const absent61 = 'iptables: No chain/target/match by that name.\n';

@@ -30,11 +30,11 @@ import { parseConfig } from '../../lib/config/load.js';
 import type { Config } from '../../lib/config/types.js';
 import { checkNodeId } from '../../lib/derive/node-id.js';
 import { deriveAll, deriveNode } from '../../lib/derive/node.js';
-import { CURRENT_NS } from '../../lib/plan/ops.js';
 import { buildPlan } from '../../lib/plan/phases.js';
 import { lineOf } from '../helpers/fixtures.js';
 import { throwsInput } from '../helpers/errors.js';
 import { TempDir } from '../helpers/temp.js';
+import { CURRENT_NS } from '../../lib/system/ns.js';
 
 /** Kerrighed's shipped tools/net.conf (upstream/xos), with NETCONF_ENABLE and CLUSTERADDR_ENABLE on. */
 const BASE: Record<string, string> = {

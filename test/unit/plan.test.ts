@@ -3,10 +3,11 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveNode, type NodeValues } from '../../lib/derive/node.js';
-import { CURRENT_NS, PHASES, undoOf, type Ns, type Op } from '../../lib/plan/ops.js';
+import { PHASES, undoOf, type Op } from '../../lib/plan/ops.js';
 import { buildPlan, defaultContext, resolveMtu, type PlanContext } from '../../lib/plan/phases.js';
-import { describeOp, inNs, ipArgs, nsPrefix, probeArgs } from '../../lib/plan/render.js';
+import { describeOp, ipArgs, probeArgs } from '../../lib/plan/render.js';
 import { NATIVE_CONF, conf } from '../helpers/fixtures.js';
+import { CURRENT_NS, type Ns, inNs, nsPrefix } from '../../lib/system/ns.js';
 
 const C1: Ns = { kind: 'netns', name: 'c1' };
 const PID: Ns = { kind: 'pid', pid: 4242 };

@@ -5,10 +5,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { probeBackendCached, probeCachePath } from '../../lib/clusterip/probe-cache.js';
-import { CURRENT_NS, type Ns } from '../../lib/plan/ops.js';
 import type { CommandResult, RunOptions } from '../../lib/system/runner.js';
 import { FakeRunner, type Responder } from '../helpers/fake-runner.js';
 import { TempDir } from '../helpers/temp.js';
+import { CURRENT_NS, type Ns } from '../../lib/system/ns.js';
 
 /** A fake runner that says it reaches the real system: what the cache accepts. */
 class SystemFake extends FakeRunner {

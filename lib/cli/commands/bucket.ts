@@ -10,11 +10,11 @@ import { existsSync } from 'node:fs';
 import { loadNodeContext } from '../../context.js';
 import { amendRecord } from '../../apply/amend.js';
 import { RecordStore } from '../../apply/record.js';
-import { managedBucket } from '../../clusterip/manager.js';
+import { managedBucket } from '../../derive/manager.js';
 import { DriftError } from '../../errors.js';
-import { nsPath } from '../../system/netns.js';
 import { answeredBuckets } from '../../status/buckets.js';
 import { levelOf, withContainer, withNode, type GlobalArgs } from '../options.js';
+import { nsPath } from '../../system/ns.js';
 
 export type BucketVerb = 'assign' | 'unassign' | 'assigned';
 

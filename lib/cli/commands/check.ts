@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { loadNodeContext } from '../../context.js';
-import { preparePhase, unexpected } from '../../apply/phase.js';
+import { preparePhase } from '../../apply/phase.js';
 import { RecordStore } from '../../apply/record.js';
 import { summarizeOp } from '../../plan/render.js';
 import type { Phase } from '../../plan/ops.js';
@@ -30,7 +30,7 @@ export const checkCommand: CommandModule<GlobalArgs, CheckArgs> = {
     for (const phase of CHECKED) {
       if (phase === 'boot-post' && ctx.container.kind === 'current') continue; // the host side is not visible from inside
       const prepared = await preparePhase({ ...ctx, phase }, record);
-      for (const extra of unexpected(prepared, ctx.values)) items.push({ phase, item: extra, status: 'unexpected' });
+      for (const stray of prepared.strays) items.push({ phase, item: stray.item, status: 'unexpected' });
       for (const { op, assessment: a } of prepared.assessed) {
         if (op.op === 'link-rename') continue; // its result is checked by link-create
         const status = a.state === 'ok' ? 'ok' : a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : `missing: ${a.reason}`;

@@ -1,12 +1,13 @@
 import type { CommandModule } from 'yargs';
 import { containerNs, loadConfig } from '../../context.js';
 import { resolveNodeId } from '../../derive/node-id.js';
-import { deriveAll, deriveNode, type NodeClusterIp, type NodeValues } from '../../derive/node.js';
+import { deriveAll, deriveNode, type NodeValues } from '../../derive/node.js';
 import { chooseBackend, describeChoice, probeOnce } from '../../clusterip/choose.js';
 import { probeBackend } from '../../clusterip/system.js';
-import type { Ns } from '../../plan/ops.js';
 import { systemRunner } from '../../system/runner.js';
 import { withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
+import type { NodeClusterIp } from '../../clusterip/types.js';
+import type { Ns } from '../../system/ns.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;

@@ -3,8 +3,8 @@ import { InputError } from '../../errors.js';
 import { loadNodeContext } from '../../context.js';
 import { readDefaults } from '../../install/defaults.js';
 import { waitReady } from '../../status/wait.js';
-import { nsLabel } from '../../plan/ops.js';
 import { levelOf, withContainer, withNode, type GlobalArgs } from '../options.js';
+import { nsLabel } from '../../system/ns.js';
 
 interface WaitArgs extends GlobalArgs {
   node?: string;

@@ -4,8 +4,9 @@
 // bad input (the agent's OCF_ERR_CONFIGURED).
 import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import type { NodeClusterIp, NodeValues } from '../derive/node.js';
-import { cipName } from '../plan/phases.js';
+import type { NodeValues } from './node.js';
+import { cipName } from '../clusterip/rules.js';
+import type { NodeClusterIp } from '../clusterip/types.js';
 
 /** The cluster address `name` ("main" or "" for the plain [clusterip]) and bucket `raw`. */
 export function managedBucket(config: Config, values: NodeValues, name: string, raw: string): { cip: NodeClusterIp; name: string; bucket: number } {
