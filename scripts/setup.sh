@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   systemd groff-base                   # unit checks (systemd-analyze), networkd, the man page
   strace time                          # npm run bench: processes per phase, peak memory
   lintian mandoc                       # the .deb's lintian check, the man pages' lint
+  containernetworking-plugins          # test/cni: the reference CNI plugins (bridge, host-local…) clusternet-cni delegates to
+  podman                               # test/cni: a real runtime calling clusternet-cni through its CNI backend
   corosync pacemaker pacemaker-cli-utils resource-agents libxml2-utils   # test/pacemaker: a real cluster, ocf-tester
 )
 

@@ -6,9 +6,11 @@ import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
 import { parseLines } from './lines.js';
 import { MAX_NODES } from './backends.js';
+import { cniProblems, readCni } from './cni.js';
 import {
   BACKENDS,
   BUCKET_OWNERS,
+  CNI_DELEGATES,
   HASH_MODES,
   LINK_TYPES,
   TEMPLATE_MODES,
@@ -63,6 +65,20 @@ const hostname: Parse = (raw) => {
   return normalHostname(raw);
 };
 
+/** A CNI network name: a file name under the lease folder, and a name runtimes accept. */
+const cniName: Parse = (raw) => {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a CNI network name; allowed: 1 to 64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
+  return raw;
+};
+
+/** A folder root uses: absolute, no '..' and nothing a shell or a JSON reader could misread. */
+const absolutePath: Parse = (raw) => {
+  if (!/^(\/[A-Za-z0-9_.+-]+)+\/?$/.test(raw) || raw.split('/').some((p) => p === '.' || p === '..')) {
+    throw new ValueProblem(`"${raw}" is not an absolute folder path; allowed: /like/this, of A-Z a-z 0-9 _ . + - without '.' or '..' parts`);
+  }
+  return raw.replace(/\/$/, '');
+};
+
 /** Every section kind, every key it accepts, and how each key is read. */
 const SCHEMA: Record<string, Record<string, KeySpec>> = {
   cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
@@ -88,6 +104,20 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     seed: { parse: (raw) => parseInteger(raw, 0, 0xffffffff, 'a hash seed'), default: 0 },
     buckets: { parse: (raw) => parseChoice(raw, BUCKET_OWNERS), default: 'rank' },
   },
+  cni: {
+    enable: { parse: parseBool, default: true },
+    name: { parse: cniName, default: 'clusternet' },
+    network: { parse: (raw) => parseCidr(raw, 4), required: true },
+    'node-prefix': { parse: (raw) => parseInteger(raw, 2, 30, 'a prefix length'), required: true },
+    network6: { parse: (raw) => parseCidr(raw, 6) },
+    'node-prefix6': { parse: (raw) => parseInteger(raw, 2, 126, 'a prefix length') },
+    bridge: { parse: parseIfName, default: 'cni0' },
+    delegate: { parse: (raw) => parseChoice(raw, CNI_DELEGATES), default: 'bridge' },
+    master: { parse: parseIfName },
+    mtu: { parse: (raw) => parseInteger(raw, 68, 65535, 'an MTU') },
+    'bin-dir': { parse: absolutePath, default: '/usr/lib/cni' },
+    'lease-dir': { parse: absolutePath, default: '/var/lib/cni/networks' },
+  },
   node: {
     hostname: { parse: hostname },
     device: { parse: parseIfName },
@@ -97,12 +127,12 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
   },
 };
 
-const SECTION_FORMS = ['cluster', 'net', 'clusterip', 'clusterip NAME', 'node N'];
+const SECTION_FORMS = ['cluster', 'net', 'clusterip', 'clusterip NAME', 'cni', 'node N'];
 // NAME: 1 to 16 of A-Z a-z 0-9 _ -; N: a node id.
 
 /** "clusterip web" → kind clusterip, name web; "node 4" → kind node, name 4. */
 function sectionKind(section: string): { kind: string; name: string } | undefined {
-  if (section === 'cluster' || section === 'net' || section === 'clusterip') return { kind: section, name: '' };
+  if (section === 'cluster' || section === 'net' || section === 'clusterip' || section === 'cni') return { kind: section, name: '' };
   const m = /^(clusterip|node) (\S+)$/.exec(section);
   if (!m) return undefined;
   const [kind, name] = [m[1]!, m[2]!];
@@ -170,7 +200,7 @@ export function parseConfig(text: string, file: string): Config {
   }
   for (const e of entries) {
     if (e.section === '' && format === 'native') {
-      problems.push({ file, line: e.line, key: e.key, message: 'key outside any section; put it under [cluster], [net], [clusterip] or [node N]' });
+      problems.push({ file, line: e.line, key: e.key, message: 'key outside any section; put it under [cluster], [net], [clusterip], [cni] or [node N]' });
       continue;
     }
     const kind = sectionKind(e.section);
@@ -293,12 +323,15 @@ export function parseConfig(text: string, file: string): Config {
     }
   }
 
+  const cni = sections.has('cni') ? readCni(read('cni', 'cni')) : undefined;
+  if (cni) cniProblems(cni, net, nodes, clusterIps, inSubnet, problem, headerLine.get('cni'));
+
   if (problems.length > 0) throw new InputError(sortProblems(problems));
-  return { file, format, nodes, net, clusterIps, nodeSettings, keys };
+  return { file, format, nodes, net, clusterIps, nodeSettings, cni, keys };
 }
 
 /** Whether two networks share an address: one contains the other's base at the shorter prefix. */
-function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
+export function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
   const shorter = Math.min(aPrefix, bPrefix);
   return inSubnet(a, b, shorter);
 }

@@ -66,6 +66,34 @@ export interface NodeSettings {
   backend: Backend | undefined;
 }
 
+/**
+ * The reference plugin that makes a container's link: `bridge`, a veth on the node's own
+ * bridge (the host routes between nodes); `macvlan`/`ipvlan`, the container straight on the
+ * node's device, every node's containers on one L2 segment (no routes needed). The `vlan`
+ * plugin is not offered: it makes one VLAN link per container on the same device and id,
+ * which the kernel allows once per device, so one container per node.
+ */
+export type CniDelegate = 'bridge' | 'macvlan' | 'ipvlan';
+export const CNI_DELEGATES: readonly CniDelegate[] = ['bridge', 'macvlan', 'ipvlan'];
+
+/** [cni]: each node's containers get addresses from the node's own range (lib/cni/). */
+export interface CniSettings {
+  enable: boolean;
+  /** The CNI network name: the conflist's, and host-local's lease folder under lease-dir. */
+  name: string;
+  network: Cidr | undefined;
+  nodePrefix: number | undefined;
+  network6: Cidr | undefined;
+  nodePrefix6: number | undefined;
+  bridge: string;
+  delegate: CniDelegate;
+  /** macvlan/ipvlan: the device the containers sit on; undefined = the node's [net] device. */
+  master: string | undefined;
+  mtu: number | undefined;
+  binDir: string;
+  leaseDir: string;
+}
+
 export interface Config {
   file: string;
   format: 'native' | 'legacy';
@@ -73,6 +101,8 @@ export interface Config {
   net: NetSettings;
   clusterIps: ClusterIpSettings[];
   nodeSettings: Map<number, NodeSettings>;
+  /** Undefined when net.conf has no [cni] section. */
+  cni: CniSettings | undefined;
   /** Where each key was written ("net.address" → line and the name as written), for errors. */
   keys: Map<string, { line: number; shown: string }>;
 }

@@ -327,7 +327,7 @@ structure('an unknown section, with a "did you mean" suggestion', () => {
     file: F,
     line: lineOf(word, '[node four]'),
     key: '[node four]',
-    message: 'unknown section; allowed: [cluster], [net], [clusterip], [clusterip NAME], [node N]',
+    message: 'unknown section; allowed: [cluster], [net], [clusterip], [clusterip NAME], [cni], [node N]',
   });
 });
 

@@ -15,6 +15,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['config'],
   ['clusterip'],
   ['derive'],
+  ['cni'],
   ['plan'],
   ['apply'],
   ['status', 'server', 'hooks'],

@@ -1,0 +1,82 @@
+// Config + node id → the node's container ranges and the reference plugin's network
+// config: what clusternet-cni hands its delegate, and what `cni-config` writes for runtimes
+// that call the reference plugins themselves. One function, so both say the same.
+import { InputError } from '../errors.js';
+import type { CniSettings, Config } from '../config/types.js';
+import type { Cidr } from '../config/values.js';
+import { deriveNode } from '../derive/node.js';
+import { addressAt, countBetween, nthSubnet } from './range.js';
+
+/** One family's range of a node, as host-local is given it. */
+export interface NodeRange {
+  family: 4 | 6;
+  /** The node's own subnet (node N's = the N-th of the network). */
+  subnet: Cidr;
+  /** What host-local is told is on-link: the node's subnet (bridge) or the whole network (macvlan/ipvlan). */
+  onLink: Cidr;
+  /** The bridge's address, the containers' next hop; none for macvlan/ipvlan. */
+  gateway: string | undefined;
+  rangeStart: string;
+  rangeEnd: string;
+  /** Addresses host-local may hand out. */
+  size: bigint;
+}
+
+/** The enabled [cni] section, or a clear error. */
+export function cniOf(config: Config): CniSettings {
+  const cni = config.cni;
+  if (!cni) throw new InputError({ file: config.file, key: '[cni]', message: 'missing section; it gives each node\'s containers their range (see net.conf(5))' });
+  if (!cni.enable) throw new InputError({ file: config.file, line: config.keys.get('cni.enable')?.line, key: 'cni.enable', message: 'is false: containers get no clusternet range; set it to true' });
+  return cni;
+}
+
+const cidr = (c: Cidr): string => `${c.address}/${c.prefix}`;
+
+/**
+ * Node `id`'s ranges, IPv4 first. The subnet's first address is its network address, the
+ * second the bridge's (the gateway); containers get the third up to the one before the
+ * last (never an all-ones host part). macvlan/ipvlan containers share one L2 segment: the
+ * whole network is on-link, the node's subnet only bounds what host-local hands out.
+ */
+export function nodeRanges(config: Config, id: number): NodeRange[] {
+  const cni = cniOf(config);
+  const families: [Cidr | undefined, number | undefined][] = [
+    [cni.network, cni.nodePrefix],
+    [cni.network6, cni.nodePrefix6],
+  ];
+  return families.flatMap(([network, prefix]) => {
+    if (!network || prefix === undefined) return [];
+    const subnet = nthSubnet(network, prefix, id);
+    const rangeStart = addressAt(subnet, 2n);
+    const rangeEnd = addressAt(subnet, -2n);
+    const bridged = cni.delegate === 'bridge';
+    return [{ family: network.family, subnet, onLink: bridged ? subnet : network, gateway: bridged ? addressAt(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
+  });
+}
+
+/** The reference plugin's config for node `id` (without cniVersion and name: the caller's). */
+export function delegateConf(config: Config, id: number): Record<string, unknown> {
+  const cni = cniOf(config);
+  const ranges = nodeRanges(config, id);
+  const ipam = {
+    type: 'host-local',
+    dataDir: cni.leaseDir,
+    ranges: ranges.map((r) => [{ subnet: cidr(r.onLink), rangeStart: r.rangeStart, rangeEnd: r.rangeEnd, ...(r.gateway ? { gateway: r.gateway } : {}) }]),
+    // Every node's containers through the bridge (the host routes between nodes); on one
+    // L2 segment (macvlan/ipvlan) the network is on-link and needs no route.
+    routes: cni.delegate === 'bridge' ? [cni.network, cni.network6].filter((n) => n !== undefined).map((n) => ({ dst: cidr(n) })) : [],
+  };
+  const mtu = cni.mtu === undefined ? {} : { mtu: cni.mtu };
+  if (cni.delegate === 'bridge') return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
+  const master = cni.master ?? deriveNode(config, id).device;
+  return cni.delegate === 'macvlan' ? { type: 'macvlan', master, mode: 'bridge', ...mtu, ipam } : { type: 'ipvlan', master, mode: 'l2', ...mtu, ipam };
+}
+
+/** The CNI spec version clusternet-cni and `cni-config` write (Debian's plugins 1.1.1 speak it). */
+export const CNI_VERSION = '1.0.0';
+
+/** The node's network configuration list, for a runtime calling the reference plugins directly. */
+export function conflist(config: Config, id: number): Record<string, unknown> {
+  const cni = cniOf(config);
+  return { cniVersion: CNI_VERSION, name: cni.name, plugins: [delegateConf(config, id)] };
+}

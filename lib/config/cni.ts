@@ -1,0 +1,81 @@
+// The [cni] section's rules that involve more than one key, or another section: each node's
+// container range must exist for every node id, and must not overlap the networks the
+// node already routes (its own cluster network, the cluster addresses).
+import type { ClusterIpSettings, CniSettings, NetSettings } from './types.js';
+import type { Cidr } from './values.js';
+
+type Problem = (path: string, message: string, fallbackLine?: number) => void;
+
+/** The section's keys as read (dashed names) → the typed settings. */
+export function readCni(values: Record<string, unknown>): CniSettings {
+  return {
+    enable: values.enable as boolean,
+    name: values.name as string,
+    network: values.network as Cidr | undefined,
+    nodePrefix: values['node-prefix'] as number | undefined,
+    network6: values.network6 as Cidr | undefined,
+    nodePrefix6: values['node-prefix6'] as number | undefined,
+    bridge: values.bridge as string,
+    delegate: values.delegate as CniSettings['delegate'],
+    master: values.master as string | undefined,
+    mtu: values.mtu as number | undefined,
+    binDir: values['bin-dir'] as string,
+    leaseDir: values['lease-dir'] as string,
+  };
+}
+
+/**
+ * Node N's range is the N-th subnet of the network at the node prefix (lib/cni/range.ts):
+ * the network holds 2^(node prefix − prefix) of them, numbered from 0, so the largest node
+ * id must be below that. Distinct ids give distinct, disjoint subnets.
+ */
+function rangeProblem(network: Cidr, nodePrefix: number, nodes: readonly number[], key: string, problem: Problem): void {
+  const name = `cni.${key}`;
+  if (nodePrefix <= network.prefix) {
+    problem(name, `/${nodePrefix} is not longer than the network's /${network.prefix}, so it leaves one range for every node; allowed: /${network.prefix + 1} to /${network.family === 4 ? 30 : 126}`);
+    return;
+  }
+  const count = 1n << BigInt(nodePrefix - network.prefix);
+  const highest = nodes.length > 0 ? Math.max(...nodes) : 0;
+  if (BigInt(highest) >= count) {
+    const needed = network.prefix + BigInt(highest).toString(2).length;
+    problem(name, `${network.address}/${network.prefix} at /${nodePrefix} holds ${count} node ranges (0 to ${count - 1n}); node ${highest} has none; allowed: a node prefix of at least /${needed}, or a larger network`);
+  }
+}
+
+const overlap = (a: Cidr, b: { address: string; prefix: number }, inSubnet: (ip: string, base: string, prefix: number) => boolean) =>
+  inSubnet(a.address, b.address, Math.min(a.prefix, b.prefix));
+
+export function cniProblems(
+  cni: CniSettings,
+  net: NetSettings,
+  nodes: readonly number[],
+  clusterIps: readonly ClusterIpSettings[],
+  inSubnet: (ip: string, base: string, prefix: number) => boolean,
+  problem: Problem,
+  headerLine: number | undefined,
+): void {
+  if (!cni.enable) return;
+  if (cni.network && cni.nodePrefix !== undefined) rangeProblem(cni.network, cni.nodePrefix, nodes, 'node-prefix', problem);
+  if (cni.network6 && cni.nodePrefix6 === undefined) problem('cni.node-prefix6', 'missing; network6 needs the per-node IPv6 prefix length, e.g. node-prefix6 = 80', headerLine);
+  if (!cni.network6 && cni.nodePrefix6 !== undefined) problem('cni.node-prefix6', 'applies only with network6; add network6 or remove it');
+  if (cni.network6 && cni.nodePrefix6 !== undefined) rangeProblem(cni.network6, cni.nodePrefix6, nodes, 'node-prefix6', problem);
+  for (const [mine, theirs, key] of [
+    [cni.network, net.address, 'network'],
+    [cni.network6, net.address6, 'network6'],
+  ] as const) {
+    if (mine && theirs && overlap(mine, theirs, inSubnet)) {
+      problem(`cni.${key}`, `${mine.address}/${mine.prefix} overlaps the node network ${theirs.address}/${theirs.prefix}; allowed: a network of its own, so each destination has one route`);
+    }
+    for (const cip of clusterIps) {
+      if (mine && cip.address && inSubnet(cip.address, mine.address, mine.prefix)) {
+        problem(`cni.${key}`, `${mine.address}/${mine.prefix} holds the cluster address ${cip.address}; allowed: a network without it`);
+      }
+    }
+  }
+  if (cni.delegate === 'bridge' && cni.master !== undefined) problem('cni.master', 'applies only to delegate = macvlan or ipvlan (the bridge delegate puts containers on cni.bridge)');
+  if (cni.delegate !== 'bridge' && !cni.master && !net.device) problem('cni.master', `missing; delegate = ${cni.delegate} puts containers on a device: name it here or in net.device`, headerLine);
+  if (cni.delegate === 'bridge' && (cni.bridge === net.interface || cni.bridge === net.device)) {
+    problem('cni.bridge', `${cni.bridge} is also the cluster's ${cni.bridge === net.interface ? 'net.interface' : 'net.device'}; allowed: a bridge of its own, e.g. cni0`);
+  }
+}

@@ -1,0 +1,95 @@
+// Node N's container range: the N-th subnet of [cni] network at node-prefix, and what the
+// reference plugins are given for it (lib/cni/range.ts, lib/cni/conf.ts).
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { parseConfig } from '../../lib/config/load.js';
+import { addressAt, between, countBetween, nthSubnet } from '../../lib/cni/range.js';
+import { conflist, delegateConf, nodeRanges } from '../../lib/cni/conf.js';
+
+const v4 = (address: string, prefix: number) => ({ family: 4 as const, address, prefix });
+const v6 = (address: string, prefix: number) => ({ family: 6 as const, address, prefix });
+
+test('nthSubnet: the n-th subnet from 0, of any base written inside the network', () => {
+  assert.equal(nthSubnet(v4('10.244.0.0', 16), 24, 0), v4('10.244.0.0', 24));
+  assert.equal(nthSubnet(v4('10.244.0.0', 16), 24, 3), v4('10.244.3.0', 24));
+  assert.equal(nthSubnet(v4('10.244.0.0', 16), 24, 255), v4('10.244.255.0', 24));
+  assert.equal(nthSubnet(v4('10.244.7.9', 16), 26, 5), v4('10.244.1.64', 26));
+  assert.equal(nthSubnet(v4('192.168.0.0', 24), 28, 15), v4('192.168.0.240', 28));
+  assert.equal(nthSubnet(v6('fd05::', 48), 64, 3), v6('fd05:0:0:3::', 64));
+  assert.equal(nthSubnet(v6('fd00:10::', 64), 112, 65535), v6('fd00:10::ffff:0', 112));
+  assert.equal(nthSubnet(v6('fd00::', 8), 126, 1), v6('fd00::4', 126));
+});
+
+test('nthSubnet: distinct n give disjoint subnets, all inside the network', () => {
+  const net = v4('10.9.0.0', 20);
+  const seen = new Set<string>();
+  for (let n = 0; n < 64; n++) {
+    const s = nthSubnet(net, 26, n);
+    const first = addressAt(s, 0n);
+    const last = addressAt(s, -1n);
+    assert.ok(between(first, '10.9.0.0', '10.9.15.255') && between(last, '10.9.0.0', '10.9.15.255'), s.address);
+    for (const other of seen) assert.not.ok(between(other, first, last), `${other} in ${s.address}/26`);
+    seen.add(first);
+  }
+});
+
+test('nthSubnet refuses an index past the network and a prefix not longer than its own', () => {
+  assert.throws(() => nthSubnet(v4('10.244.0.0', 16), 24, 256), (e: unknown) => e instanceof RangeError && /has 256 subnets/.test(e.message));
+  assert.throws(() => nthSubnet(v4('10.244.0.0', 16), 16, 1), (e: unknown) => e instanceof RangeError);
+  assert.throws(() => nthSubnet(v4('10.244.0.0', 16), 24, -1), (e: unknown) => e instanceof RangeError);
+});
+
+test('addressAt, countBetween: offsets from the first and from the last address', () => {
+  assert.is(addressAt(v4('10.244.3.0', 24), 1n), '10.244.3.1');
+  assert.is(addressAt(v4('10.244.3.0', 24), -2n), '10.244.3.254');
+  assert.is(addressAt(v6('fd05:0:0:3::', 64), -2n), 'fd05::3:ffff:ffff:ffff:fffe');
+  assert.is(countBetween('10.244.3.2', '10.244.3.254'), 253n);
+  assert.is(between('fd05::1', '10.0.0.0', '10.0.0.9'), false);
+});
+
+const CONF = (cni: string) => `[cluster]
+nodes = 1-3
+[net]
+device = eth0
+vlan = 7
+mac = f0:00:00:00:07:00
+address = 10.4.135.0/24
+[cni]
+${cni}
+`;
+
+test('nodeRanges: bridge containers from subnet+2 to the one before the last, the bridge at subnet+1', () => {
+  const config = parseConfig(CONF('network = 10.244.0.0/16\nnode-prefix = 24\nnetwork6 = fd05::/48\nnode-prefix6 = 64'), 'net.conf');
+  const [r4, r6] = nodeRanges(config, 3);
+  assert.equal({ ...r4!, size: Number(r4!.size) }, { family: 4, subnet: v4('10.244.3.0', 24), onLink: v4('10.244.3.0', 24), gateway: '10.244.3.1', rangeStart: '10.244.3.2', rangeEnd: '10.244.3.254', size: 253 });
+  assert.is(r6!.gateway, 'fd05:0:0:3::1');
+  assert.is(r6!.rangeEnd, 'fd05::3:ffff:ffff:ffff:fffe');
+  assert.equal(delegateConf(config, 3), {
+    type: 'bridge',
+    bridge: 'cni0',
+    isGateway: true,
+    ipMasq: false,
+    ipam: {
+      type: 'host-local',
+      dataDir: '/var/lib/cni/networks',
+      ranges: [[{ subnet: '10.244.3.0/24', rangeStart: '10.244.3.2', rangeEnd: '10.244.3.254', gateway: '10.244.3.1' }], [{ subnet: 'fd05:0:0:3::/64', rangeStart: 'fd05:0:0:3::2', rangeEnd: 'fd05::3:ffff:ffff:ffff:fffe', gateway: 'fd05:0:0:3::1' }]],
+      routes: [{ dst: '10.244.0.0/16' }, { dst: 'fd05::/48' }],
+    },
+  });
+});
+
+test('macvlan: the whole network on-link, the node range bounds the leases, no routes, master = net.device', () => {
+  const config = parseConfig(CONF('network = 10.244.0.0/16\nnode-prefix = 24\ndelegate = macvlan\nmtu = 1400\nname = pods'), 'net.conf');
+  const conf = conflist(config, 2) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
+  assert.is(conf.cniVersion, '1.0.0');
+  assert.is(conf.name, 'pods');
+  assert.equal(conf.plugins[0], {
+    type: 'macvlan',
+    master: 'eth0',
+    mode: 'bridge',
+    mtu: 1400,
+    ipam: { type: 'host-local', dataDir: '/var/lib/cni/networks', ranges: [[{ subnet: '10.244.0.0/16', rangeStart: '10.244.2.2', rangeEnd: '10.244.2.254' }]], routes: [] },
+  });
+});
+
+test.run();
