@@ -6,6 +6,7 @@
 //   dist/lib/cli/cli.cjs              every other `clusternet` command, yargs inlined: an
 //                                     admin's `run`, `check`, `status`, and the lab's guests,
 //                                     where each of its ~130 modules is a file read over 9p
+//   dist/lib/cni/entry.cjs            clusternet-cni, the CNI plugin (one Node start per call)
 // Why one file, and why CommonJS (each measured with `node --cpu-prof` of a hook):
 // - Node loads each ES module with several asynchronous file operations; the ~40 modules
 //   behind an entry cost more of its cold start than everything the hook then does.
@@ -37,6 +38,7 @@ const ENTRIES = [
   [join('lib', 'hooks', 'entry'), ['yargs', 'zx', 'execa']],
   [join('lib', 'cli', 'failover-entry'), ['yargs', 'zx', 'execa']],
   [join('lib', 'cli', 'cli'), ['zx', 'execa']],
+  [join('lib', 'cni', 'entry'), ['yargs', 'zx', 'execa']],
 ];
 
 // lib/cjs.ts loads ipaddr.js and ini with require() from an ES module (see there); in a

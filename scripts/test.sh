@@ -36,6 +36,7 @@ if [ "$(id -u)" = 0 ]; then
   step status npm run test:status --silent
   step namespaces npm run test:ns --silent
   step safety npm run test:safety --silent
+  step cni npm run test:cni --silent
   step pacemaker npm run test:pacemaker --silent
   if [ -d test/lab ]; then step lab npm run test:lab --silent; fi
 else

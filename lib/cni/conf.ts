@@ -10,11 +10,13 @@ import { addressAt, countBetween, nthSubnet } from './range.js';
 /** One family's range of a node, as host-local is given it. */
 export interface NodeRange {
   family: 4 | 6;
+  /** The cluster's container network of this family (every node's ranges). */
+  network: Cidr;
   /** The node's own subnet (node N's = the N-th of the network). */
   subnet: Cidr;
-  /** What host-local is told is on-link: the node's subnet (bridge) or the whole network (macvlan/ipvlan). */
+  /** What host-local is told is on-link: the node's subnet (bridge) or the whole network (macvlan). */
   onLink: Cidr;
-  /** The bridge's address, the containers' next hop; none for macvlan/ipvlan. */
+  /** The bridge's address, the containers' next hop; none for macvlan. */
   gateway: string | undefined;
   rangeStart: string;
   rangeEnd: string;
@@ -35,7 +37,7 @@ const cidr = (c: Cidr): string => `${c.address}/${c.prefix}`;
 /**
  * Node `id`'s ranges, IPv4 first. The subnet's first address is its network address, the
  * second the bridge's (the gateway); containers get the third up to the one before the
- * last (never an all-ones host part). macvlan/ipvlan containers share one L2 segment: the
+ * last (never an all-ones host part). macvlan containers share one L2 segment: the
  * whole network is on-link, the node's subnet only bounds what host-local hands out.
  */
 export function nodeRanges(config: Config, id: number): NodeRange[] {
@@ -50,7 +52,7 @@ export function nodeRanges(config: Config, id: number): NodeRange[] {
     const rangeStart = addressAt(subnet, 2n);
     const rangeEnd = addressAt(subnet, -2n);
     const bridged = cni.delegate === 'bridge';
-    return [{ family: network.family, subnet, onLink: bridged ? subnet : network, gateway: bridged ? addressAt(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
+    return [{ family: network.family, network, subnet, onLink: bridged ? subnet : network, gateway: bridged ? addressAt(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
   });
 }
 
@@ -63,13 +65,14 @@ export function delegateConf(config: Config, id: number): Record<string, unknown
     dataDir: cni.leaseDir,
     ranges: ranges.map((r) => [{ subnet: cidr(r.onLink), rangeStart: r.rangeStart, rangeEnd: r.rangeEnd, ...(r.gateway ? { gateway: r.gateway } : {}) }]),
     // Every node's containers through the bridge (the host routes between nodes); on one
-    // L2 segment (macvlan/ipvlan) the network is on-link and needs no route.
-    routes: cni.delegate === 'bridge' ? [cni.network, cni.network6].filter((n) => n !== undefined).map((n) => ({ dst: cidr(n) })) : [],
+    // L2 segment (macvlan) the network is on-link and needs no route.
+    // The next hop written out: the bridge plugin's CHECK compares the routes with it.
+    routes: cni.delegate === 'bridge' ? ranges.map((r) => ({ dst: cidr(r.network), gw: r.gateway })) : [],
   };
   const mtu = cni.mtu === undefined ? {} : { mtu: cni.mtu };
   if (cni.delegate === 'bridge') return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
   const master = cni.master ?? deriveNode(config, id).device;
-  return cni.delegate === 'macvlan' ? { type: 'macvlan', master, mode: 'bridge', ...mtu, ipam } : { type: 'ipvlan', master, mode: 'l2', ...mtu, ipam };
+  return { type: 'macvlan', master, mode: 'bridge', ...mtu, ipam };
 }
 
 /** The CNI spec version clusternet-cni and `cni-config` write (Debian's plugins 1.1.1 speak it). */

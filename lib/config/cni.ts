@@ -73,7 +73,7 @@ export function cniProblems(
       }
     }
   }
-  if (cni.delegate === 'bridge' && cni.master !== undefined) problem('cni.master', 'applies only to delegate = macvlan or ipvlan (the bridge delegate puts containers on cni.bridge)');
+  if (cni.delegate === 'bridge' && cni.master !== undefined) problem('cni.master', 'applies only to delegate = macvlan (the bridge delegate puts containers on cni.bridge)');
   if (cni.delegate !== 'bridge' && !cni.master && !net.device) problem('cni.master', `missing; delegate = ${cni.delegate} puts containers on a device: name it here or in net.device`, headerLine);
   if (cni.delegate === 'bridge' && (cni.bridge === net.interface || cni.bridge === net.device)) {
     problem('cni.bridge', `${cni.bridge} is also the cluster's ${cni.bridge === net.interface ? 'net.interface' : 'net.device'}; allowed: a bridge of its own, e.g. cni0`);

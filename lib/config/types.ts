@@ -68,13 +68,14 @@ export interface NodeSettings {
 
 /**
  * The reference plugin that makes a container's link: `bridge`, a veth on the node's own
- * bridge (the host routes between nodes); `macvlan`/`ipvlan`, the container straight on the
- * node's device, every node's containers on one L2 segment (no routes needed). The `vlan`
- * plugin is not offered: it makes one VLAN link per container on the same device and id,
- * which the kernel allows once per device, so one container per node.
+ * bridge (the host routes between nodes); `macvlan`, the container straight on the node's
+ * device, every node's containers on one L2 segment (no routes needed). The `vlan` plugin
+ * is not offered: it makes one VLAN link per container on the same device and id, which
+ * the kernel allows once per device, so one container per node. Nor `ipvlan` (macvlan's
+ * shape, one MAC): this machine's kernel has no ipvlan, so it could not be proven here.
  */
-export type CniDelegate = 'bridge' | 'macvlan' | 'ipvlan';
-export const CNI_DELEGATES: readonly CniDelegate[] = ['bridge', 'macvlan', 'ipvlan'];
+export type CniDelegate = 'bridge' | 'macvlan';
+export const CNI_DELEGATES: readonly CniDelegate[] = ['bridge', 'macvlan'];
 
 /** [cni]: each node's containers get addresses from the node's own range (lib/cni/). */
 export interface CniSettings {
@@ -87,7 +88,7 @@ export interface CniSettings {
   nodePrefix6: number | undefined;
   bridge: string;
   delegate: CniDelegate;
-  /** macvlan/ipvlan: the device the containers sit on; undefined = the node's [net] device. */
+  /** macvlan: the device the containers sit on; undefined = the node's [net] device. */
   master: string | undefined;
   mtu: number | undefined;
   binDir: string;

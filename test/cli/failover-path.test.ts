@@ -28,6 +28,7 @@ F(
       join('lib', 'hooks', 'entry.cjs'),
       join('lib', 'cli', 'failover-entry.cjs'),
       join('lib', 'cli', 'cli.cjs'),
+      join('lib', 'cni', 'entry.cjs'),
     ]) {
       const text = readFileSync(join(ROOT, 'dist', entry), 'utf8');
       assert.match(text, /^\/\/ Built by scripts\/bundle\.mjs/, entry);

@@ -61,7 +61,7 @@ ${cni}
 test('nodeRanges: bridge containers from subnet+2 to the one before the last, the bridge at subnet+1', () => {
   const config = parseConfig(CONF('network = 10.244.0.0/16\nnode-prefix = 24\nnetwork6 = fd05::/48\nnode-prefix6 = 64'), 'net.conf');
   const [r4, r6] = nodeRanges(config, 3);
-  assert.equal({ ...r4!, size: Number(r4!.size) }, { family: 4, subnet: v4('10.244.3.0', 24), onLink: v4('10.244.3.0', 24), gateway: '10.244.3.1', rangeStart: '10.244.3.2', rangeEnd: '10.244.3.254', size: 253 });
+  assert.equal({ ...r4!, size: Number(r4!.size) }, { family: 4, network: v4('10.244.0.0', 16), subnet: v4('10.244.3.0', 24), onLink: v4('10.244.3.0', 24), gateway: '10.244.3.1', rangeStart: '10.244.3.2', rangeEnd: '10.244.3.254', size: 253 });
   assert.is(r6!.gateway, 'fd05:0:0:3::1');
   assert.is(r6!.rangeEnd, 'fd05::3:ffff:ffff:ffff:fffe');
   assert.equal(delegateConf(config, 3), {
@@ -73,7 +73,7 @@ test('nodeRanges: bridge containers from subnet+2 to the one before the last, th
       type: 'host-local',
       dataDir: '/var/lib/cni/networks',
       ranges: [[{ subnet: '10.244.3.0/24', rangeStart: '10.244.3.2', rangeEnd: '10.244.3.254', gateway: '10.244.3.1' }], [{ subnet: 'fd05:0:0:3::/64', rangeStart: 'fd05:0:0:3::2', rangeEnd: 'fd05::3:ffff:ffff:ffff:fffe', gateway: 'fd05:0:0:3::1' }]],
-      routes: [{ dst: '10.244.0.0/16' }, { dst: 'fd05::/48' }],
+      routes: [{ dst: '10.244.0.0/16', gw: '10.244.3.1' }, { dst: 'fd05::/48', gw: 'fd05:0:0:3::1' }],
     },
   });
 });
