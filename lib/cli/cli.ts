@@ -8,6 +8,7 @@ import { describeError, exitCodeOf } from '../errors.js';
 import { packageVersion } from '../paths.js';
 import { enableSystemLog, systemLog } from '../systemlog.js';
 import { checkCommand } from './commands/check.js';
+import { cniConfigCommand } from './commands/cni-config.js';
 import { convertCommand } from './commands/convert.js';
 import { releaseCommand, takeoverCommand } from './commands/failover.js';
 import { assignCommand, assignedCommand, unassignCommand } from './commands/bucket.js';
@@ -44,7 +45,7 @@ const LOGGED = new Set([
 const COMMANDS = [
   validateCommand, showCommand, planCommand, runCommand, hookCommand, checkCommand, convertCommand, reloadCommand,
   takeoverCommand, releaseCommand, assignCommand, unassignCommand, assignedCommand, statusCommand, waitCommand, serviceCommand, installHooksCommand,
-  uninstallHooksCommand, editCommand, getCommand, setCommand, unsetCommand, serverConfigCommand,
+  uninstallHooksCommand, editCommand, getCommand, setCommand, unsetCommand, serverConfigCommand, cniConfigCommand,
 ];
 
 /** The first word of `argv` that names a command, so a usage error points at that command's help. */
