@@ -14,6 +14,7 @@ import type { Runner } from '../system/runner.js';
 import { readNsState, type NsState } from '../system/state.js';
 import { readBuckets, type Buckets } from './buckets.js';
 import { nsLabel, type Ns } from '../system/ns.js';
+import { rangeUse, type RangeUse } from '../cni/leases.js';
 
 export interface NetworkRow {
   name: string;
@@ -54,6 +55,8 @@ export interface StatusReport {
   config: string;
   node: number | null;
   networks: NetworkRow[];
+  /** Each node's container range ([cni]); the leases counted for this node only. */
+  ranges: RangeUse[];
   addresses: AddressRow[];
   clusterips: ClusterIpRow[];
   interface: { name: string; where: string; exists: boolean; up: boolean; addresses: string[] } | null;
@@ -141,6 +144,7 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
     config: config.file,
     node: local?.values.node ?? null,
     networks: networkRows(config, nodes),
+    ranges: config.cni?.enable ? rangeUse(config, local?.values.node) : [],
     addresses,
     clusterips,
     interface: local
@@ -177,7 +181,11 @@ async function planState(config: Config, local: LocalView): Promise<{ ok: boolea
 /** The report as text: the networks table, with --verbose the address rows. */
 export function formatStatus(r: StatusReport, verbose: boolean): string {
   const out: string[] = [];
-  out.push(table(['name', 'type', 'network', 'size', 'used', 'free', 'pct'], r.networks.map((n) => [n.name, n.type, n.network, String(n.size), String(n.used), String(n.free), `${n.pct}%`])));
+  const ranges = r.ranges.map((c) => {
+    const use = c.used === null ? ['-', '-', '-'] : [String(c.used), String(c.size - c.used), `${Math.round((c.used / c.size) * 10000) / 100}%`];
+    return [`cni${c.family === 6 ? '6' : ''}/${c.node}`, `cni ${c.delegate}`, c.subnet, String(c.size), ...use];
+  });
+  out.push(table(['name', 'type', 'network', 'size', 'used', 'free', 'pct'], [...r.networks.map((n) => [n.name, n.type, n.network, String(n.size), String(n.used), String(n.free), `${n.pct}%`]), ...ranges]));
   if (verbose) {
     out.push('', table(['node', 'interface', 'mac', 'address', 'where', 'configured'], r.addresses.map((a) => [String(a.node), a.interface, a.mac, a.address, a.where, a.configured === null ? '-' : a.configured ? 'yes' : 'no'])));
   }

@@ -59,6 +59,18 @@ test('every container reaches every other and the bridge, over IPv4 and IPv6', a
   assert.ok(await ping(a!.ns, 'fd05:0:0:2::1'), 'IPv6 to the bridge');
 });
 
+test("status: each node's range, size, used (node 2's leases), free, %", async () => {
+  const r = await lab.sim.cli(lab.sim.host(NODE), ['-c', lab.config, 'status', '--node', String(NODE), '--netns', lab.sim.container(NODE)]);
+  // Exit 1: node 2's cluster network itself is not set up here; the ranges are shown all the same.
+  assert.is(r.exitCode, 1, r.stderr);
+  assert.match(r.stdout, /^cni\/1 +cni bridge +10\.244\.1\.0\/24 +253 +- +- +-$/m);
+  assert.match(r.stdout, /^cni\/2 +cni bridge +10\.244\.2\.0\/24 +253 +8 +245 +3\.16%$/m);
+  assert.match(r.stdout, /^cni6\/2 +cni bridge +fd05:0:0:2::\/64 +18446744073709552000 +8 +/m);
+  const json = await lab.sim.cli(lab.sim.host(NODE), ['-c', lab.config, 'status', '--node', String(NODE), '--netns', lab.sim.container(NODE), '--json']);
+  const ranges = JSON.parse(json.stdout).ranges as { node: number; family: number; used: number | null }[];
+  assert.equal(ranges.map((x) => `${x.node}/${x.family}:${x.used}`), ['1/4:null', '1/6:null', '2/4:8', '2/6:8', '3/4:null', '3/6:null']);
+});
+
 test('CHECK passes for every container (prevResult: its ADD result)', async () => {
   for (const c of containers) {
     const r = await lab.call(NODE, 'CHECK', c.ns, { conf: { prevResult: c.result } });
