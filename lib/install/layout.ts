@@ -22,6 +22,8 @@ export const PATHS = {
   kerrighedConfig: '/etc/kerrighed/net.conf',
   /** The OCF resource agent ocf:clusternet:clusterip, where Pacemaker looks for it. */
   ocfAgent: '/usr/lib/ocf/resource.d/clusternet/clusterip',
+  /** The CNI plugin, in the folder of Debian's reference plugins (net.conf's cni.bin-dir). */
+  cniBinDir: '/usr/lib/cni',
 } as const;
 
 /** The config the installation reads: Kerrighed's own file when installed for Kerrighed alone. */
@@ -49,6 +51,8 @@ export interface LayoutOptions {
    * /etc/kerrighed/net.conf): the shipped example, or --config's.
    */
   config?: string;
+  /** Where runtimes find CNI plugins (default PATHS.cniBinDir). */
+  cniBinDir?: string;
 }
 
 export function layout(options: LayoutOptions): Item[] {
@@ -64,6 +68,8 @@ export function layout(options: LayoutOptions): Item[] {
   const items: Item[] = [
     { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
     { type: 'file', path: PATHS.ocfAgent, content: renderTemplate('ocf/clusterip.in', values), mode: 0o755 },
+    // The runtime runs it with its own environment: node named in full, as the units do.
+    { type: 'file', path: join(options.cniBinDir ?? PATHS.cniBinDir, 'clusternet-cni'), content: renderTemplate('cni/clusternet-cni.in', { ...values, PLUGIN: JSON.stringify(join(options.libdir, 'bin', 'clusternet-cni')) }), mode: 0o755 },
   ];
   // --config's text goes where this installation's config is (configFor).
   const given = (path: string) => (path === configFor(options.init) ? options.config : undefined);

@@ -32,18 +32,24 @@ test('install-hooks --prefix lays out config, switches, hooks, units, init scrip
   const p = tempDir();
   const r = install(p);
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 16 written, 0 already in place$/m);
+  assert.match(r.stdout, /systemd, sysv, kerrighed integration under .*: 17 written, 0 already in place$/m);
   assert.equal(tree(p), [
     'etc/clusternet/hooks/boot-post.d/50net', 'etc/clusternet/hooks/boot-pre.d/50net', 'etc/clusternet/hooks/init-post.d/20clusterip',
     'etc/clusternet/hooks/init-pre.d/10net', 'etc/clusternet/hooks/stop.d/50clusternet', 'etc/default/clusternet', 'etc/init.d/clusternet',
     'etc/kerrighed/krgboot_helper-post.d/50net', 'etc/kerrighed/krgboot_helper-pre.d/50net', 'etc/kerrighed/krginit_helper-post.d/20clusterip', 'etc/kerrighed/krginit_helper-pre.d/10net',
-    'etc/kerrighed/net.conf', 'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'usr/lib/ocf/resource.d/clusternet/clusterip', 'var/lib/clusternet/install-manifest.json',
+    'etc/kerrighed/net.conf', 'etc/net.conf', 'lib/systemd/system/clusternet-wait-online.service', 'lib/systemd/system/clusternet.service', 'usr/lib/cni/clusternet-cni', 'usr/lib/ocf/resource.d/clusternet/clusterip', 'var/lib/clusternet/install-manifest.json',
   ]);
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), readFileSync(EXAMPLE, 'utf8'));
   // The Pacemaker resource agent, executable, calling this package's CLI with this node.
   const agent = join(p, 'usr/lib/ocf/resource.d/clusternet/clusterip');
   assert.is(statSync(agent).mode & 0o777, 0o755);
   assert.match(readFileSync(agent, 'utf8'), new RegExp(`^NODE=${process.execPath}\nCLI=${CLI_JS}$`, 'm'));
+  // The CNI plugin, executable with this node, answering as a runtime asks it.
+  const plugin = join(p, 'usr/lib/cni/clusternet-cni');
+  assert.is(statSync(plugin).mode & 0o777, 0o755);
+  assert.match(readFileSync(plugin, 'utf8'), new RegExp(`^#!${process.execPath}\n`));
+  const version = spawnSync(plugin, [], { input: '{}', env: { CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
+  assert.is(version.stdout, '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0"]}\n', version.stderr);
   // Built-in hooks are links into this package; Kerrighed's folders get a link per hook.
   assert.is(readlinkSync(join(p, 'etc/clusternet/hooks/init-pre.d/10net')), join(ROOT, 'hooks/init-pre.d/10net'));
   assert.is(readlinkSync(join(p, 'etc/kerrighed/krgboot_helper-post.d/50net')), '../../clusternet/hooks/boot-post.d/50net');
@@ -120,9 +126,9 @@ test('net.conf is never overwritten; a second install changes nothing else', () 
   const again = install(p);
   assert.is(again.code, 0, show(again));
   assert.is(readFileSync(join(p, 'etc/net.conf'), 'utf8'), mine);
-  assert.match(again.stdout, /: 0 written, 15 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(again.stdout, /: 0 written, 16 already in place; kept \/etc\/net\.conf$/m);
   const third = install(p);
-  assert.match(third.stdout, /: 0 written, 15 already in place; kept \/etc\/net\.conf$/m);
+  assert.match(third.stdout, /: 0 written, 16 already in place; kept \/etc\/net\.conf$/m);
 });
 
 const KERRIGHED_LEGACY = 'NETCONF_ENABLE=true\nPHYS=eth0\nVIRT=krg0\nVLANID=7\nVIRTMAC=f0:00:00:00:07:00\nVIRTPREFIX=10.4.135.0/18\n';

@@ -109,7 +109,7 @@ test('the Debian package: lintian clean, a dependency Debian 13 meets, man pages
     if (version) assert.is(spawnSync('dpkg', ['--compare-versions', have, 'ge', version]).status, 0, `${pkg} ${have} >= ${version}`);
   }
   const contents = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  for (const path of ['./etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/share/man/man5/net.conf.5.gz', './usr/share/bash-completion/completions/clusternet', './usr/share/doc/clusternet/copyright', './usr/share/doc/clusternet/changelog.gz', './usr/lib/ocf/resource.d/clusternet/clusterip', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
+  for (const path of ['./etc/default/clusternet', './etc/init.d/clusternet', './lib/systemd/system/clusternet.service', './usr/share/man/man8/clusternet.8.gz', './usr/share/man/man5/net.conf.5.gz', './usr/share/bash-completion/completions/clusternet', './usr/share/doc/clusternet/copyright', './usr/share/doc/clusternet/changelog.gz', './usr/lib/ocf/resource.d/clusternet/clusterip', './usr/lib/cni/clusternet-cni', './usr/lib/clusternet/bin/clusternet-cni', './usr/lib/clusternet/dist/lib/cni/entry.cjs', './usr/lib/clusternet/dist/lib/cli/main.js', './usr/lib/clusternet/node_modules/yargs/package.json']) {
     assert.ok(contents.includes(` ${path}\n`) || contents.includes(` ${path} `), path);
   }
   assert.not.match(contents, / \.\/etc\/net\.conf\n/, "/etc/net.conf is the administrator's, not the package's");

@@ -40,7 +40,8 @@ export const installHooksCommand: CommandModule<GlobalArgs, InstallArgs> = {
     const prefix = resolve(args.prefix);
     const netns = checkName(args.netns, '--netns');
     // --config: the file to install as /etc/net.conf (when there is none yet), checked first.
-    const config = args.config === undefined ? undefined : readConfigText(loadConfigFile(args.config).file);
+    const given = args.config === undefined ? undefined : loadConfigFile(args.config);
+    const config = given === undefined ? undefined : readConfigText(given.file);
     // Without --init: what was installed here before, else what this machine runs.
     const before = readManifest(join(prefix, PATHS.manifest))?.installed.init.filter((i): i is InitSystem => (INIT_SYSTEMS as readonly string[]).includes(i));
     const init = args.init && args.init.length > 0 ? [...new Set(args.init)] : before && before.length > 0 ? before : defaultInit();
@@ -48,7 +49,9 @@ export const installHooksCommand: CommandModule<GlobalArgs, InstallArgs> = {
     if (!/^[A-Za-z0-9:_.@\\-]+\.(service|target|scope)$/.test(containerUnit)) {
       throw new InputError({ key: '--container-unit', message: `"${containerUnit}" is not a unit name; allowed: like systemd-nspawn@cluster.service` });
     }
-    const items = layout({ init, libdir: resolve(args.libdir), node: resolve(args.node), netns, containerUnit, ...(config === undefined ? {} : { config }) });
+    // The CNI plugin goes where --config's [cni] bin-dir says, else into Debian's folder.
+    const cniBinDir = given?.cni?.binDir;
+    const items = layout({ init, libdir: resolve(args.libdir), node: resolve(args.node), netns, containerUnit, ...(config === undefined ? {} : { config }), ...(cniBinDir === undefined ? {} : { cniBinDir }) });
     const log = createLogger(levelOf(args), 'install-hooks');
     const result = install(items, prefix, log, init, resolve(args.libdir));
     const kept = result.kept.length > 0 ? `; kept ${result.kept.join(', ')}` : '';
