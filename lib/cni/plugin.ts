@@ -117,14 +117,21 @@ function readNetConf(stdin: string): NetConf {
   if (conf.config !== undefined && (typeof conf.config !== 'string' || !conf.config.startsWith('/'))) {
     throw new CniFailure(CNI_ERRORS.invalidConfig, '"config" is not an absolute path', 'the net.conf to read, e.g. /etc/net.conf');
   }
+  if (conf.node !== undefined && !(Number.isSafeInteger(conf.node) && (conf.node as number) > 0)) {
+    throw new CniFailure(CNI_ERRORS.invalidConfig, '"node" is not a node id', 'a whole number, one of net.conf\'s cluster.nodes');
+  }
   return { cniVersion: conf.cniVersion, name: conf.name, raw: conf };
 }
 
-/** net.conf (the conf's "config", else CLUSTERNET_CONFIG, else /etc/net.conf) and this node's id. */
+/**
+ * net.conf (the conf's "config", else CLUSTERNET_CONFIG, else /etc/net.conf) and this
+ * node's id: the conf's "node" (as --node: a runtime may call plugins with an environment
+ * of its own, podman's cleanup does), else as every command finds it.
+ */
 function nodeOf(conf: NetConf, env: NodeJS.ProcessEnv, deps: PluginDeps): { config: Config; id: number } {
   try {
     const config = deps.loadConfig(configPath(conf.raw.config as string | undefined, env));
-    const { id } = resolveNodeId(config, { env });
+    const { id } = resolveNodeId(config, { env, flag: conf.raw.node as number | undefined });
     delegateConf(config, id); // [cni] missing or disabled: refused here, with the file named
     return { config, id };
   } catch (error) {

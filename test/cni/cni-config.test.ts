@@ -43,10 +43,12 @@ test("node 3's conflist: the bridge plugin and host-local with node 3's range; t
   assert.equal(await bridgePorts(lab.sim.host(3), 'cnx0'), []);
 });
 
-test('--meta: a list that calls clusternet-cni with this net.conf', () => {
-  const r = cli(['-c', lab.config, 'cni-config', '--node', '1', '--meta']);
+test('--meta: a list that calls clusternet-cni with this net.conf; with --node, that node written in', () => {
+  let r = cli(['-c', lab.config, 'cni-config', '--meta'], { env: { CLUSTERNET_NODE_ID: '1' } });
   assert.is(r.code, 0, show(r));
   assert.equal(JSON.parse(r.stdout), { cniVersion: '1.0.0', name: lab.name, plugins: [{ type: 'clusternet-cni', config: lab.config }] });
+  r = cli(['-c', lab.config, 'cni-config', '--node', '1', '--meta']);
+  assert.equal(JSON.parse(r.stdout).plugins, [{ type: 'clusternet-cni', config: lab.config, node: 1 }]);
 });
 
 test('--output-dir writes NAME.conflist, says unchanged the second time, refuses other content without --force', () => {

@@ -25,7 +25,7 @@ export const cniConfigCommand: CommandModule<GlobalArgs, CniConfigArgs> = {
   describe: "this node's CNI network configuration list ([cni]): the reference bridge (or macvlan) plugin with host-local and the node's range",
   builder: (y) =>
     withNode(y)
-      .option('meta', { type: 'boolean', default: false, describe: 'a list that calls clusternet-cni instead, which works the range out from net.conf at every call' })
+      .option('meta', { type: 'boolean', default: false, describe: 'a list that calls clusternet-cni instead, which works the range out from net.conf at every call (with --node, for that node only)' })
       .option('output-dir', { type: 'string', describe: "write NAME.conflist (NAME: cni.name) into this folder, e.g. /etc/cni/net.d, instead of printing it" })
       .option('force', { type: 'boolean', default: false, describe: '--output-dir: replace a NAME.conflist that differs' }) as never,
   handler: (args) => {
@@ -34,7 +34,10 @@ export const cniConfigCommand: CommandModule<GlobalArgs, CniConfigArgs> = {
     deriveAll(config);
     const { id } = resolveNodeId(config, { flag: args.node });
     const cni = cniOf(config);
-    const list = args.meta ? { cniVersion: CNI_VERSION, name: cni.name, plugins: [{ type: 'clusternet-cni', config: config.file }] } : conflist(config, id);
+    // --meta with --node: the node written in, for a runtime that calls plugins with an
+    // environment of its own (podman's cleanup) on a machine no other source names.
+    const meta = { type: 'clusternet-cni', config: config.file, ...(args.node === undefined ? {} : { node: id }) };
+    const list = args.meta ? { cniVersion: CNI_VERSION, name: cni.name, plugins: [meta] } : conflist(config, id);
     const text = `${JSON.stringify(list, null, 2)}\n`;
     const dir = args['output-dir'];
     if (!dir) {
