@@ -13,6 +13,7 @@
 //                                       under qemu, link = vlan (default there: 3 rounds,
 //                                       k = 1, 16, 64; --timeout SECONDS bounds the guest);
 //                                       README section bench-lab-6.12
+//   npm run bench -- --cni              part 6 alone (CNI ADD/DEL); README section bench-cni
 // Other options: --link macvlan|vlan; --no-build (time the repository's own dist/ as it
 // is) or --pkg DIR (a package built elsewhere); --json (figures as one JSON line).
 // By default the package is built privately (tsc, then scripts/bundle.mjs, as npm run
@@ -41,6 +42,7 @@ import {
 import { cpus, loadavg, release, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { measureCni, renderCni, type CniFigures } from './cni.js';
 
 const ROOT = resolve(import.meta.dirname, '..', '..');
 /**
@@ -81,6 +83,7 @@ const { values: opts } = parseArgs({
     timeout: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
     pkg: { type: 'string' },
+    cni: { type: 'boolean', default: false },
   },
 });
 
@@ -154,10 +157,11 @@ async function timedIn(
   argv: string[],
   env: NodeJS.ProcessEnv,
   timeoutMs = 600_000,
+  input?: string,
 ): Promise<Timed> {
   const r = await run(
     ['nsenter', `--net=${nsPath(ns)}`, '--', 'bash', '-c', TIMER, 'timer', ...argv],
-    { env, fds: 4, timeoutMs },
+    { env, fds: 4, timeoutMs, ...(input === undefined ? {} : { input }) },
   );
   const m = /^(\d+) (\d+\.\d+) (\d+\.\d+)/.exec(r.extra.trim());
   if (!m)
@@ -513,6 +517,8 @@ interface Results {
     node: number;
     verified: boolean;
   }[];
+  /** Part 6 (not in the lab's run). */
+  cni?: CniFigures;
 }
 
 /** One side's full bring-up in a fresh container: per phase ms. */
@@ -861,7 +867,7 @@ async function privatePackage(base = tmpdir()): Promise<string> {
   const dir = mkdtempSync(join(base, 'cnbench-pkg-'));
   chmodSync(dir, 0o755);
   log(`building a private copy in ${dir} (tsc, then scripts/bundle.mjs)`);
-  await must(['cp', '-a', join(ROOT, 'package.json'), join(ROOT, 'hooks'), dir]);
+  await must(['cp', '-a', join(ROOT, 'package.json'), join(ROOT, 'hooks'), join(ROOT, 'bin'), dir]);
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'));
   await must(
     [
@@ -993,7 +999,8 @@ async function local(): Promise<Results> {
       rounds,
       note: bundled() ? '' : 'The hook entry was NOT bundled (tsc output only).',
     };
-    return { meta, bringups, counts, distinct, rerun, rerunNode, takeover };
+    const cni = await measureCni({ timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input), must, median, pkg: PKG, rounds });
+    return { meta, bringups, counts, distinct, rerun, rerunNode, takeover, cni };
   } finally {
     process.removeListener('SIGINT', stop);
     process.removeListener('SIGTERM', stop);
@@ -1111,6 +1118,7 @@ function render(res: Results, title: string): string {
       `What clusternet starts (cluster-match, k = ${first.k}): ${PHASES.map((p) => `${p}: ${first.cn.names[p]}`).join('; ')}.`,
     );
   }
+  if (res.cni) out.push('', ...renderCni(res.cni, ms));
   return out.join('\n');
 }
 
@@ -1195,8 +1203,20 @@ async function lab(series: string): Promise<void> {
     );
 }
 
+/** Part 6 alone: clusternet-cni beside the reference plugins. */
+async function cniOnly(): Promise<void> {
+  if (opts.pkg) PKG = resolve(opts.pkg);
+  else if (!opts['no-build']) PKG = await privatePackage();
+  const rounds = Number(opts.rounds ?? (opts.quick ? 2 : 5));
+  const c = await measureCni({ timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input), must, median, pkg: PKG, rounds });
+  const text = [`Measured: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Linux ${release()}, Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}, medians in ms.`, '', ...renderCni(c, ms)].join('\n');
+  process.stdout.write(`${text}\n`);
+  if (!opts['no-readme']) log(writeReadme('bench-cni', text) ? 'README.md section bench-cni rewritten' : 'README.md has no <!-- bench-cni:start/end --> markers: not written');
+}
+
 async function main() {
   if (opts.lab) return lab(opts.lab);
+  if (opts.cni) return cniOnly();
   const res = await local();
   if (opts.json) {
     process.stdout.write(`BENCH-RESULT ${JSON.stringify(res)}\n`);

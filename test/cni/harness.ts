@@ -67,6 +67,7 @@ export async function createCniLab(nodes: number[], cni: string, net = 'link = m
   const leaseDir = mkdtempSync(join(tmpdir(), `${sim.prefix}-leases-`));
   chmodSync(leaseDir, 0o755);
   const name = `${sim.prefix}-net`;
+  const runDir = join(leaseDir, 'run');
   const config = writeConfig(`[cluster]\nnodes = ${nodes.join(',')}\n[net]\n${net}\n[cni]\nname = ${name}\nlease-dir = ${leaseDir}\n${cni}\n`);
   const containers: string[] = [];
   let count = 0;
@@ -89,6 +90,8 @@ export async function createCniLab(nodes: number[], cni: string, net = 'link = m
         CNI_PATH: CNI_BIN,
         CLUSTERNET_CONFIG: config,
         CLUSTERNET_NODE_ID: String(node),
+        // The bundle's code cache (bin/clusternet-cni) goes to the run dir: this test's own.
+        CLUSTERNET_RUN_DIR: runDir,
         ...extra.env,
       },
       extra.stdin ?? JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni', ...extra.conf }),
