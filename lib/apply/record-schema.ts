@@ -122,8 +122,15 @@ const FIELDS: Record<Op['op'], { required: string[]; optional?: string[] }> = {
   'link-rename': { required: ['ns', 'from', 'to'] },
   'addr-add': { required: ['ns', 'dev', 'address'] },
   'addr-delete': { required: ['ns', 'dev', 'address'] },
-  'route-add': { required: ['ns', 'dev', 'via'] },
-  'route-delete': { required: ['ns', 'dev', 'via'] },
+  // `dst` optional: records written before routes had one hold default routes only.
+  'route-add': { required: ['ns', 'dev', 'via'], optional: ['dst', 'onlink'] },
+  'route-delete': { required: ['ns', 'dev', 'via'], optional: ['dst', 'onlink'] },
+  'neigh-add': { required: ['ns', 'dev', 'address', 'lladdr'] },
+  'neigh-delete': { required: ['ns', 'dev', 'address', 'lladdr'] },
+  'fdb-add': { required: ['ns', 'dev', 'mac', 'dst'] },
+  'fdb-delete': { required: ['ns', 'dev', 'mac', 'dst'] },
+  'link-master': { required: ['ns', 'dev', 'master'] },
+  'link-nomaster': { required: ['ns', 'dev'] },
   'link-set': { required: ['ns', 'dev', 'mac', 'mtu', 'was'] },
   'link-delete': { required: ['ns', 'dev'], optional: ['owned'] },
   'maddr-add': { required: ['ns', 'dev', 'mac'] },
@@ -172,8 +179,22 @@ export function checkOp(v: unknown, where: string): Op {
     case 'addr-delete':
       return { op: kind as 'addr-add', ns: n, dev: ifName(o.dev, at('dev')), address: cidr(o.address, at('address')) };
     case 'route-add':
-    case 'route-delete':
-      return { op: kind as 'route-add', ns: n, dev: ifName(o.dev, at('dev')), via: ip(o.via, at('via')) };
+    case 'route-delete': {
+      const via = ip(o.via, at('via'));
+      const dst = o.dst === undefined ? 'default' : o.dst === 'default' ? 'default' : cidr(o.dst, at('dst'));
+      if (dst !== 'default' && ipFamily(dst.split('/')[0]!) !== ipFamily(via)) throw new Bad(`${at('dst')}: not of the family of its next hop ${via}`);
+      return { op: kind as 'route-add', ns: n, dst, via, dev: ifName(o.dev, at('dev')), ...opt('onlink') };
+    }
+    case 'neigh-add':
+    case 'neigh-delete':
+      return { op: kind as 'neigh-add', ns: n, dev: ifName(o.dev, at('dev')), address: ip(o.address, at('address')), lladdr: mac(o.lladdr, at('lladdr')) };
+    case 'fdb-add':
+    case 'fdb-delete':
+      return { op: kind as 'fdb-add', ns: n, dev: ifName(o.dev, at('dev')), mac: mac(o.mac, at('mac')), dst: ip(o.dst, at('dst')) };
+    case 'link-master':
+      return { op: 'link-master', ns: n, dev: ifName(o.dev, at('dev')), master: ifName(o.master, at('master')) };
+    case 'link-nomaster':
+      return { op: 'link-nomaster', ns: n, dev: ifName(o.dev, at('dev')) };
     case 'link-set': {
       const was = obj(o.was, at('was'), { required: ['mac', 'mtu'] });
       return { op: 'link-set', ns: n, dev: ifName(o.dev, at('dev')), mac: mac(o.mac, at('mac')), mtu: mtu(o.mtu, at('mtu')), was: { mac: mac(was.mac, at('was.mac')), mtu: mtu(was.mtu, at('was.mtu')) } };

@@ -1,7 +1,7 @@
 // What a namespace has now, read with ONE `ip -json` process per namespace.
 import { inNs, type Ns } from './ns.js';
 import { ROUTE_PROTOCOL } from './tag.js';
-import { runChecked, type Runner } from './runner.js';
+import { runChecked, showCommand, type Runner } from './runner.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { ApplyError } from '../errors.js';
 
@@ -54,14 +54,38 @@ export interface LinkState {
 
 export interface RouteState {
   dst: string;
+  family: 4 | 6;
   gateway: string | null;
   dev: string | null;
   protocol: string | null;
+  onlink: boolean;
+}
+
+/** A permanent neighbour entry (`ip neigh show nud permanent`). */
+export interface NeighState {
+  address: string;
+  dev: string;
+  lladdr: string | null;
+  protocol: string | null;
+}
+
+/** A static forwarding entry of a device (`bridge fdb show dev D`). */
+export interface FdbEntry {
+  mac: string;
+  dst: string | null;
+  permanent: boolean;
 }
 
 export interface NsState {
   links: Map<string, LinkState>;
+  /** Routes of the main table, both families. */
   routes: RouteState[];
+  /** The bridge each enslaved link is a port of, by link name. */
+  masters: Map<string, string>;
+  /** Permanent neighbour entries. */
+  neighbors: NeighState[];
+  /** Read only when a plan has fdb ops: the forwarding entries, by device. */
+  fdb: Map<string, FdbEntry[]>;
   /** Multicast link addresses joined, by device. */
   maddrs: Map<string, string[]>;
   /** Read only when a plan needs them: sysctl values. */
@@ -77,6 +101,7 @@ interface IpLink {
   max_mtu?: number;
   address?: string;
   ifalias?: string;
+  master?: string;
   linkinfo?: { info_kind?: string; info_data?: { id?: number } };
   addr_info?: { local: string; prefixlen: number; family: string }[];
 }
@@ -88,22 +113,32 @@ interface IpRoute {
   dst: string;
   gateway?: string;
   dev?: string;
+  table?: string;
+  protocol?: string | number;
+  flags?: string[];
+}
+interface IpNeigh {
+  dst: string;
+  dev?: string;
+  lladdr?: string;
   protocol?: string | number;
 }
 
 export async function readNsState(runner: Runner, ns: Ns): Promise<NsState> {
   const { stdout } = await runChecked(runner, inNs(ns, ['ip', '-json', '-details', '-batch', '-']), {
-    input: 'address show\nroute show table main\nmaddr show\n',
+    // `table all`: `table main` would give IPv4 routes only. Not filtered by protocol:
+    // `ip route show proto 211` leaves the protocol out of what it prints.
+    input: 'address show\nroute show table all\nmaddr show\nneigh show nud permanent\n',
   });
   return parseNsState(stdout);
 }
 
 /** `ip -json -batch` prints one JSON array per command, one per line. */
 export function parseNsState(stdout: string): NsState {
-  const [links = [], routes = [], maddrs = []] = stdout
+  const [links = [], routes = [], maddrs = [], neighbors = []] = stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?, IpMaddr[]?];
+    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?, IpMaddr[]?, IpNeigh[]?];
   return {
     links: new Map(
       links.map((l) => [
@@ -121,17 +156,48 @@ export function parseNsState(stdout: string): NsState {
         },
       ]),
     ),
-    routes: routes.map((r) => ({
+    // The local and other tables are the kernel's own (and policy routing's): not ours.
+    routes: routes.filter((r) => r.table === undefined || r.table === 'main').map((r) => ({
       dst: r.dst,
+      family: r.dst.includes(':') || (r.gateway ?? '').includes(':') ? 6 : 4,
       gateway: r.gateway ?? null,
       dev: r.dev ?? null,
       // ip prints known protocol numbers by name and ours as a number.
-      protocol: r.protocol === undefined ? null : String(r.protocol),
+      protocol: protocolOf(r.protocol),
+      onlink: (r.flags ?? []).includes('onlink'),
     })),
+    masters: new Map(links.flatMap((l) => (l.master ? [[l.ifname, l.master] as const] : []))),
+    neighbors: neighbors.map((n) => ({ address: n.dst, dev: n.dev ?? '', lladdr: n.lladdr?.toLowerCase() ?? null, protocol: protocolOf(n.protocol) })),
+    fdb: new Map(),
     maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
     sysctls: new Map(),
     linkTypes: new Set(),
   };
 }
 
-export const isOurRoute = (r: RouteState): boolean => r.protocol === String(ROUTE_PROTOCOL);
+const protocolOf = (p: string | number | undefined): string | null => (p === undefined ? null : String(p));
+
+/** A route or neighbour entry made by clusternet: it carries our protocol number. */
+export const isOurRoute = (r: { protocol: string | null }): boolean => r.protocol === String(ROUTE_PROTOCOL);
+
+interface BridgeFdb {
+  mac: string;
+  dst?: string;
+  state?: string;
+}
+
+/**
+ * The forwarding entries of one device. Absent device: no entries (bridge exits 255,
+ * "Cannot find device"); the plan's assess then says what is missing.
+ */
+export async function readFdb(runner: Runner, ns: Ns, dev: string): Promise<FdbEntry[]> {
+  const r = await runner.run(inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev]));
+  if (r.exitCode === 255 && /Cannot find device/.test(r.stderr)) return [];
+  if (r.exitCode !== 0) throw new ApplyError(showCommand(inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev])), r.stderr.trim() || `exit code ${r.exitCode}`);
+  return parseFdb(r.stdout);
+}
+
+export function parseFdb(stdout: string): FdbEntry[] {
+  const entries = (stdout.trim() === '' ? [] : JSON.parse(stdout)) as BridgeFdb[];
+  return entries.map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst ?? null, permanent: e.state === 'permanent' }));
+}

@@ -58,7 +58,7 @@ parse(
           KRG0,
           { name: 'mv0', kind: 'macvlan', mac: '4e:f2:9f:62:da:31', mtu: 1500 },
         ],
-        [DEFAULT, { dst: '10.4.128.0/18', dev: 'krg0' }],
+        [DEFAULT, { dst: '10.4.128.0/18', dev: 'krg0' }, { dst: 'fd00:4:135::/64', dev: 'krg0' }, { dst: '10.4.135.4', dev: 'krg0', table: 'local' }, { dst: '10.5.3.0/24', gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true }],
       ),
     );
     assert.equal([...st.links.keys()], ['lo', 'krg0', 'mv0']);
@@ -88,11 +88,14 @@ parse(
       [st.links.get('mv0')!.kind, st.links.get('mv0')!.vlan, st.links.get('mv0')!.up],
       ['macvlan', null, false],
     );
+    // Both families, the main table only (the local table is the kernel's).
     assert.equal(st.routes, [
-      { dst: 'default', gateway: '10.4.135.254', dev: 'krg0', protocol: '211' },
-      { dst: '10.4.128.0/18', gateway: null, dev: 'krg0', protocol: 'kernel' },
+      { dst: 'default', family: 4, gateway: '10.4.135.254', dev: 'krg0', protocol: '211', onlink: false },
+      { dst: '10.4.128.0/18', family: 4, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
+      { dst: 'fd00:4:135::/64', family: 6, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
+      { dst: '10.5.3.0/24', family: 4, gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true },
     ]);
-    assert.equal(st.routes.map(isOurRoute), [true, false]);
+    assert.equal(st.routes.map(isOurRoute), [true, false, false, true]);
   },
 );
 
@@ -126,7 +129,7 @@ parse('readNsState: ONE ip process per namespace, fed both commands on stdin', a
   ]);
   const commands = (runner.calls[0]!.input ?? '').split('\n');
   assert.ok(
-    commands.includes('address show') && commands.includes('route show table main'),
+    ['address show', 'route show table all', 'maddr show', 'neigh show nud permanent'].every((c) => commands.includes(c)),
     String(runner.calls[0]!.input),
   );
   assert.is(st.links.get('krg0')!.vlan, 7);
@@ -335,7 +338,7 @@ A('addr-add: ok, pending, or blocked without the link', () => {
 });
 
 A('route-add: ok, pending, differs from another default route, blocked without the link', () => {
-  const op: Op = { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const op: Op = { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   assert.equal(assess(op, states([[C1, [KRG0], [DEFAULT]]])), { state: 'ok' });
   assert.equal(assess(op, states([[C1, [KRG0], [{ dst: '10.4.128.0/18', dev: 'krg0' }]]])), {
     state: 'pending',
@@ -356,7 +359,7 @@ A('route-add: ok, pending, differs from another default route, blocked without t
 });
 
 A('route-add: our own default route (proto 211) to another gateway is replaced', () => {
-  const op: Op = { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const op: Op = { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   const a = assess(
     op,
     states([
@@ -365,7 +368,7 @@ A('route-add: our own default route (proto 211) to another gateway is replaced',
   );
   assert.is(a.state, 'differs');
   assert.equal(a.state === 'differs' ? a.fix : undefined, [
-    { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.1' },
+    { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.1', dev: 'krg0' },
     op,
   ]);
 });
@@ -382,7 +385,7 @@ A('link-delete: ok when gone, pending when ours, foreign when not tagged', () =>
 
 A('addr-delete and route-delete: pending while there, ok once gone', () => {
   const addr: Op = { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' };
-  const route: Op = { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const route: Op = { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   const full = states([[C1, [KRG0], [DEFAULT]]]);
   const empty = states([
     [C1, [{ ...KRG0, addresses: [] }], [{ dst: 'default', gateway: '10.4.135.1', dev: 'krg0' }]],

@@ -97,7 +97,7 @@ plans('init-pre: lo up, addresses, link up, then the default route', () => {
     { op: 'addr-add', ns: C1, dev: 'krg0', address: '10.4.135.4/18' },
     { op: 'addr-add', ns: C1, dev: 'krg0', address: 'fd00:4:135::4/64' },
     { op: 'link-up', ns: C1, dev: 'krg0', shared: false },
-    { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' },
+    { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
   ]);
 });
 
@@ -130,7 +130,7 @@ plans('init-post with a cluster address: it goes on the interface last, after it
 
 plans('stop: the undo of every phase, latest first, each in reverse', () => {
   assert.equal(buildPlan('stop', core, ctx(1500)).ops, [
-    { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' },
+    { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: 'fd00:4:135::4/64' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' },
     { op: 'link-down', ns: C1, dev: 'krg0' },
@@ -271,7 +271,7 @@ render('ipArgs: null only for the probe', () => {
     'alias',
     'clusternet',
   ]);
-  assert.equal(ipArgs({ op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' }), [
+  assert.equal(ipArgs({ op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' }), [
     'route',
     'del',
     'default',
