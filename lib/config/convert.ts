@@ -27,6 +27,7 @@ export function toNative(config: Config): string {
     ...line('address6', net.address6 && `${net.address6.address}/${net.address6.prefix}`),
     `mtu = ${net.mtu}`,
     ...line('gateway', net.gateway),
+    ...line('gateway6', net.gateway6),
   ];
   for (const cip of config.clusterIps) {
     lines.push(

@@ -77,6 +77,7 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     address6: { parse: (raw) => parseCidr(raw, 6) },
     mtu: { parse: mtu, default: 'auto' },
     gateway: { parse: (raw) => parseIp(raw, 4) },
+    gateway6: { parse: (raw) => parseIp(raw, 6) },
     template: { parse: (raw) => parseChoice(raw, TEMPLATE_MODES), default: 'add' },
   },
   clusterip: {
@@ -227,6 +228,10 @@ export function parseConfig(text: string, file: string): Config {
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
+  }
+  if (net.gateway6 && !net.address6) problem('net.gateway6', 'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6');
+  if (net.gateway6 && net.address6 && !inSubnet(net.gateway6, net.address6.address, net.address6.prefix)) {
+    problem('net.gateway6', `${net.gateway6} is outside the node network ${net.address6.address}/${net.address6.prefix}; allowed: an address inside it`);
   }
   // Replacing the last byte leaves room for ids 1..255 only, in IPv4 (byte = octet).
   if (net.template === 'replace' && net.address6) problem('net.address6', 'template = replace applies to IPv4 and MACs only; allowed: template = add with address6');

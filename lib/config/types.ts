@@ -40,6 +40,8 @@ export interface NetSettings {
   address6: Cidr | undefined;
   mtu: number | 'auto';
   gateway: string | undefined;
+  /** The IPv6 default route's next hop, inside address6's subnet. */
+  gateway6: string | undefined;
 }
 
 export interface ClusterIpSettings {

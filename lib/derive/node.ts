@@ -23,6 +23,7 @@ export interface NodeValues {
   /** 'auto' until the device's MTU is known (lower MTU − 4 for a VLAN). */
   mtu: number | 'auto';
   gateway: string | null;
+  gateway6: string | null;
   clusterIps: NodeClusterIp[];
 }
 
@@ -52,6 +53,7 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
     if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
     address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
+    if (address6 && net.gateway6 === address6) problem('net.gateway6', `${address6} is node ${id}'s own address; the gateway must be another host`);
   }
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
@@ -78,6 +80,7 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
     mtu: own?.mtu ?? net.mtu,
     gateway: net.gateway ?? null,
+    gateway6: net.gateway6 ?? null,
     clusterIps,
   };
 }

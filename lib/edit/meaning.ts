@@ -20,6 +20,7 @@ const PHASE_OF: Record<Field, Phase> = {
   address: 'init-pre',
   address6: 'init-pre',
   gateway: 'init-pre',
+  gateway6: 'init-pre',
   clusterIps: 'init-post',
 };
 

@@ -107,6 +107,7 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
     if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });
     ops.push({ op: 'link-up', ns: container, dev: v.interface, shared: false });
     if (v.gateway) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway, dev: v.interface });
+    if (v.gateway6) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway6, dev: v.interface });
     return ops;
   },
   'init-post': clusterIpOps,

@@ -43,6 +43,7 @@ native('every key of a full native file is read and typed', () => {
     address6: { family: 6, address: 'fd00:4:135::', prefix: 64 },
     mtu: 'auto',
     gateway: '10.4.135.254',
+    gateway6: undefined,
     template: 'add',
   });
   assert.equal(
@@ -222,6 +223,7 @@ legacy('a flat file of Kerrighed variables is read as the legacy format', () => 
     address6: undefined,
     mtu: 'auto',
     gateway: undefined,
+    gateway6: undefined,
     template: 'replace',
   });
   assert.equal(

@@ -101,6 +101,23 @@ plans('init-pre: lo up, addresses, link up, then the default route', () => {
   ]);
 });
 
+plans('init-pre with gateway6: an IPv6 default route beside the IPv4 one; stop removes both', () => {
+  const dual = deriveNode(parseConfig(CORE_CONF.replace('gateway = 10.4.135.254', 'gateway = 10.4.135.254\ngateway6 = fd00:4:135::fe'), 'f'), 4);
+  assert.is(dual.gateway6, 'fd00:4:135::fe');
+  const routes = buildPlan('init-pre', dual, ctx()).ops.filter((o) => o.op === 'route-add');
+  assert.equal(routes, [
+    { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
+    { op: 'route-add', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
+  ]);
+  assert.equal(
+    buildPlan('stop', dual, ctx(1500)).ops.slice(0, 2),
+    [
+      { op: 'route-delete', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
+      { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
+    ],
+  );
+});
+
 plans('init-pre without address6 or gateway', () => {
   assert.equal(
     buildPlan('init-pre', mac, ctx(undefined, HOST)).ops.map((o) => o.op),

@@ -48,6 +48,7 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['address6', values.address6 ?? '-'],
       ['mtu', String(values.mtu) + (values.mtu === 'auto' ? (values.link === 'vlan' ? ` (${values.device}'s MTU − 4)` : ` (${values.device}'s MTU)`) : '')],
       ['gateway', values.gateway ?? '-'],
+      ['gateway6', values.gateway6 ?? '-'],
       ...values.clusterIps.flatMap((c, i): [string, string][] => [
         [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
         ['  backend here', backends[i]!],
@@ -83,6 +84,7 @@ function asJson(v: NodeValues) {
     address6: v.address6,
     mtu: v.mtu,
     gateway: v.gateway,
+    gateway6: v.gateway6,
     clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, prefix: c.prefix, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
   };
 }
