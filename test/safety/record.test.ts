@@ -113,6 +113,37 @@ R("takeover, release and reload with another node's id in node 1's container are
   await refusedCleanly(await reload(2), /node 2 did not make this container's network/, 'reload --node 2');
 });
 
+R('the ops of new link kinds are input too: an fdb entry, a neighbour or a route carrying a second batch line is refused', async () => {
+  const at = { kind: 'netns', name: '@container' };
+  for (const [op, words] of [
+    [{ op: 'fdb-add', ns: at, dev: 'krg0', mac: '00:00:00:00:00:00', dst: '10.4.135.9\nlink del eth0' }, /\.dst: "10\.4\.135\.9\\nlink del eth0" is not an IP address/],
+    [{ op: 'neigh-add', ns: at, dev: 'krg0', address: '10.4.135.9', lladdr: '02:00:00:00:00:09 nud noarp' }, /\.lladdr: /],
+    [{ op: 'route-add', ns: at, dst: 'default table 7', via: '10.4.135.254', dev: 'krg0' }, /\.dst: /],
+    [{ op: 'link-master', ns: at, dev: 'krg0', master: 'br0 nomaster' }, /\.master: /],
+  ] as const) {
+    const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
+    rec.phases['init-pre']!.push(op);
+    writeFileSync(recordFile, JSON.stringify(rec));
+    await refusedCleanly(await stop(), new RegExp(`node 1's record is not one clusternet wrote \\(phases\\.init-pre\\[\\d+\\]${words.source}`), op.op);
+  }
+});
+
+R('a record written before routes had a destination ({via, dev}: a default route) still lets stop remove the route', async () => {
+  const route = await sim.exec(c1(), ['ip', 'route', 'add', 'default', 'via', '10.4.135.254', 'dev', 'krg0', 'proto', '211']);
+  assert.is(route.exitCode, 0, route.stderr);
+  const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
+  rec.phases['init-pre']!.push({ op: 'route-add', ns: { kind: 'netns', name: '@container' }, dev: 'krg0', via: '10.4.135.254' });
+  writeFileSync(recordFile, JSON.stringify(rec));
+  const r = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', c1(), '-v']);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, /changed: \[netns \S+\] ip route del default via 10\.4\.135\.254 dev krg0 proto 211/);
+  const routes = await sim.exec(c1(), ['ip', '-json', 'route', 'show']);
+  assert.is(routes.stdout.trim(), '[]');
+  for (const phase of BOOT_PHASES) assert.is((await runPhase(sim, config, 1, phase)).exitCode, 0);
+  original = readFileSync(recordFile, 'utf8');
+  clean = await state();
+});
+
 R('the control: stop as node 1 still works, and leaves the container clean', async () => {
   const r = await stop(1);
   assert.is(r.exitCode, 0, r.stderr);
