@@ -27,6 +27,12 @@ const NEIGH: Op = { op: 'neigh-add', ns: HOST, dev: 'cnvx0', address: '10.5.3.0'
 const FLOOD: Op = { op: 'fdb-add', ns: C1, dev: 'krg0', mac: ZERO_MAC, dst: '192.168.20.3' };
 const UNICAST: Op = { op: 'fdb-add', ns: C1, dev: 'krg0', mac: '02:00:00:00:08:03', dst: '192.168.20.3' };
 const MASTER: Op = { op: 'link-master', ns: HOST, dev: 'cnh1', master: 'cnbr0' };
+/** A host link made, named and brought up by the plan (the link-create's shape is not this file's subject). */
+const hostLink = (tmpName: string, name: string): Op[] => [
+  { op: 'link-create', ns: HOST, target: HOST, lower: 'eth0', tmpName, name, type: 'macvlan', vlan: null, mac: '02:00:00:00:08:01', mtu: 0 },
+  { op: 'link-rename', ns: HOST, from: tmpName, to: name },
+  { op: 'link-up', ns: HOST, dev: name, shared: false },
+];
 
 const render = suite('plan: route, neighbour, fdb and master ops rendered');
 
@@ -58,9 +64,7 @@ render('object keys: a route by family and destination, a neighbour by address, 
 
 render('undoAll: a port leaves its bridge before the bridge is deleted, and everything else latest first', () => {
   const made: Op[] = [
-    { op: 'link-create', ns: HOST, target: HOST, lower: 'eth0', tmpName: 'cnb1', name: 'cnbr0', type: 'macvlan', vlan: null, mac: '02:00:00:00:08:01', mtu: 0 },
-    { op: 'link-rename', ns: HOST, from: 'cnb1', to: 'cnbr0' },
-    { op: 'link-up', ns: HOST, dev: 'cnbr0', shared: false },
+    ...hostLink('cnb1', 'cnbr0'),
     MASTER,
     NEIGH,
     ROUTE4,
@@ -125,9 +129,7 @@ A('route-add: a v6 default route is found beside the v4 one; ours replaced, othe
 A('made: an op on a device an earlier op of the plan creates is pending; without it, blocked', () => {
   const st = states([[HOST, [{ name: 'eth0', up: true }]]]);
   const plan: Op[] = [
-    { op: 'link-create', ns: HOST, target: HOST, lower: 'eth0', tmpName: 'cnx1', name: 'cnvx0', type: 'macvlan', vlan: null, mac: '02:00:00:00:08:01', mtu: 0 },
-    { op: 'link-rename', ns: HOST, from: 'cnx1', to: 'cnvx0' },
-    { op: 'link-up', ns: HOST, dev: 'cnvx0', shared: false },
+    ...hostLink('cnx1', 'cnvx0'),
     NEIGH,
     ONLINK,
     { op: 'link-master', ns: HOST, dev: 'cnvx0', master: 'cnbr0' },
