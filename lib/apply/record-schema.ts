@@ -4,7 +4,7 @@
 // any of it is used. A record that fails is named with what to do; never a stack trace.
 import { InputError } from '../errors.js';
 import { HASH_MODES, LINK_TYPES } from '../config/types.js';
-import { parseIfName, parseIp, parseMac, ipFamily } from '../config/values.js';
+import { parseIfName, parseIp, parseMac, ipFamily } from '../value/parse.js';
 import { PHASES, type Op, type Phase } from '../plan/ops.js';
 import type { Journal, NodeRecord } from './record.js';
 import type { CipSpec } from '../clusterip/types.js';

@@ -1,7 +1,7 @@
 // A Config written out in the native format: what `clusternet convert` prints for a
 // legacy Kerrighed file (or to normalise a native one).
 import type { Config } from './types.js';
-import { formatNodeList, hostPrefix } from './values.js';
+import { formatNodeList, hostPrefix } from '../value/parse.js';
 
 /** `key = value` when there is a value: a disabled section may leave keys unset. */
 const line = (key: string, value: string | number | undefined) => (value === undefined || value === '' ? [] : [`${key} = ${value}`]);

@@ -1,6 +1,5 @@
 // net.conf text → a validated Config, or an InputError listing every problem found
 // (all of them, so an administrator fixes the file in one pass).
-import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
@@ -19,7 +18,6 @@ import {
 } from './types.js';
 import {
   ValueProblem,
-  ipFamily,
   isMulticastMac,
   nearest,
   parseBool,
@@ -33,14 +31,11 @@ import {
   parseMac,
   parseNodeList,
   normalHostname,
-} from './values.js';
+} from '../value/parse.js';
+import { inSubnet } from '../value/arith.js';
+import type { KeySpec } from '../value/spec.js';
 
 type Parse = (raw: string) => unknown;
-interface KeySpec {
-  parse: Parse;
-  required?: boolean;
-  default?: unknown;
-}
 
 const mtu: Parse = (raw) => {
   if (raw.toLowerCase() === 'auto') return 'auto';
@@ -301,11 +296,6 @@ export function parseConfig(text: string, file: string): Config {
 function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
   const shorter = Math.min(aPrefix, bPrefix);
   return inSubnet(a, b, shorter);
-}
-
-export function inSubnet(ip: string, base: string, prefix: number): boolean {
-  if (ipFamily(ip) !== ipFamily(base)) return false;
-  return ipaddr.parse(ip).match(ipaddr.parse(base), prefix);
 }
 
 function sortProblems(problems: InputProblem[]): InputProblem[] {

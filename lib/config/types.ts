@@ -1,6 +1,6 @@
 // The validated configuration: what the rest of clusternet reads. Nothing downstream
 // parses text; everything here has been checked.
-import type { Cidr } from './values.js';
+import type { Cidr } from '../value/parse.js';
 
 export type LinkType = 'vlan' | 'macvlan';
 export const LINK_TYPES: readonly LinkType[] = ['vlan', 'macvlan'];

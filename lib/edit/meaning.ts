@@ -2,7 +2,7 @@
 // for which nodes, and which phases would act on them. A person approving a change to
 // sixteen machines' networks sees its consequences, not a text diff.
 import type { Config } from '../config/types.js';
-import { formatNodeList } from '../config/values.js';
+import { formatNodeList } from '../value/parse.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import type { Phase } from '../plan/ops.js';
 

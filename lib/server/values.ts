@@ -2,10 +2,10 @@
 // cluster network: an interface like a node's, with the MAC from the template plus the
 // address's offset from the base — Kerrighed's README gave the server 10.4.135.254 the
 // MAC f0:00:00:00:07:fe — and the nodes' MTU.
-import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
 import type { Config, LinkType } from '../config/types.js';
-import { ValueProblem, isMulticastMac, macToNumber, numberToMac, parseIfName, parseInteger, parseMac } from '../config/values.js';
+import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
+import { inSubnet, ipToBig, macAt, subnetOf, bigToIp } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
 
 export interface ServerOptions {
@@ -41,21 +41,26 @@ function option<T>(key: string, parse: () => T): T {
   }
 }
 
-const toNumber = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+const isIpv4 = (ip: string): boolean => {
+  try {
+    return parseIp(ip, 4) !== '';
+  } catch {
+    return false;
+  }
+};
 
 export function serverValues(config: Config, o: ServerOptions): ServerValues {
   const { net } = config;
   if (!net.enable || !net.address) return bad('--address', 'the node network is disabled ([net] enable = false): there is no cluster network to join');
   const base = net.address;
   const [ip, prefix, extra] = o.address.trim().split('/');
-  if (!ip || !ipaddr.IPv4.isValidFourPartDecimal(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+  if (!ip || !isIpv4(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
     bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${base.prefix})`);
   }
   if (prefix !== undefined && Number(prefix) !== base.prefix) bad('--address', `the cluster network is /${base.prefix}, not /${prefix}`);
-  const subnet = ipaddr.IPv4.networkAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
-  const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
-  const where = `${subnet}/${base.prefix}`;
-  if (!ipaddr.IPv4.parse(ip!).match(ipaddr.IPv4.parse(base.address), base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
+  const { cidr: where, first, last } = subnetOf(base.address, base.prefix);
+  const [subnet, broadcast] = [bigToIp(first, 4), bigToIp(last, 4)];
+  if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const node = deriveAll(config).find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
@@ -64,16 +69,16 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   let mac: string;
   if (o.mac !== undefined) mac = option('--mac', () => parseMac(o.mac!));
   else {
-    const offset = toNumber(ip!) - toNumber(base.address);
+    const offset = ipToBig(ip!) - ipToBig(base.address);
     // replace: nodes differ from the base in the last byte only; so must a host whose MAC
     // follows from the template that way (else two hosts could get one MAC).
-    if (net.template === 'replace' && toNumber(ip!) >> 8n !== toNumber(base.address) >> 8n) {
+    if (net.template === 'replace' && ipToBig(ip!) >> 8n !== ipToBig(base.address) >> 8n) {
       bad('--address', `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`);
     }
     if (net.template === 'add' && offset <= 0n) bad('--address', `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`);
-    const n = net.template === 'replace' ? (macToNumber(net.mac) & ~0xffn) | (toNumber(ip!) & 0xffn) : macToNumber(net.mac) + offset;
-    if (n >= 1n << 48n) bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`);
-    mac = numberToMac(n);
+    const n = net.template === 'replace' ? (macToNumber(net.mac) & ~0xffn) | (ipToBig(ip!) & 0xffn) : macToNumber(net.mac) + offset;
+    const unicast = (m: string) => bad('--mac', `${m} has the multicast bit set; a host's MAC must be unicast`);
+    mac = macAt(n, (p) => (p.why === 'overflow' ? bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`) : unicast(p.mac)))!;
   }
   if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 

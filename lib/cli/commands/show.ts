@@ -8,6 +8,7 @@ import { systemRunner } from '../../system/runner.js';
 import { withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
 import type { NodeClusterIp } from '../../clusterip/types.js';
 import type { Ns } from '../../system/ns.js';
+import { table } from '../../value/table.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;
@@ -25,7 +26,7 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
     const config = loadConfig(args);
     if (args.all) {
       const nodes = deriveAll(config);
-      process.stdout.write(args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : table(nodes));
+      process.stdout.write(args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : nodeTable(nodes));
       return;
     }
     const { id, source } = resolveNodeId(config, { flag: args.node });
@@ -87,10 +88,8 @@ function asJson(v: NodeValues) {
   };
 }
 
-function table(nodes: NodeValues[]): string {
+function nodeTable(nodes: NodeValues[]): string {
   const head = ['node', 'device', 'interface', 'vlan', 'mac', 'address', 'mtu'];
   const rows = nodes.map((v) => [String(v.node), v.device, v.interface, v.vlan === null ? '-' : String(v.vlan), v.mac, v.address, String(v.mtu)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
-  return [head, ...rows].map(line).join('');
+  return `${table(head, rows)}\n`;
 }
