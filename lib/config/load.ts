@@ -9,7 +9,6 @@ import {
   BACKENDS,
   BUCKET_OWNERS,
   HASH_MODES,
-  LINK_TYPES,
   TEMPLATE_MODES,
   type ClusterIpSettings,
   type Config,
@@ -34,6 +33,7 @@ import {
 } from '../value/parse.js';
 import { inSubnet } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
+import { DEFAULT_LINK, LINK_KINDS, LINK_NET_KEYS, ownerOf } from '../link/index.js';
 
 type Parse = (raw: string) => unknown;
 
@@ -63,10 +63,11 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
   cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
   net: {
     enable: { parse: parseBool, default: true },
-    link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
+    link: { parse: (raw) => parseChoice(raw, LINK_KINDS), default: DEFAULT_LINK },
     device: { parse: parseIfName, required: true },
     interface: { parse: ruleIfName, default: 'krg0' },
-    vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
+    // The link kinds' own keys (vlan, …), each kind's driver's (lib/link/).
+    ...Object.fromEntries([...LINK_NET_KEYS].map(([key, { spec }]) => [key, spec])),
     mac: { parse: parseMac, required: true },
     address: { parse: (raw) => parseCidr(raw, 4), required: true },
     address6: { parse: (raw) => parseCidr(raw, 6) },
@@ -211,14 +212,25 @@ export function parseConfig(text: string, file: string): Config {
   if (!sections.has('cluster')) problems.push({ file, key: '[cluster]', message: 'missing section; it lists the cluster\'s node ids, e.g. nodes = 1-4' });
   if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
   const cluster = read('cluster', 'cluster');
-  const net = read('net', 'net') as unknown as NetSettings;
+  const netRead = read('net', 'net');
+  const linkKeys = new Map<string, unknown>();
+  for (const key of LINK_NET_KEYS.keys()) {
+    if (netRead[key] !== undefined) linkKeys.set(key, netRead[key]);
+    delete netRead[key];
+  }
+  const net = { ...netRead, linkKeys } as unknown as NetSettings;
   net.device ??= '';
   net.mac ??= '';
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.enable && net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
-  if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
+  if (net.enable && sections.has('net')) {
+    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`))) problem(p.key, p.message, headerLine.get('net'));
+  }
+  // Another kind's key is a mistake, not a setting to ignore.
+  for (const [key, { spec, owners }] of LINK_NET_KEYS) {
+    if (!owners.includes(net.link) && linkKeys.has(key)) problem(`net.${key}`, `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
+  }
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);

@@ -2,7 +2,9 @@
 // link's settings with any [node N] overrides. Arithmetic on numbers, never string surgery,
 // and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
 import { InputError, type InputProblem } from '../errors.js';
-import type { Backend, ClusterIpSettings, Config, LinkType, TemplateMode } from '../config/types.js';
+import type { Backend, ClusterIpSettings, Config, TemplateMode } from '../config/types.js';
+import type { LinkKind, LinkParams } from '../link/driver.js';
+import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { macToNumber, type Cidr } from '../value/parse.js';
@@ -11,15 +13,16 @@ import { addressAt, ipToBig, macAt, offsetAddress, type MacProblem } from '../va
 export interface NodeValues {
   node: number;
   enable: boolean;
-  link: LinkType;
+  kind: LinkKind;
+  /** The link to create (its kind's parameters); null only with the node network off and its keys unset. */
+  link: LinkParams | null;
   device: string;
   interface: string;
-  vlan: number | null;
   mac: string;
   /** With its prefix length, e.g. 10.4.135.4/18. */
   address: string;
   address6: string | null;
-  /** 'auto' until the device's MTU is known (lower MTU − 4 for a VLAN). */
+  /** 'auto' until the device's MTU is known (its MTU less the link kind's overhead). */
   mtu: number | 'auto';
   gateway: string | null;
   clusterIps: NodeClusterIp[];
@@ -66,10 +69,10 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   return {
     node: id,
     enable: net.enable,
-    link: net.link,
+    kind: net.link,
+    link: ownerOf(net.link).params(net.linkKeys),
     device: own?.device ?? net.device,
     interface: net.interface,
-    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
     mac,
     address: address && net.address ? `${address}/${net.address.prefix}` : '',
     address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,

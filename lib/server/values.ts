@@ -3,7 +3,9 @@
 // address's offset from the base — Kerrighed's README gave the server 10.4.135.254 the
 // MAC f0:00:00:00:07:fe — and the nodes' MTU.
 import { InputError } from '../errors.js';
-import type { Config, LinkType } from '../config/types.js';
+import type { Config } from '../config/types.js';
+import type { LinkParams } from '../link/driver.js';
+import { ownerOf } from '../link/index.js';
 import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
 import { inSubnet, ipToBig, macAt, subnetOf, bigToIp } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
@@ -17,10 +19,9 @@ export interface ServerOptions {
 }
 
 export interface ServerValues {
-  link: LinkType;
+  link: LinkParams;
   device: string;
   interface: string;
-  vlan: number | null;
   mac: string;
   /** null: the kernel's (the lower device's) MTU. */
   mtu: number | null;
@@ -82,20 +83,24 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   }
   if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 
+  const driver = ownerOf(net.link);
+  const link = driver.params(net.linkKeys);
+  if (!link) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
+  // is 1500 less it (a VLAN: 1496). Without overhead, the kernel's own (null).
+  const overhead = driver.overhead(link);
   const mtu =
     o.mtu !== undefined && o.mtu !== ''
       ? option('--mtu', () => parseInteger(String(o.mtu), 68, 65535, 'an MTU'))
       : typeof net.mtu === 'number'
         ? net.mtu
-        : // auto: the nodes take the device's MTU − 4 for the tag; on a 1500 segment that is 1496.
-          net.link === 'vlan'
-          ? 1496
+        : overhead > 0
+          ? 1500 - overhead
           : null;
   return {
-    link: net.link,
+    link,
     device: option('--device', () => parseIfName(o.device ?? net.device)),
     interface: option('--interface', () => parseIfName(o.interface ?? net.interface)),
-    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,

@@ -4,6 +4,7 @@
 // whether the running state matches the plan.
 import { inSubnet, subnetOf } from '../value/arith.js';
 import { table } from '../value/table.js';
+import { ownerOf } from '../link/index.js';
 import type { Config } from '../config/types.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
@@ -66,7 +67,9 @@ export interface StatusReport {
 /** Used: every node's address, the gateway and cluster addresses inside the subnet. */
 export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
   const { net } = config;
-  const type = net.link === 'vlan' ? `vlan ${net.vlan}` : 'macvlan';
+  const driver = ownerOf(net.link);
+  const link = driver.params(net.linkKeys);
+  const type = link ? driver.describe(link) : net.link;
   const rows: NetworkRow[] = [];
   for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
     if (!cidr) continue;

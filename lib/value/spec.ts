@@ -4,6 +4,8 @@ export interface KeySpec {
   parse(raw: string): unknown;
   required?: boolean;
   default?: unknown;
+  /** What the value is, for messages about the key as a whole: "a VLAN id". */
+  what?: string;
   /** The value as net.conf writes it (convert); String when absent. */
   show?(value: unknown): string;
 }
