@@ -8,7 +8,7 @@ import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { macToNumber, type Cidr } from '../value/parse.js';
-import { addressAt, ipToBig, macAt, offsetAddress, type MacProblem } from '../value/arith.js';
+import { addressAt, ipToBig, macAt, offsetAddress, withLastByte, type MacProblem } from '../value/arith.js';
 
 export interface NodeValues {
   node: number;
@@ -122,7 +122,7 @@ function replaceLastByte(template: bigint, id: number, what: string, fail: (mess
     fail(`template = replace puts the node id in the last byte of the ${what}, which holds 1 to 255; use template = add`);
     return undefined;
   }
-  return (template & ~0xffn) | BigInt(id);
+  return withLastByte(template, BigInt(id));
 }
 
 /** The node's MAC: template + id, or the template with its last byte replaced by the id. */

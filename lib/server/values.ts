@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { LinkParams } from '../link/driver.js';
 import { ownerOf } from '../link/index.js';
 import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
-import { inSubnet, ipToBig, macAt, subnetOf, bigToIp } from '../value/arith.js';
+import { bigToIp, inSubnet, ipToBig, macAt, subnetOf, withLastByte } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
 
 export interface ServerOptions {
@@ -77,7 +77,7 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
       bad('--address', `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`);
     }
     if (net.template === 'add' && offset <= 0n) bad('--address', `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`);
-    const n = net.template === 'replace' ? (macToNumber(net.mac) & ~0xffn) | (ipToBig(ip!) & 0xffn) : macToNumber(net.mac) + offset;
+    const n = net.template === 'replace' ? withLastByte(macToNumber(net.mac), ipToBig(ip!)) : macToNumber(net.mac) + offset;
     const unicast = (m: string) => bad('--mac', `${m} has the multicast bit set; a host's MAC must be unicast`);
     mac = macAt(n, (p) => (p.why === 'overflow' ? bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`) : unicast(p.mac)))!;
   }

@@ -64,6 +64,12 @@ export function offsetAddress(cidr: Cidr, n: bigint, fail: (message: string) => 
   return addressAt(cidr, value, fail);
 }
 
+/**
+ * `value` with its last byte replaced by `byte`: the id in a template's last byte, as
+ * Kerrighed's hooks put it there (template = replace), for MACs and IPv4 addresses alike.
+ */
+export const withLastByte = (value: bigint, byte: bigint): bigint => (value & ~0xffn) | (byte & 0xffn);
+
 const MAX_MAC = (1n << 48n) - 1n;
 
 /** Why a MAC offset failed: past 48 bits, or into the multicast bit of the first byte. */

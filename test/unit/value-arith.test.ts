@@ -1,7 +1,7 @@
 // The one home of address and MAC arithmetic (lib/value/arith.ts).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { addressAt, bigToIp, eui64LinkLocal, inSubnet, ipToBig, macAt, nthSubnet, offsetAddress, offsetMac, subnetOf, type MacProblem } from '../../lib/value/arith.js';
+import { addressAt, withLastByte, bigToIp, eui64LinkLocal, inSubnet, ipToBig, macAt, nthSubnet, offsetAddress, offsetMac, subnetOf, type MacProblem } from '../../lib/value/arith.js';
 import { parseCidr } from '../../lib/value/parse.js';
 import { table } from '../../lib/value/table.js';
 
@@ -70,6 +70,11 @@ test('nthSubnet: node N\'s own subnet, v4 and v6; out of room is undefined', () 
 test('eui64LinkLocal: the kernel\'s link-local address for a MAC', () => {
   assert.is(eui64LinkLocal('02:00:00:00:08:03'), 'fe80::ff:fe00:803');
   assert.is(eui64LinkLocal('f0:00:00:00:07:01'), 'fe80::f200:ff:fe00:701');
+});
+
+test('withLastByte: the last byte replaced, whatever the byte given carries above it', () => {
+  assert.is(withLastByte(0xf00000000700n, 4n), 0xf00000000704n);
+  assert.is(withLastByte(ipToBig('10.4.135.0'), ipToBig('10.4.135.254')), ipToBig('10.4.135.254'));
 });
 
 test('table pads columns and trims line ends', () => {
