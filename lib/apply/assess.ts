@@ -2,7 +2,10 @@
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
 import { ZERO_MAC, routeFamily, type Op } from '../plan/ops.js';
-import { isOurRoute } from '../system/state.js';
+import { isOurRoute, type LinkState } from '../system/state.js';
+import { ownerOf } from '../link/index.js';
+import type { Drift } from '../link/driver.js';
+import type { LinkCreateOp } from '../link/ops.js';
 import type { NsView } from './view.js';
 import { describeLive, sameBuckets, wanted } from '../clusterip/live.js';
 import { nftRuleCount } from '../clusterip/nft.js';
@@ -61,17 +64,11 @@ export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Asse
       const made = target.links.get(op.name);
       if (made) {
         if (made.alias !== TAG) return { state: 'blocked', reason: `${op.name} already exists in ${nsLabel(op.target)} and was not made by clusternet; remove or rename it` };
-        const want = linkSummary(op.type, op.vlan, op.mac, op.mtu);
-        const have = linkSummary(made.kind, made.vlan, made.mac, op.mtu > 0 ? made.mtu : 0);
-        if (want === have) return { state: 'ok' };
-        // MAC and MTU can be corrected on the live link; another type or VLAN id cannot.
-        const sameKind = made.kind === op.type && made.vlan === op.vlan;
-        const fix: Op[] = [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }];
-        return sameKind ? { state: 'differs', want, have, fix } : { state: 'differs', want, have };
+        return assessLink(op, made, st);
       }
       // A crash between create and rename leaves the temporary name: the rename finishes it.
       if (target.links.has(op.tmpName)) return { state: 'ok' };
-      if (!st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
+      if (op.lower !== null && !st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
       return { state: 'pending' };
     }
     case 'link-rename':
@@ -132,13 +129,13 @@ export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Asse
       if (!st.links.has(op.master) && !made(op.ns, op.master)) return { state: 'blocked', reason: `bridge ${op.master} does not exist in ${where}` };
       const missing = absent(op.dev);
       if (missing) return missing;
-      const master = st.masters.get(op.dev);
+      const master = st.links.get(op.dev)?.master ?? null;
       if (master === op.master) return { state: 'ok' };
       // A port of another bridge is someone else's: never moved.
-      return master === undefined ? { state: 'pending' } : { state: 'differs', want: `${op.dev} master ${op.master}`, have: `${op.dev} master ${master}` };
+      return master === null ? { state: 'pending' } : { state: 'differs', want: `${op.dev} master ${op.master}`, have: `${op.dev} master ${master}` };
     }
     case 'link-nomaster':
-      return st.masters.has(op.dev) ? { state: 'pending' } : { state: 'ok' };
+      return st.links.get(op.dev)?.master ? { state: 'pending' } : { state: 'ok' };
     case 'link-delete': {
       const link = st.links.get(op.dev);
       if (!link) return { state: 'ok' };
@@ -213,6 +210,22 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsView): Asses
   };
 }
 
-function linkSummary(kind: string | null, vlan: number | null, mac: string, mtu: number): string {
-  return [kind, vlan === null ? '' : `id ${vlan}`, `address ${mac}`, mtu > 0 ? `mtu ${mtu}` : ''].filter(Boolean).join(' ');
+/**
+ * Our link, planned against what is there: its kind, the kind's own attributes and lower
+ * device (the driver compares those), MAC and MTU. Each attribute that differs is named;
+ * MAC and MTU are corrected in place, anything else needs the link rebuilt.
+ */
+function assessLink(op: LinkCreateOp, made: LinkState, host: NsView): Assessment {
+  const driver = ownerOf(op.link.kind);
+  const drifts: Drift[] =
+    made.kind === op.link.kind
+      ? driver.compare({ lower: op.lower, link: op.link }, made, host)
+      : [{ attribute: 'kind', want: driver.describe(op.link), have: made.kind ?? 'a link of no kind', inPlace: false }];
+  if (made.mac !== op.mac) drifts.push({ attribute: 'address', want: `address ${op.mac}`, have: `address ${made.mac}`, inPlace: true });
+  if (op.mtu > 0 && made.mtu !== op.mtu) drifts.push({ attribute: 'mtu', want: `mtu ${op.mtu}`, have: `mtu ${made.mtu}`, inPlace: true });
+  if (drifts.length === 0) return { state: 'ok' };
+  const want = drifts.map((d) => d.want).join(', ');
+  const have = drifts.map((d) => d.have).join(', ');
+  if (!drifts.every((d) => d.inPlace)) return { state: 'differs', want, have };
+  return { state: 'differs', want, have, fix: [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }] };
 }

@@ -27,6 +27,7 @@ import { RecordStore, type NodeRecord } from './record.js';
 import { refuseOtherNode } from './own.js';
 import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
 import type { CipBackend } from '../clusterip/types.js';
+import { ownerOf } from '../link/index.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -204,12 +205,13 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   return out;
 }
 
-/** A VLAN or macvlan cannot be larger than its lower device. */
+/** A link cannot be larger than its kind allows over the lower device (a vlan or macvlan: the device's MTU). */
 function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
   const mtu = values.mtu as number;
-  if (mtu > deviceMtu) {
+  const max = values.link ? ownerOf(values.kind).maxMtu(values.link, deviceMtu) : deviceMtu;
+  if (mtu > max) {
     const where = config.keys.get(config.nodeSettings.get(values.node)?.mtu !== undefined ? `node.${values.node}.mtu` : 'net.mtu');
-    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}); allowed: 68 to ${deviceMtu}` });
+    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}${max < deviceMtu ? `, less ${deviceMtu - max} for ${values.kind}` : ''}); allowed: 68 to ${max}` });
   }
 }
 

@@ -1,6 +1,5 @@
 // net.conf text → a validated Config, or an InputError listing every problem found
 // (all of them, so an administrator fixes the file in one pass).
-import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
@@ -10,7 +9,6 @@ import {
   BACKENDS,
   BUCKET_OWNERS,
   HASH_MODES,
-  LINK_TYPES,
   TEMPLATE_MODES,
   type ClusterIpSettings,
   type Config,
@@ -19,7 +17,6 @@ import {
 } from './types.js';
 import {
   ValueProblem,
-  ipFamily,
   isMulticastMac,
   nearest,
   parseBool,
@@ -33,14 +30,12 @@ import {
   parseMac,
   parseNodeList,
   normalHostname,
-} from './values.js';
+} from '../value/parse.js';
+import { inSubnet } from '../value/arith.js';
+import type { KeySpec } from '../value/spec.js';
+import { DEFAULT_LINK, LINK_KINDS, LINK_NET_KEYS, ownerOf } from '../link/index.js';
 
 type Parse = (raw: string) => unknown;
-interface KeySpec {
-  parse: Parse;
-  required?: boolean;
-  default?: unknown;
-}
 
 const mtu: Parse = (raw) => {
   if (raw.toLowerCase() === 'auto') return 'auto';
@@ -68,10 +63,11 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
   cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
   net: {
     enable: { parse: parseBool, default: true },
-    link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
+    link: { parse: (raw) => parseChoice(raw, LINK_KINDS), default: DEFAULT_LINK },
     device: { parse: parseIfName, required: true },
     interface: { parse: ruleIfName, default: 'krg0' },
-    vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
+    // The link kinds' own keys (vlan, …), each kind's driver's (lib/link/).
+    ...Object.fromEntries([...LINK_NET_KEYS].map(([key, { spec }]) => [key, spec])),
     mac: { parse: parseMac, required: true },
     address: { parse: (raw) => parseCidr(raw, 4), required: true },
     address6: { parse: (raw) => parseCidr(raw, 6) },
@@ -217,14 +213,25 @@ export function parseConfig(text: string, file: string): Config {
   if (!sections.has('cluster')) problems.push({ file, key: '[cluster]', message: 'missing section; it lists the cluster\'s node ids, e.g. nodes = 1-4' });
   if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
   const cluster = read('cluster', 'cluster');
-  const net = read('net', 'net') as unknown as NetSettings;
+  const netRead = read('net', 'net');
+  const linkKeys = new Map<string, unknown>();
+  for (const key of LINK_NET_KEYS.keys()) {
+    if (netRead[key] !== undefined) linkKeys.set(key, netRead[key]);
+    delete netRead[key];
+  }
+  const net = { ...netRead, linkKeys } as unknown as NetSettings;
   net.device ??= '';
   net.mac ??= '';
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.enable && net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
-  if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
+  if (net.enable && sections.has('net')) {
+    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`))) problem(p.key, p.message, headerLine.get('net'));
+  }
+  // Another kind's key is a mistake, not a setting to ignore.
+  for (const [key, { spec, owners }] of LINK_NET_KEYS) {
+    if (!owners.includes(net.link) && linkKeys.has(key)) problem(`net.${key}`, `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
+  }
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
@@ -306,11 +313,6 @@ export function parseConfig(text: string, file: string): Config {
 function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
   const shorter = Math.min(aPrefix, bPrefix);
   return inSubnet(a, b, shorter);
-}
-
-export function inSubnet(ip: string, base: string, prefix: number): boolean {
-  if (ipFamily(ip) !== ipFamily(base)) return false;
-  return ipaddr.parse(ip).match(ipaddr.parse(base), prefix);
 }
 
 function sortProblems(problems: InputProblem[]): InputProblem[] {

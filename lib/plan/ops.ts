@@ -1,30 +1,15 @@
 // The plan: a list of typed operations, plain data. The same list is printed (`plan`),
 // executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
-import type { LinkType } from '../config/types.js';
 import { nsLabel, sameNs, type Ns } from '../system/ns.js';
 import type { CipOp } from '../clusterip/types.js';
+import type { LinkCreateOp, RequireLinkTypeOp } from '../link/ops.js';
 
 export type Op =
-  /** Fail early and clearly when the kernel cannot make this link type (no 802.1q). */
-  | { op: 'require-link-type'; ns: Ns; type: LinkType }
+  | RequireLinkTypeOp
   /** Bring a link up. `shared` links (the lower device, lo) are not ours to take down. */
   | { op: 'link-up'; ns: Ns; dev: string; shared: boolean }
   | { op: 'link-down'; ns: Ns; dev: string }
-  /** Create the cluster link directly inside `target` under a temporary name. */
-  | {
-      op: 'link-create';
-      ns: Ns;
-      target: Ns;
-      lower: string;
-      tmpName: string;
-      name: string;
-      type: LinkType;
-      vlan: number | null;
-      mac: string;
-      mtu: number;
-      /** Set on a journal's intent: the link is ours even before it carries our tag. */
-      owned?: boolean;
-    }
+  | LinkCreateOp
   /** Give the link its real name and our tag, once it is complete. */
   | { op: 'link-rename'; ns: Ns; from: string; to: string }
   | { op: 'addr-add'; ns: Ns; dev: string; address: string }

@@ -5,6 +5,8 @@ import { describeCipOp } from '../clusterip/describe.js';
 import { nsPrefix } from '../system/ns.js';
 import { ROUTE_PROTOCOL, TAG } from '../system/tag.js';
 import { ZERO_MAC, type Op } from './ops.js';
+import { ownerOf } from '../link/index.js';
+import { probeArgs } from '../link/ops.js';
 
 /** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
 export function ipArgs(op: Op): string[] | null {
@@ -14,15 +16,8 @@ export function ipArgs(op: Op): string[] | null {
     case 'link-down':
       return ['link', 'set', 'dev', op.dev, 'down'];
     case 'link-create': {
-      const target = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
-      return [
-        'link', 'add', 'link', op.lower, 'name', op.tmpName,
-        ...(target === null ? [] : ['netns', target]),
-        'address', op.mac,
-        ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : []),
-        'type', op.type,
-        ...(op.type === 'vlan' ? ['id', String(op.vlan)] : ['mode', 'bridge']),
-      ];
+      const netns = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
+      return ownerOf(op.link.kind).createArgs({ lower: op.lower, name: op.tmpName, netns, mac: op.mac, mtu: op.mtu, link: op.link });
     }
     case 'link-rename':
       return ['link', 'set', 'dev', op.from, 'name', op.to, 'alias', TAG];
@@ -87,22 +82,12 @@ export function batchLine(op: Op): { tool: 'ip' | 'bridge'; args: string[] } | n
   return bridge ? { tool: 'bridge', args: bridge } : null;
 }
 
-/** The kernel module behind each link type, loaded on demand by the kernel or by us. */
-export const LINK_MODULE = { vlan: '8021q', macvlan: 'macvlan' } as const;
-
-/**
- * Asking for a link without a lower device is refused with "Unknown device type" when the
- * kernel lacks the type, and with "link not specified"/EINVAL when it has it: a probe
- * that never creates anything.
- */
-export const probeArgs = (type: string): string[] => ['link', 'add', 'name', 'cnprobe', 'type', type];
-
 /** How a person reads an op: the command, prefixed by where it runs. */
 export function describeOp(op: Op): string {
   const line = batchLine(op);
   const command =
     op.op === 'require-link-type'
-      ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${LINK_MODULE[op.type]})`
+      ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${op.module})`
       : op.op === 'sysctl'
         ? `sysctl -w ${op.key}=${op.value}`
         : line

@@ -42,8 +42,17 @@ export async function writeSysctl(runner: Runner, ns: Ns, key: string, value: st
 
 export interface LinkState {
   name: string;
+  index: number;
   kind: string | null;
-  vlan: number | null;
+  /**
+   * The lower device (vlan, macvlan) or peer (veth): by name when it is in the same
+   * namespace, else by its ifindex over there and that namespace's id as seen from here.
+   */
+  parent: { index: number | null; netnsid: number | null; name: string | null } | null;
+  /** The bridge (or other master) this link is a port of. */
+  master: string | null;
+  /** The kind's own attributes as `ip -d` prints them (linkinfo.info_data): drivers read them. */
+  info: Record<string, unknown> | null;
   mac: string;
   mtu: number;
   maxMtu: number | null;
@@ -80,8 +89,6 @@ export interface NsState {
   links: Map<string, LinkState>;
   /** Routes of the main table, both families. */
   routes: RouteState[];
-  /** The bridge each enslaved link is a port of, by link name. */
-  masters: Map<string, string>;
   /** Permanent neighbour entries. */
   neighbors: NeighState[];
   /** Read only when a plan has fdb ops: the forwarding entries, by device. */
@@ -95,14 +102,18 @@ export interface NsState {
 }
 
 interface IpLink {
+  ifindex: number;
   ifname: string;
+  link?: string;
+  link_index?: number;
+  link_netnsid?: number;
+  master?: string;
   flags?: string[];
   mtu: number;
   max_mtu?: number;
   address?: string;
   ifalias?: string;
-  master?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number } };
+  linkinfo?: { info_kind?: string; info_data?: Record<string, unknown> };
   addr_info?: { local: string; prefixlen: number; family: string }[];
 }
 interface IpMaddr {
@@ -145,8 +156,11 @@ export function parseNsState(stdout: string): NsState {
         l.ifname,
         {
           name: l.ifname,
+          index: l.ifindex,
           kind: l.linkinfo?.info_kind ?? null,
-          vlan: l.linkinfo?.info_kind === 'vlan' ? (l.linkinfo.info_data?.id ?? null) : null,
+          parent: parentOf(l),
+          master: l.master ?? null,
+          info: l.linkinfo?.info_data ?? null,
           mac: l.address ?? '',
           mtu: l.mtu,
           maxMtu: l.max_mtu ?? null,
@@ -166,7 +180,6 @@ export function parseNsState(stdout: string): NsState {
       protocol: protocolOf(r.protocol),
       onlink: (r.flags ?? []).includes('onlink'),
     })),
-    masters: new Map(links.flatMap((l) => (l.master ? [[l.ifname, l.master] as const] : []))),
     neighbors: neighbors.map((n) => ({ address: n.dst, dev: n.dev ?? '', lladdr: n.lladdr?.toLowerCase() ?? null, protocol: protocolOf(n.protocol) })),
     fdb: new Map(),
     maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
@@ -201,3 +214,11 @@ export function parseFdb(stdout: string): FdbEntry[] {
   const entries = (stdout.trim() === '' ? [] : JSON.parse(stdout)) as BridgeFdb[];
   return entries.map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst ?? null, permanent: e.state === 'permanent' }));
 }
+
+/** `link` names a parent in this namespace; `link_index` + `link_netnsid` one in another. */
+function parentOf(l: IpLink): LinkState['parent'] {
+  if (l.link !== undefined) return { index: l.link_index ?? null, netnsid: null, name: l.link };
+  if (l.link_index === undefined) return null;
+  return { index: l.link_index, netnsid: l.link_netnsid ?? null, name: null };
+}
+

@@ -85,6 +85,11 @@ export interface LinkSpec {
   lower?: string;
   /** The bridge it is a port of. */
   master?: string;
+  /** Its ifindex (else the next of a counter). */
+  index?: number;
+  /** The lower device in another namespace, as the kernel shows it there: ifindex and namespace id (`lower` unset). */
+  lowerIndex?: number;
+  netnsid?: number;
   /** Multicast link addresses joined (ip maddr), besides the all-nodes 33:33:00:00:00:01. */
   maddrs?: string[];
 }
@@ -97,8 +102,9 @@ export function ipLink(spec: LinkSpec): Record<string, unknown> {
   const flags = loopback ? ['LOOPBACK'] : ['BROADCAST', 'MULTICAST'];
   if (spec.up) flags.push('UP', 'LOWER_UP');
   const link: Record<string, unknown> = {
-    ifindex: ifindex++,
+    ifindex: spec.index ?? ifindex++,
     ...(spec.lower ? { link: spec.lower } : {}),
+    ...(spec.lowerIndex !== undefined ? { link_index: spec.lowerIndex, link_netnsid: spec.netnsid ?? 0 } : {}),
     ifname: spec.name,
     flags,
     mtu: spec.mtu ?? (loopback ? 65536 : 1500),

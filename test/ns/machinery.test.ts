@@ -61,7 +61,7 @@ const ours = (st: NsView) => ({
   fdb: (st.fdb.get('vx0') ?? []).filter((e) => e.dst !== null).map((e) => `${e.mac} ${e.dst}`).sort(),
   neighbors: st.neighbors.filter((n) => n.protocol === '211').map((n) => `${n.address} ${n.lladdr}`).sort(),
   routes: st.routes.filter((r) => r.protocol === '211').map((r) => `${r.family} ${r.dst} via ${r.gateway}${r.onlink ? ' onlink' : ''}`).sort(),
-  master: st.masters.get('vp0') ?? null,
+  master: st.links.get('vp0')?.master ?? null,
 });
 
 test('every op applied in two batches (bridge, then ip), read back, assessed ok; undone to nothing', async () => {

@@ -82,6 +82,34 @@ R('a record string that would reach an ip -batch line (a newline and a netns exe
   await refusedCleanly(await stop(), /phases\.init-pre\[\d+\]\.dev: "krg0\\nnetns exec @container touch \/tmp\/owned" is \d+ bytes long/, 'batch injection');
 });
 
+R('a link-create whose link names a kind clusternet does not make, or a field its kind has not, is refused', async () => {
+  for (const [link, words] of [
+    [{ kind: 'bridge' }, /link\.kind: not one of vlan, macvlan/],
+    [{ kind: 'macvlan', id: 7 }, /link: unknown field "id"/],
+  ] as const) {
+    const rec = JSON.parse(original) as { phases: Record<string, { op: string; link?: unknown }[]> };
+    rec.phases['boot-post']!.find((op) => op.op === 'link-create')!.link = link;
+    writeFileSync(recordFile, JSON.stringify(rec));
+    await refusedCleanly(await stop(), new RegExp(`node 1's record is not one clusternet wrote \\(phases\\.boot-post\\[\\d+\\]\\.${words.source}`), JSON.stringify(link));
+  }
+});
+
+R('a record written before link kinds were drivers (link-create with type and vlan) still stops the node', async () => {
+  const rec = JSON.parse(original) as { phases: Record<string, Record<string, unknown>[]> };
+  const create = rec.phases['boot-post']!.find((op) => op.op === 'link-create')!;
+  const link = create.link as { kind: string };
+  delete create.link;
+  Object.assign(create, { type: link.kind, vlan: null });
+  writeFileSync(recordFile, JSON.stringify(rec));
+  const r = await stop();
+  assert.is(r.exitCode, 0, r.stderr);
+  const inside = await sim.exec(c1(), ['ip', '-o', 'link', 'show']);
+  assert.equal(inside.stdout.trim().split('\n').map((l) => l.split(':')[1]!.trim()), ['lo'], 'the link made under the old record is gone');
+  for (const phase of BOOT_PHASES) assert.is((await runPhase(sim, config, 1, phase)).exitCode, 0);
+  original = readFileSync(recordFile, 'utf8');
+  clean = await state();
+});
+
 const malformed: [string, string][] = [
   ['{}', '{}'],
   ['null', 'null'],

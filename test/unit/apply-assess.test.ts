@@ -19,6 +19,8 @@ const HOST = CURRENT_NS;
 
 const KRG0: LinkSpec = {
   name: 'krg0',
+  index: 5,
+  lowerIndex: 2,
   kind: 'vlan',
   vlan: 7,
   mac: 'f0:00:00:00:07:04',
@@ -64,8 +66,11 @@ parse(
     assert.equal([...st.links.keys()], ['lo', 'krg0', 'mv0']);
     assert.equal(st.links.get('krg0'), {
       name: 'krg0',
+      index: 5,
       kind: 'vlan',
-      vlan: 7,
+      parent: { index: 2, netnsid: 0, name: null },
+      master: null,
+      info: { protocol: '802.1Q', id: 7, flags: ['REORDER_HDR'] },
       mac: 'f0:00:00:00:07:04',
       mtu: 1496,
       maxMtu: 65535,
@@ -75,8 +80,11 @@ parse(
     });
     assert.equal(st.links.get('lo'), {
       name: 'lo',
+      index: st.links.get('lo')!.index,
       kind: null,
-      vlan: null,
+      parent: null,
+      master: null,
+      info: null,
       mac: '00:00:00:00:00:00',
       mtu: 65536,
       maxMtu: 0,
@@ -85,8 +93,8 @@ parse(
       addresses: ['127.0.0.1/8', '::1/128'],
     });
     assert.equal(
-      [st.links.get('mv0')!.kind, st.links.get('mv0')!.vlan, st.links.get('mv0')!.up],
-      ['macvlan', null, false],
+      [st.links.get('mv0')!.kind, st.links.get('mv0')!.info?.mode, st.links.get('mv0')!.up],
+      ['macvlan', 'bridge', false],
     );
     // Both families, the main table only (the local table is the kernel's).
     assert.equal(st.routes, [
@@ -132,7 +140,7 @@ parse('readNsState: ONE ip process per namespace, fed both commands on stdin', a
     ['address show', 'route show table all', 'maddr show', 'neigh show nud permanent'].every((c) => commands.includes(c)),
     String(runner.calls[0]!.input),
   );
-  assert.is(st.links.get('krg0')!.vlan, 7);
+  assert.is(st.links.get('krg0')!.info?.id, 7);
 });
 
 parse('readNsState: a failing ip names the command', async () => {
@@ -154,7 +162,7 @@ parse('readNsState: a failing ip names the command', async () => {
 const A = suite('assess: each op against the state');
 
 A('require-link-type is always pending (the probe decides at run time)', () => {
-  assert.equal(assess({ op: 'require-link-type', ns: HOST, type: 'vlan' }, states([[HOST, []]])), {
+  assert.equal(assess({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }, states([[HOST, []]])), {
     state: 'pending',
   });
 });
@@ -194,13 +202,13 @@ const create = (over: Partial<Extract<Op, { op: 'link-create' }>> = {}): Op => (
   lower: 'eth0',
   tmpName: 'cnt4',
   name: 'krg0',
-  type: 'vlan',
-  vlan: 7,
+  link: { kind: 'vlan', id: 7 },
   mac: 'f0:00:00:00:07:04',
   mtu: 1496,
   ...over,
 });
-const ETH0: LinkSpec = { name: 'eth0', up: true, mtu: 1500, mac: '02:fc:00:00:00:01' };
+const ETH0: LinkSpec = { name: 'eth0', index: 2, up: true, mtu: 1500, mac: '02:fc:00:00:00:01' };
+const ETH1: LinkSpec = { name: 'eth1', index: 3, up: true, mtu: 1500, mac: '02:fc:00:00:00:02' };
 
 A('link-create: pending when the lower device exists and the container is empty', () => {
   assert.equal(
@@ -241,20 +249,21 @@ A('link-create: ok when only the temporary name exists (a crash between create a
   );
 });
 
-A('link-create: differs when our link has another MAC, VLAN, MTU or kind', () => {
+A('link-create: differs when our link has another MAC, VLAN, MTU, kind or lower device', () => {
   const st = (over: Partial<LinkSpec>) =>
     states([
-      [HOST, [ETH0]],
+      [HOST, [ETH0, ETH1]],
       [C1, [{ ...KRG0, ...over }]],
     ]);
-  const want = 'vlan id 7 address f0:00:00:00:07:04 mtu 1496';
-  const cases: [Partial<LinkSpec>, string][] = [
-    [{ mac: 'f0:00:00:00:07:05' }, 'vlan id 7 address f0:00:00:00:07:05 mtu 1496'],
-    [{ vlan: 8 }, 'vlan id 8 address f0:00:00:00:07:04 mtu 1496'],
-    [{ mtu: 1500 }, 'vlan id 7 address f0:00:00:00:07:04 mtu 1500'],
-    [{ kind: 'macvlan' }, 'macvlan address f0:00:00:00:07:04 mtu 1496'],
+  const cases: [Partial<LinkSpec>, string, string][] = [
+    [{ mac: 'f0:00:00:00:07:05' }, 'address f0:00:00:00:07:04', 'address f0:00:00:00:07:05'],
+    [{ vlan: 8 }, 'id 7', 'id 8'],
+    [{ mtu: 1500 }, 'mtu 1496', 'mtu 1500'],
+    [{ kind: 'macvlan' }, 'vlan 7', 'macvlan'],
+    [{ lowerIndex: 3 }, 'lower eth0 (ifindex 2)', 'lower eth1 (ifindex 3)'],
+    [{ mac: 'f0:00:00:00:07:05', mtu: 1500 }, 'address f0:00:00:00:07:04, mtu 1496', 'address f0:00:00:00:07:05, mtu 1500'],
   ];
-  for (const [over, have] of cases) {
+  for (const [over, want, have] of cases) {
     const a = assess(create(), st(over));
     assert.is(a.state, 'differs', JSON.stringify(over));
     if (a.state !== 'differs') continue;
@@ -262,7 +271,7 @@ A('link-create: differs when our link has another MAC, VLAN, MTU or kind', () =>
   }
 });
 
-A('link-create: MAC and MTU are corrected in place; another VLAN id or kind is not', () => {
+A('link-create: MAC and MTU are corrected in place; another VLAN id, kind or lower device is not', () => {
   const st = (over: Partial<LinkSpec>) =>
     states([
       [HOST, [ETH0]],
@@ -279,7 +288,7 @@ A('link-create: MAC and MTU are corrected in place; another VLAN id or kind is n
       was: { mac: 'f0:00:00:00:07:05', mtu: 1500 },
     },
   ]);
-  for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }]) {
+  for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }, { lowerIndex: 3 }]) {
     const b = assess(create(), st(over));
     assert.is(b.state === 'differs' ? b.fix : 'not differs', undefined, JSON.stringify(over));
   }

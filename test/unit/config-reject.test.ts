@@ -68,7 +68,7 @@ values('VLAN id outside 1..4094, or not a number', () => {
     throwsInput(parse(text), { file: F, line: lineOf(text, 'vlan ='), key: 'net.vlan', message });
   }
   for (const vlan of ['1', '4094'])
-    assert.is(parseConfig(conf({ net: { vlan } }), F).net.vlan, Number(vlan));
+    assert.is(parseConfig(conf({ net: { vlan } }), F).net.linkKeys.get('vlan'), Number(vlan));
 });
 
 values('link = vlan without a VLAN id, and a VLAN id with link = macvlan', () => {

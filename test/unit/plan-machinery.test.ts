@@ -29,7 +29,7 @@ const UNICAST: Op = { op: 'fdb-add', ns: C1, dev: 'krg0', mac: '02:00:00:00:08:0
 const MASTER: Op = { op: 'link-master', ns: HOST, dev: 'cnh1', master: 'cnbr0' };
 /** A host link made, named and brought up by the plan (the link-create's shape is not this file's subject). */
 const hostLink = (tmpName: string, name: string): Op[] => [
-  { op: 'link-create', ns: HOST, target: HOST, lower: 'eth0', tmpName, name, type: 'macvlan', vlan: null, mac: '02:00:00:00:08:01', mtu: 0 },
+  { op: 'link-create', ns: HOST, target: HOST, lower: 'eth0', tmpName, name, link: { kind: 'macvlan' }, mac: '02:00:00:00:08:01', mtu: 0 },
   { op: 'link-rename', ns: HOST, from: tmpName, to: name },
   { op: 'link-up', ns: HOST, dev: name, shared: false },
 ];

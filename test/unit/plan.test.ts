@@ -5,7 +5,8 @@ import { parseConfig } from '../../lib/config/load.js';
 import { deriveNode, type NodeValues } from '../../lib/derive/node.js';
 import { PHASES, undoOf, type Op } from '../../lib/plan/ops.js';
 import { buildPlan, defaultContext, resolveMtu, type PlanContext } from '../../lib/plan/phases.js';
-import { describeOp, ipArgs, probeArgs } from '../../lib/plan/render.js';
+import { describeOp, ipArgs } from '../../lib/plan/render.js';
+import { probeArgs } from '../../lib/link/ops.js';
 import { NATIVE_CONF, conf } from '../helpers/fixtures.js';
 import { CURRENT_NS, type Ns, inNs, nsPrefix } from '../../lib/system/ns.js';
 
@@ -33,7 +34,7 @@ plans('boot-pre: probe the link type, then bring the lower device up (shared)', 
     phase: 'boot-pre',
     node: 4,
     ops: [
-      { op: 'require-link-type', ns: HOST, type: 'vlan' },
+      { op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: 'Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' },
       { op: 'link-up', ns: HOST, dev: 'eth0', shared: true },
     ],
   });
@@ -41,6 +42,8 @@ plans('boot-pre: probe the link type, then bring the lower device up (shared)', 
     op: 'require-link-type',
     ns: HOST,
     type: 'macvlan',
+    module: 'macvlan',
+    hint: '',
   });
 });
 
@@ -55,8 +58,7 @@ plans(
         lower: 'eth0',
         tmpName: 'cnt4',
         name: 'krg0',
-        type: 'vlan',
-        vlan: 7,
+        link: { kind: 'vlan', id: 7 },
         mac: 'f0:00:00:00:07:04',
         mtu: 1496,
       },
@@ -74,8 +76,7 @@ plans('boot-post (macvlan): mtu auto = device MTU, no VLAN', () => {
     lower: 'eth0',
     tmpName: 'cnt4',
     name: 'krg0',
-    type: 'macvlan',
-    vlan: null,
+    link: { kind: 'macvlan' },
     mac: 'f0:00:00:00:07:04',
     mtu: 9000,
   });
@@ -202,14 +203,14 @@ const v = (values: NodeValues, phase: (typeof PHASES)[number], c = ctx(1500)) =>
 
 render('boot-pre', () => {
   assert.equal(v(full, 'boot-pre'), [
-    'ip link add name cnprobe type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)',
+    'ip link add name cnprobe mtu 1 type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)',
     'ip link set dev eth0 up',
   ]);
   assert.equal(
     v(mac, 'boot-pre')[0],
-    'ip link add name cnprobe type macvlan  # probe: the kernel must know link type macvlan (modprobe macvlan)',
+    'ip link add name cnprobe mtu 1 type macvlan  # probe: the kernel must know link type macvlan (modprobe macvlan)',
   );
-  assert.equal(probeArgs('vlan'), ['link', 'add', 'name', 'cnprobe', 'type', 'vlan']);
+  assert.equal(probeArgs('vlan'), ['link', 'add', 'name', 'cnprobe', 'mtu', '1', 'type', 'vlan']);
 });
 
 render('boot-post into a named netns, a vlan', () => {
@@ -277,7 +278,7 @@ render('stop', () => {
 });
 
 render('ipArgs: null only for the probe', () => {
-  assert.is(ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan' }), null);
+  assert.is(ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }), null);
   assert.equal(ipArgs({ op: 'link-rename', ns: C1, from: 'cnt4', to: 'krg0' }), [
     'link',
     'set',
@@ -309,8 +310,7 @@ render('a link created in the current namespace has no netns argument', () => {
     lower: 'eth0',
     tmpName: 'cnt1',
     name: 'krg0',
-    type: 'vlan',
-    vlan: 7,
+    link: { kind: 'vlan', id: 7 },
     mac: 'f0:00:00:00:07:01',
     mtu: 1496,
   };
@@ -343,8 +343,7 @@ render('undoOf: what each op leaves to undo', () => {
       lower: 'eth0',
       tmpName: 'cnt4',
       name: 'krg0',
-      type: 'vlan',
-      vlan: 7,
+      link: { kind: 'vlan', id: 7 },
       mac: 'x',
       mtu: 0,
     }),
