@@ -7,7 +7,7 @@ import type { Config } from './config/types.js';
 import { resolveNodeId } from './derive/node-id.js';
 import { deriveAll, deriveNode, type NodeValues } from './derive/node.js';
 import { createLogger, type Level, type Logger } from './log.js';
-import { parseIfName } from './config/values.js';
+import { parseIfName } from './value/parse.js';
 import { systemRunner, tracingRunner, type Runner } from './system/runner.js';
 import { CURRENT_NS, type Ns } from './system/ns.js';
 

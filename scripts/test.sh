@@ -28,6 +28,7 @@ step() { # name, command...
 step build npm run build --silent
 step typecheck npm run typecheck --silent
 step unit npm run test:unit --silent
+step link npm run test:link --silent
 step cli npm run test:cli --silent
 if [ "$(id -u)" = 0 ]; then
   step install npm run test:install --silent

@@ -1,8 +1,11 @@
 // Each planned op against what the kernel has: already done, still to do, different from
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
-import { type Op } from '../plan/ops.js';
-import { isOurRoute } from '../system/state.js';
+import { ZERO_MAC, routeFamily, type Op } from '../plan/ops.js';
+import { isOurRoute, type LinkState } from '../system/state.js';
+import { ownerOf } from '../link/index.js';
+import type { Drift } from '../link/driver.js';
+import type { LinkCreateOp } from '../link/ops.js';
 import type { NsView } from './view.js';
 import { describeLive, sameBuckets, wanted } from '../clusterip/live.js';
 import { nftRuleCount } from '../clusterip/nft.js';
@@ -22,16 +25,37 @@ export type Assessment =
   | { state: 'foreign'; reason: string };
 
 export type StateOf = (ns: Ns) => NsView;
+/** Whether an earlier op of the same plan creates (or renames a link to) `dev` in `ns`. */
+export type Made = (ns: Ns, dev: string) => boolean;
 
-export function assess(op: Op, stateOf: StateOf): Assessment {
+/**
+ * Every op of a plan, each knowing which devices the ops before it make: an op on a
+ * device made earlier in the same run is pending, not blocked (boot-post makes host
+ * devices and uses them at once).
+ */
+export function assessPlan(ops: readonly Op[], stateOf: StateOf): { op: Op; assessment: Assessment }[] {
+  const made = new Set<string>();
+  return ops.map((op) => {
+    const assessment = assess(op, stateOf, (ns, dev) => made.has(`${nsLabel(ns)} ${dev}`));
+    if (op.op === 'link-create') made.add(`${nsLabel(op.target)} ${op.tmpName}`);
+    if (op.op === 'link-rename') made.add(`${nsLabel(op.ns)} ${op.to}`);
+    return { op, assessment };
+  });
+}
+
+export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Assessment {
   const st = stateOf(op.ns);
   const where = nsLabel(op.ns);
+  // A device the op needs: there, or made by an earlier op of this plan (then still to do).
+  const absent = (dev: string): Assessment | null =>
+    st.links.has(dev) ? null : made(op.ns, dev) ? { state: 'pending' } : { state: 'blocked', reason: `${dev} does not exist in ${where}; run boot-post first` };
   switch (op.op) {
     case 'require-link-type':
       // Probed fine earlier this boot: the kernel still has the type. Else the probe decides.
       return st.linkTypes.has(op.type) ? { state: 'ok' } : { state: 'pending' };
     case 'link-up': {
       const link = st.links.get(op.dev);
+      if (!link && made(op.ns, op.dev)) return { state: 'pending' };
       if (!link) return op.shared ? { state: 'blocked', reason: `device ${op.dev} does not exist in ${where}` } : { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
       return link.up ? { state: 'ok' } : { state: 'pending' };
     }
@@ -40,17 +64,11 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
       const made = target.links.get(op.name);
       if (made) {
         if (made.alias !== TAG) return { state: 'blocked', reason: `${op.name} already exists in ${nsLabel(op.target)} and was not made by clusternet; remove or rename it` };
-        const want = linkSummary(op.type, op.vlan, op.mac, op.mtu);
-        const have = linkSummary(made.kind, made.vlan, made.mac, op.mtu > 0 ? made.mtu : 0);
-        if (want === have) return { state: 'ok' };
-        // MAC and MTU can be corrected on the live link; another type or VLAN id cannot.
-        const sameKind = made.kind === op.type && made.vlan === op.vlan;
-        const fix: Op[] = [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }];
-        return sameKind ? { state: 'differs', want, have, fix } : { state: 'differs', want, have };
+        return assessLink(op, made, st);
       }
       // A crash between create and rename leaves the temporary name: the rename finishes it.
       if (target.links.has(op.tmpName)) return { state: 'ok' };
-      if (!st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
+      if (op.lower !== null && !st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
       return { state: 'pending' };
     }
     case 'link-rename':
@@ -64,20 +82,60 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
     }
     case 'addr-add': {
       const link = st.links.get(op.dev);
-      if (!link) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
+      if (!link) return absent(op.dev)!;
       return link.addresses.includes(op.address) ? { state: 'ok' } : { state: 'pending' };
     }
     case 'route-add': {
-      if (!st.links.has(op.dev)) return { state: 'blocked', reason: `${op.dev} does not exist in ${where}; run boot-post first` };
-      const current = st.routes.find((r) => r.dst === 'default');
+      const missing = absent(op.dev);
+      if (missing) return missing;
+      const current = st.routes.find((r) => r.dst === op.dst && r.family === routeFamily(op));
       if (!current) return { state: 'pending' };
       if (current.gateway === op.via && current.dev === op.dev) return { state: 'ok' };
-      const want = `default via ${op.via} dev ${op.dev}`;
-      const have = `default via ${current.gateway ?? '-'} dev ${current.dev ?? '-'}`;
+      const want = `${op.dst} via ${op.via} dev ${op.dev}`;
+      const have = `${op.dst} via ${current.gateway ?? '-'} dev ${current.dev ?? '-'}`;
       // Ours (protocol 211): replace it. Someone else's: report, never take it over.
       if (!isOurRoute(current) || !current.gateway || !current.dev) return { state: 'differs', want, have };
-      return { state: 'differs', want, have, fix: [{ op: 'route-delete', ns: op.ns, dev: current.dev, via: current.gateway }, op] };
+      return { state: 'differs', want, have, fix: [{ op: 'route-delete', ns: op.ns, dst: op.dst, via: current.gateway, dev: current.dev }, op] };
     }
+    case 'neigh-add': {
+      const missing = absent(op.dev);
+      if (missing) return missing;
+      const current = st.neighbors.find((n) => n.address === op.address && n.dev === op.dev);
+      if (!current) return { state: 'pending' };
+      if (current.lladdr === op.lladdr) return { state: 'ok' };
+      const want = `${op.address} lladdr ${op.lladdr} dev ${op.dev}`;
+      const have = `${op.address} lladdr ${current.lladdr ?? '-'} dev ${op.dev}`;
+      // `neigh replace` corrects ours; a permanent entry someone else made is theirs.
+      return isOurRoute(current) ? { state: 'differs', want, have, fix: [op] } : { state: 'differs', want, have };
+    }
+    case 'neigh-delete': {
+      const current = st.neighbors.find((n) => n.address === op.address && n.dev === op.dev);
+      if (!current) return { state: 'ok' };
+      return isOurRoute(current) ? { state: 'pending' } : { state: 'foreign', reason: `neighbour ${op.address} on ${op.dev} in ${where} was not made by clusternet; left alone` };
+    }
+    case 'fdb-add': {
+      const missing = absent(op.dev);
+      if (missing) return missing;
+      const entries = st.fdb.get(op.dev) ?? [];
+      if (entries.some((e) => e.mac === op.mac && e.dst === op.dst)) return { state: 'ok' };
+      // A unicast MAC has one destination: `fdb replace` moves it. The zero MAC has many.
+      const other = op.mac === ZERO_MAC ? undefined : entries.find((e) => e.mac === op.mac);
+      if (!other) return { state: 'pending' };
+      return { state: 'differs', want: `${op.mac} dst ${op.dst} on ${op.dev}`, have: `${op.mac} dst ${other.dst ?? '-'} on ${op.dev}`, fix: [op] };
+    }
+    case 'fdb-delete':
+      return (st.fdb.get(op.dev) ?? []).some((e) => e.mac === op.mac && e.dst === op.dst) ? { state: 'pending' } : { state: 'ok' };
+    case 'link-master': {
+      if (!st.links.has(op.master) && !made(op.ns, op.master)) return { state: 'blocked', reason: `bridge ${op.master} does not exist in ${where}` };
+      const missing = absent(op.dev);
+      if (missing) return missing;
+      const master = st.links.get(op.dev)?.master ?? null;
+      if (master === op.master) return { state: 'ok' };
+      // A port of another bridge is someone else's: never moved.
+      return master === null ? { state: 'pending' } : { state: 'differs', want: `${op.dev} master ${op.master}`, have: `${op.dev} master ${master}` };
+    }
+    case 'link-nomaster':
+      return st.links.get(op.dev)?.master ? { state: 'pending' } : { state: 'ok' };
     case 'link-delete': {
       const link = st.links.get(op.dev);
       if (!link) return { state: 'ok' };
@@ -88,7 +146,7 @@ export function assess(op: Op, stateOf: StateOf): Assessment {
       return link?.addresses.includes(op.address) ? { state: 'pending' } : { state: 'ok' };
     }
     case 'route-delete': {
-      const found = st.routes.some((r) => r.dst === 'default' && r.gateway === op.via && r.dev === op.dev);
+      const found = st.routes.some((r) => r.dst === op.dst && r.family === routeFamily(op) && r.gateway === op.via && r.dev === op.dev);
       return found ? { state: 'pending' } : { state: 'ok' };
     }
     case 'maddr-add': {
@@ -152,6 +210,22 @@ function assessCipRules(op: Extract<Op, { op: 'cip-rules' }>, st: NsView): Asses
   };
 }
 
-function linkSummary(kind: string | null, vlan: number | null, mac: string, mtu: number): string {
-  return [kind, vlan === null ? '' : `id ${vlan}`, `address ${mac}`, mtu > 0 ? `mtu ${mtu}` : ''].filter(Boolean).join(' ');
+/**
+ * Our link, planned against what is there: its kind, the kind's own attributes and lower
+ * device (the driver compares those), MAC and MTU. Each attribute that differs is named;
+ * MAC and MTU are corrected in place, anything else needs the link rebuilt.
+ */
+function assessLink(op: LinkCreateOp, made: LinkState, host: NsView): Assessment {
+  const driver = ownerOf(op.link.kind);
+  const drifts: Drift[] =
+    made.kind === op.link.kind
+      ? driver.compare({ lower: op.lower, link: op.link }, made, host)
+      : [{ attribute: 'kind', want: driver.describe(op.link), have: made.kind ?? 'a link of no kind', inPlace: false }];
+  if (made.mac !== op.mac) drifts.push({ attribute: 'address', want: `address ${op.mac}`, have: `address ${made.mac}`, inPlace: true });
+  if (op.mtu > 0 && made.mtu !== op.mtu) drifts.push({ attribute: 'mtu', want: `mtu ${op.mtu}`, have: `mtu ${made.mtu}`, inPlace: true });
+  if (drifts.length === 0) return { state: 'ok' };
+  const want = drifts.map((d) => d.want).join(', ');
+  const have = drifts.map((d) => d.have).join(', ');
+  if (!drifts.every((d) => d.inPlace)) return { state: 'differs', want, have };
+  return { state: 'differs', want, have, fix: [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }] };
 }

@@ -5,7 +5,8 @@
 // the error is reported, so a failed phase leaves the node as it found it.
 import { ApplyError } from '../errors.js';
 import { undoAll, type Op } from '../plan/ops.js';
-import { LINK_MODULE, batchLine, probeArgs } from '../plan/render.js';
+import { batchLine } from '../plan/render.js';
+import { probeArgs } from '../link/ops.js';
 import { showCommand, type Runner } from '../system/runner.js';
 import { writeSysctl } from '../system/state.js';
 import { applyCipOp } from '../clusterip/system.js';
@@ -130,12 +131,12 @@ async function requireLinkType(op: Extract<Op, { op: 'require-link-type' }>, run
   };
   if (await known()) return;
   // The kernel loads the module itself when it can; try once more by hand before refusing.
-  const modprobe = await runner.run(['modprobe', LINK_MODULE[op.type]]);
+  const modprobe = await runner.run(['modprobe', op.module]);
   if (modprobe.exitCode === 0 && (await known())) return;
   throw new ApplyError(
-    showCommand(['modprobe', LINK_MODULE[op.type]]),
-    `this kernel cannot create ${op.type} links: it answers "Unknown device type" and module ${LINK_MODULE[op.type]} could not be loaded (${modprobe.stderr.trim() || `exit ${modprobe.exitCode}`}).` +
-      (op.type === 'vlan' ? ' Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' : ''),
+    showCommand(['modprobe', op.module]),
+    `this kernel cannot create ${op.type} links: it answers "Unknown device type" and module ${op.module} could not be loaded (${modprobe.stderr.trim() || `exit ${modprobe.exitCode}`}).` +
+      (op.hint ? ` ${op.hint}` : ''),
   );
 }
 

@@ -6,7 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import { macToNumber } from '../config/values.js';
+import { macToNumber } from '../value/parse.js';
 import type { NodeValues } from '../derive/node.js';
 import { nsIdentity } from '../system/netns.js';
 import { useRunDir } from '../system/rundir.js';

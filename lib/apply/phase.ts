@@ -13,7 +13,7 @@ import { bucketOf, cipName } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
 import { readBackendLive } from '../clusterip/system.js';
 import { probeBackendCached, probedOk } from '../clusterip/probe-cache.js';
-import { readSysctl } from '../system/state.js';
+import { readFdb, readSysctl } from '../system/state.js';
 import { describeOp } from '../plan/render.js';
 import type { Runner } from '../system/runner.js';
 import { lockHeldHere } from '../system/lock.js';
@@ -21,12 +21,13 @@ import { runLocked } from './locked.js';
 import { readNsState } from '../system/state.js';
 import { viewOf, type NsView } from './view.js';
 import { findStrays, strayRemovals, type Stray } from './strays.js';
-import { assess, type Assessment } from './assess.js';
+import { assessPlan, type Assessment } from './assess.js';
 import { execute } from './execute.js';
 import { RecordStore, type NodeRecord } from './record.js';
 import { refuseOtherNode } from './own.js';
 import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
 import type { CipBackend } from '../clusterip/types.js';
+import { ownerOf } from '../link/index.js';
 
 export interface PhaseRequest {
   config: Config;
@@ -95,6 +96,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     if (op.op === 'link-create') reads.ns(op.target);
     if (op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets') reads.cip(op.ns, op.backend, op.specs.map((s) => s.address));
     if (op.op === 'sysctl') reads.sysctl(op.ns, op.key);
+    if (op.op === 'fdb-add' || op.op === 'fdb-delete') reads.fdb(op.ns, op.dev);
     if (op.op === 'require-link-type' && probedOk(runner, op.ns, `link ${op.type}`)) reads.linkType(op.ns, op.type);
   }
   const states = await reads.all();
@@ -111,7 +113,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
     throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.enable', message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on` });
   }
   const strays = phase === 'stop' ? [] : findStrays(plan, states, values, container);
-  return { plan, assessed: plan.ops.map((op) => ({ op, assessment: assess(op, stateOf) })), states, strays };
+  return { plan, assessed: assessPlan(plan.ops, stateOf), states, strays };
 }
 
 /**
@@ -123,6 +125,7 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
 class Reads {
   private readonly nsReads = new Map<string, { ns: Ns; state: Promise<NsView> }>();
   private readonly extra: { label: string; apply: Promise<(st: NsView) => void> }[] = [];
+  /** Extra reads already asked for (cluster-IP rules, fdb), so each runs once. */
   private readonly cipKeys = new Set<string>();
 
   constructor(private readonly runner: Runner) {}
@@ -150,6 +153,16 @@ class Reads {
     this.ns(ns);
     const value = readSysctl(this.runner, ns, key);
     this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsView) => void st.sysctls.set(key, v))) });
+  }
+
+  /** A device's forwarding entries: only plans with fdb ops pay for a `bridge` process. */
+  fdb(ns: Ns, dev: string): void {
+    const key = `${nsLabel(ns)} fdb ${dev}`;
+    if (this.cipKeys.has(key)) return;
+    this.cipKeys.add(key);
+    this.ns(ns);
+    const entries = readFdb(this.runner, ns, dev);
+    this.extra.push({ label: nsLabel(ns), apply: handled(entries.then((e) => (st: NsView) => void st.fdb.set(dev, e))) });
   }
 
   linkType(ns: Ns, type: string): void {
@@ -192,12 +205,13 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   return out;
 }
 
-/** A VLAN or macvlan cannot be larger than its lower device. */
+/** A link cannot be larger than its kind allows over the lower device (a vlan or macvlan: the device's MTU). */
 function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
   const mtu = values.mtu as number;
-  if (mtu > deviceMtu) {
+  const max = values.link ? ownerOf(values.kind).maxMtu(values.link, deviceMtu) : deviceMtu;
+  if (mtu > max) {
     const where = config.keys.get(config.nodeSettings.get(values.node)?.mtu !== undefined ? `node.${values.node}.mtu` : 'net.mtu');
-    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}); allowed: 68 to ${deviceMtu}` });
+    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}${max < deviceMtu ? `, less ${deviceMtu - max} for ${values.kind}` : ''}); allowed: 68 to ${max}` });
   }
 }
 

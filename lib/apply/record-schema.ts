@@ -3,8 +3,10 @@
 // every field and every value is checked — through net.conf's own value parsers — before
 // any of it is used. A record that fails is named with what to do; never a stack trace.
 import { InputError } from '../errors.js';
-import { HASH_MODES, LINK_TYPES } from '../config/types.js';
-import { parseIfName, parseIp, parseMac, ipFamily } from '../config/values.js';
+import { HASH_MODES } from '../config/types.js';
+import { KERNEL_NEEDS, LINK_KINDS, legacyLinkParams, ownerOf } from '../link/index.js';
+import type { LinkParams } from '../link/driver.js';
+import { parseIfName, parseIp, parseMac, ipFamily } from '../value/parse.js';
 import { PHASES, type Op, type Phase } from '../plan/ops.js';
 import type { Journal, NodeRecord } from './record.js';
 import type { CipSpec } from '../clusterip/types.js';
@@ -114,16 +116,55 @@ const specs = (v: unknown, where: string): CipSpec[] => arr(v, where, 4096).map(
 /** An MTU as a plan holds it: 0 for "the kernel's default" (not yet known), else 68 up to lo's 65536. */
 const mtu = (v: unknown, where: string) => (v === 0 ? 0 : int(v, where, 68, 65536));
 
+/** A stored link's parameters: a known kind, and exactly the fields its driver declares. */
+function linkParams(v: unknown, where: string): LinkParams {
+  const kind = oneOf((v as Obj | null)?.kind, `${where}.kind`, LINK_KINDS);
+  const fields = ownerOf(kind).recordFields;
+  const o = obj(v, where, { required: ['kind', ...Object.keys(fields)] });
+  const out: Obj = { kind };
+  for (const [key, field] of Object.entries(fields)) {
+    const at = `${where}.${key}`;
+    out[key] = field.type === 'int' ? int(o[key], at, field.min, field.max) : field.type === 'ifname' ? ifName(o[key], at) : ip(o[key], at);
+  }
+  return out as LinkParams;
+}
+
+/**
+ * Ops as an older clusternet wrote them, in today's form, so a node upgraded between boot
+ * and stop can still undo what it made: `link-create {type, vlan}` (before link kinds were
+ * drivers) → `link {kind, …}`; `require-link-type {type}` → with its kind's module and hint.
+ * Anything else is returned as it is and checked as usual.
+ */
+export function upgradeOp(v: unknown): unknown {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) return v;
+  const o = v as Obj;
+  if (o.op === 'link-create' && 'type' in o && !('link' in o)) {
+    const { type, vlan, ...rest } = o;
+    return { ...rest, link: legacyLinkParams(type, vlan) };
+  }
+  if (o.op === 'require-link-type' && !('module' in o) && typeof o.type === 'string' && KERNEL_NEEDS.has(o.type)) {
+    return { ...o, ...KERNEL_NEEDS.get(o.type) };
+  }
+  return v;
+}
+
 const FIELDS: Record<Op['op'], { required: string[]; optional?: string[] }> = {
-  'require-link-type': { required: ['ns', 'type'] },
+  'require-link-type': { required: ['ns', 'type', 'module', 'hint'] },
   'link-up': { required: ['ns', 'dev', 'shared'] },
   'link-down': { required: ['ns', 'dev'] },
-  'link-create': { required: ['ns', 'target', 'lower', 'tmpName', 'name', 'type', 'vlan', 'mac', 'mtu'], optional: ['owned'] },
+  'link-create': { required: ['ns', 'target', 'lower', 'tmpName', 'name', 'link', 'mac', 'mtu'], optional: ['owned'] },
   'link-rename': { required: ['ns', 'from', 'to'] },
   'addr-add': { required: ['ns', 'dev', 'address'] },
   'addr-delete': { required: ['ns', 'dev', 'address'] },
-  'route-add': { required: ['ns', 'dev', 'via'] },
-  'route-delete': { required: ['ns', 'dev', 'via'] },
+  // `dst` optional: records written before routes had one hold default routes only.
+  'route-add': { required: ['ns', 'dev', 'via'], optional: ['dst', 'onlink'] },
+  'route-delete': { required: ['ns', 'dev', 'via'], optional: ['dst', 'onlink'] },
+  'neigh-add': { required: ['ns', 'dev', 'address', 'lladdr'] },
+  'neigh-delete': { required: ['ns', 'dev', 'address', 'lladdr'] },
+  'fdb-add': { required: ['ns', 'dev', 'mac', 'dst'] },
+  'fdb-delete': { required: ['ns', 'dev', 'mac', 'dst'] },
+  'link-master': { required: ['ns', 'dev', 'master'] },
+  'link-nomaster': { required: ['ns', 'dev'] },
   'link-set': { required: ['ns', 'dev', 'mac', 'mtu', 'was'] },
   'link-delete': { required: ['ns', 'dev'], optional: ['owned'] },
   'maddr-add': { required: ['ns', 'dev', 'mac'] },
@@ -135,7 +176,8 @@ const FIELDS: Record<Op['op'], { required: string[]; optional?: string[] }> = {
 };
 
 /** One op of a record, checked field by field; the op rebuilt from checked values only. */
-export function checkOp(v: unknown, where: string): Op {
+export function checkOp(stored: unknown, where: string): Op {
+  const v = upgradeOp(stored);
   const kind = str((v as Obj | null)?.op, `${where}.op`);
   const fields = FIELDS[kind as Op['op']];
   if (!Object.hasOwn(FIELDS, kind) || !fields) throw new Bad(`${where}.op: ${JSON.stringify(kind.slice(0, 40))} is not an operation clusternet records`);
@@ -145,7 +187,14 @@ export function checkOp(v: unknown, where: string): Op {
   const opt = (k: string) => (o[k] === undefined ? {} : { [k]: bool(o[k], at(k)) });
   switch (kind as Op['op']) {
     case 'require-link-type':
-      return { op: 'require-link-type', ns: n, type: oneOf(o.type, at('type'), LINK_TYPES) };
+    {
+      const type = oneOf(o.type, at('type'), [...KERNEL_NEEDS.keys()]);
+      // The module reaches modprobe's argv: only the one the kind names.
+      const module = oneOf(o.module, at('module'), [KERNEL_NEEDS.get(type)!.module]);
+      const hint = str(o.hint, at('hint'));
+      if (hint.length > 300) throw new Bad(`${at('hint')}: longer than 300 characters`);
+      return { op: 'require-link-type', ns: n, type, module, hint };
+    }
     case 'link-up':
       return { op: 'link-up', ns: n, dev: ifName(o.dev, at('dev')), shared: bool(o.shared, at('shared')) };
     case 'link-down':
@@ -157,11 +206,10 @@ export function checkOp(v: unknown, where: string): Op {
         op: 'link-create',
         ns: n,
         target: ns(o.target, at('target')),
-        lower: ifName(o.lower, at('lower')),
+        lower: o.lower === null ? null : ifName(o.lower, at('lower')),
         tmpName: ifName(o.tmpName, at('tmpName')),
         name: ifName(o.name, at('name')),
-        type: oneOf(o.type, at('type'), LINK_TYPES),
-        vlan: o.vlan === null ? null : int(o.vlan, at('vlan'), 1, 4094),
+        link: linkParams(o.link, at('link')),
         mac: mac(o.mac, at('mac')),
         mtu: mtu(o.mtu, at('mtu')),
         ...opt('owned'),
@@ -172,8 +220,22 @@ export function checkOp(v: unknown, where: string): Op {
     case 'addr-delete':
       return { op: kind as 'addr-add', ns: n, dev: ifName(o.dev, at('dev')), address: cidr(o.address, at('address')) };
     case 'route-add':
-    case 'route-delete':
-      return { op: kind as 'route-add', ns: n, dev: ifName(o.dev, at('dev')), via: ip(o.via, at('via')) };
+    case 'route-delete': {
+      const via = ip(o.via, at('via'));
+      const dst = o.dst === undefined ? 'default' : o.dst === 'default' ? 'default' : cidr(o.dst, at('dst'));
+      if (dst !== 'default' && ipFamily(dst.split('/')[0]!) !== ipFamily(via)) throw new Bad(`${at('dst')}: not of the family of its next hop ${via}`);
+      return { op: kind as 'route-add', ns: n, dst, via, dev: ifName(o.dev, at('dev')), ...opt('onlink') };
+    }
+    case 'neigh-add':
+    case 'neigh-delete':
+      return { op: kind as 'neigh-add', ns: n, dev: ifName(o.dev, at('dev')), address: ip(o.address, at('address')), lladdr: mac(o.lladdr, at('lladdr')) };
+    case 'fdb-add':
+    case 'fdb-delete':
+      return { op: kind as 'fdb-add', ns: n, dev: ifName(o.dev, at('dev')), mac: mac(o.mac, at('mac')), dst: ip(o.dst, at('dst')) };
+    case 'link-master':
+      return { op: 'link-master', ns: n, dev: ifName(o.dev, at('dev')), master: ifName(o.master, at('master')) };
+    case 'link-nomaster':
+      return { op: 'link-nomaster', ns: n, dev: ifName(o.dev, at('dev')) };
     case 'link-set': {
       const was = obj(o.was, at('was'), { required: ['mac', 'mtu'] });
       return { op: 'link-set', ns: n, dev: ifName(o.dev, at('dev')), mac: mac(o.mac, at('mac')), mtu: mtu(o.mtu, at('mtu')), was: { mac: mac(was.mac, at('was.mac')), mtu: mtu(was.mtu, at('was.mtu')) } };

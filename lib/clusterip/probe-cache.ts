@@ -1,7 +1,7 @@
 // Which cluster-IP backends can run here, remembered for the rest of the boot, so only the
 // first run in a namespace pays the probe (one or two iptables/arptables/nft processes):
 // the re-runs, `takeover`, `release` and `check` that follow read one small file instead.
-// boot-pre's link-type probe (`ip link add … type vlan`, lib/apply/execute.ts) is
+// boot-pre's link-type probe (`ip link add … mtu 1 type vlan`, lib/apply/execute.ts) is
 // remembered the same way, as `link vlan` or `link macvlan`.
 // Kept in the run dir (/run/clusternet: gone at reboot), one file per network namespace,
 // valid only for the kernel release and boot id it was written under. Only successes are

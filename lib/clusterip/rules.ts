@@ -2,7 +2,7 @@
 // cluster-IP section): limits, hash modes, how node ids become hash buckets, and which
 // backends may share a cluster.
 import type { Backend, ClusterIpSettings, Config } from '../config/types.js';
-import { ipFamily } from '../config/values.js';
+import { ipFamily } from '../value/parse.js';
 import { BACKEND_LIMITS, type ConcreteBackend } from '../config/backends.js';
 
 /** The internal name of a cluster address: its section's name, "main" for [clusterip]. */

@@ -3,9 +3,9 @@
 // that call the reference plugins themselves. One function, so both say the same.
 import { InputError } from '../errors.js';
 import type { CniSettings, Config } from '../config/types.js';
-import type { Cidr } from '../config/values.js';
+import type { Cidr } from '../value/parse.js';
 import { deriveNode } from '../derive/node.js';
-import { addressAt, countBetween, nthSubnet } from './range.js';
+import { rangeAddress, countBetween, nthSubnet } from './range.js';
 
 /** One family's range of a node, as host-local is given it. */
 export interface NodeRange {
@@ -49,10 +49,10 @@ export function nodeRanges(config: Config, id: number): NodeRange[] {
   return families.flatMap(([network, prefix]) => {
     if (!network || prefix === undefined) return [];
     const subnet = nthSubnet(network, prefix, id);
-    const rangeStart = addressAt(subnet, 2n);
-    const rangeEnd = addressAt(subnet, -2n);
+    const rangeStart = rangeAddress(subnet, 2n);
+    const rangeEnd = rangeAddress(subnet, -2n);
     const bridged = cni.delegate === 'bridge';
-    return [{ family: network.family, network, subnet, onLink: bridged ? subnet : network, gateway: bridged ? addressAt(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
+    return [{ family: network.family, network, subnet, onLink: bridged ? subnet : network, gateway: bridged ? rangeAddress(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
   });
 }
 

@@ -1,16 +1,11 @@
-// Address arithmetic for the node ranges: numbers (bigint), never string surgery. One small
-// set of pure functions; the routed per-node segments (issue 14) use the same rule.
+// The node ranges' arithmetic, on numbers (lib/value/arith.ts), never string surgery.
+// nthSubnet is the rule that gives node N its range; the routed per-node segments (issue
+// 14) use the same rule.
 import { ipaddr } from '../cjs.js';
-import type { Cidr } from '../config/values.js';
+import { bigToIp, ipToBig, subnetOf } from '../value/arith.js';
+import type { Cidr } from '../value/parse.js';
 
-const toNumber = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 const bitsOf = (family: 4 | 6): number => (family === 4 ? 32 : 128);
-
-function toIp(n: bigint, family: 4 | 6): string {
-  const bytes: number[] = [];
-  for (let i = 0; i < bitsOf(family) / 8; i++) bytes.unshift(Number((n >> BigInt(8 * i)) & 0xffn));
-  return ipaddr.fromByteArray(bytes).toString();
-}
 
 /**
  * The n-th subnet (from 0) of `network` at the longer prefix `prefix`: node N's range is
@@ -22,24 +17,22 @@ export function nthSubnet(network: Cidr, prefix: number, n: number): Cidr {
   if (prefix <= network.prefix || prefix > bits) throw new RangeError(`/${prefix} is not a subnet of /${network.prefix}`);
   const count = 1n << BigInt(prefix - network.prefix);
   if (!Number.isSafeInteger(n) || n < 0 || BigInt(n) >= count) throw new RangeError(`${network.address}/${network.prefix} has ${count} subnets at /${prefix}, not ${n + 1}`);
-  const host = BigInt(bits - network.prefix);
-  const base = (toNumber(network.address) >> host) << host;
-  return { family: network.family, address: toIp(base + (BigInt(n) << BigInt(bits - prefix)), network.family), prefix };
+  const { first } = subnetOf(network.address, network.prefix);
+  return { family: network.family, address: bigToIp(first + (BigInt(n) << BigInt(bits - prefix)), network.family), prefix };
 }
 
-/** The address `offset` after the subnet's first (its network address); negative from its last. */
-export function addressAt(subnet: Cidr, offset: bigint): string {
-  const host = BigInt(bitsOf(subnet.family) - subnet.prefix);
-  const first = (toNumber(subnet.address) >> host) << host;
-  return toIp(offset >= 0n ? first + offset : first + (1n << host) + offset, subnet.family);
+/** The address `offset` after the subnet's first (its network address); negative: from past its last. */
+export function rangeAddress(subnet: Cidr, offset: bigint): string {
+  const { first, last } = subnetOf(subnet.address, subnet.prefix);
+  return bigToIp(offset >= 0n ? first + offset : last + 1n + offset, subnet.family);
 }
 
 /** Addresses from `start` to `end`, both included. */
-export const countBetween = (start: string, end: string): bigint => toNumber(end) - toNumber(start) + 1n;
+export const countBetween = (start: string, end: string): bigint => ipToBig(end) - ipToBig(start) + 1n;
 
-/** Whether `ip` lies in [start, end] (same family). */
+/** Whether `ip` lies in [start, end] (another family never does). */
 export function between(ip: string, start: string, end: string): boolean {
   if (ipaddr.parse(ip).kind() !== ipaddr.parse(start).kind()) return false;
-  const n = toNumber(ip);
-  return n >= toNumber(start) && n <= toNumber(end);
+  const n = ipToBig(ip);
+  return n >= ipToBig(start) && n <= ipToBig(end);
 }

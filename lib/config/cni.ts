@@ -2,7 +2,8 @@
 // container range must exist for every node id, and must not overlap the networks the
 // node already routes (its own cluster network, the cluster addresses).
 import type { ClusterIpSettings, CniSettings, NetSettings } from './types.js';
-import type { Cidr } from './values.js';
+import { inSubnet } from '../value/arith.js';
+import type { Cidr } from '../value/parse.js';
 
 type Problem = (path: string, message: string, fallbackLine?: number) => void;
 
@@ -43,15 +44,13 @@ function rangeProblem(network: Cidr, nodePrefix: number, nodes: readonly number[
   }
 }
 
-const overlap = (a: Cidr, b: { address: string; prefix: number }, inSubnet: (ip: string, base: string, prefix: number) => boolean) =>
-  inSubnet(a.address, b.address, Math.min(a.prefix, b.prefix));
+const overlap = (a: Cidr, b: { address: string; prefix: number }) => inSubnet(a.address, b.address, Math.min(a.prefix, b.prefix));
 
 export function cniProblems(
   cni: CniSettings,
   net: NetSettings,
   nodes: readonly number[],
   clusterIps: readonly ClusterIpSettings[],
-  inSubnet: (ip: string, base: string, prefix: number) => boolean,
   problem: Problem,
   headerLine: number | undefined,
 ): void {
@@ -64,7 +63,7 @@ export function cniProblems(
     [cni.network, net.address, 'network'],
     [cni.network6, net.address6, 'network6'],
   ] as const) {
-    if (mine && theirs && overlap(mine, theirs, inSubnet)) {
+    if (mine && theirs && overlap(mine, theirs)) {
       problem(`cni.${key}`, `${mine.address}/${mine.prefix} overlaps the node network ${theirs.address}/${theirs.prefix}; allowed: a network of its own, so each destination has one route`);
     }
     for (const cip of clusterIps) {

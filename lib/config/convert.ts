@@ -1,7 +1,8 @@
 // A Config written out in the native format: what `clusternet convert` prints for a
 // legacy Kerrighed file (or to normalise a native one).
 import type { Config } from './types.js';
-import { formatNodeList, hostPrefix } from './values.js';
+import { LINK_NET_KEYS } from '../link/index.js';
+import { formatNodeList, hostPrefix } from '../value/parse.js';
 
 /** `key = value` when there is a value: a disabled section may leave keys unset. */
 const line = (key: string, value: string | number | undefined) => (value === undefined || value === '' ? [] : [`${key} = ${value}`]);
@@ -21,12 +22,13 @@ export function toNative(config: Config): string {
     `link = ${net.link}`,
     ...line('device', net.device),
     `interface = ${net.interface}`,
-    ...line('vlan', net.vlan),
+    ...[...net.linkKeys].flatMap(([key, value]) => line(key, LINK_NET_KEYS.get(key)?.spec.show?.(value) ?? String(value))),
     ...line('mac', net.mac),
     ...line('address', net.address && `${net.address.address}/${net.address.prefix}`),
     ...line('address6', net.address6 && `${net.address6.address}/${net.address6.prefix}`),
     `mtu = ${net.mtu}`,
     ...line('gateway', net.gateway),
+    ...line('gateway6', net.gateway6),
   ];
   for (const cip of config.clusterIps) {
     lines.push(

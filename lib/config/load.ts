@@ -1,6 +1,5 @@
 // net.conf text → a validated Config, or an InputError listing every problem found
 // (all of them, so an administrator fixes the file in one pass).
-import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
 import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
@@ -12,7 +11,6 @@ import {
   BUCKET_OWNERS,
   CNI_DELEGATES,
   HASH_MODES,
-  LINK_TYPES,
   TEMPLATE_MODES,
   type ClusterIpSettings,
   type Config,
@@ -21,7 +19,6 @@ import {
 } from './types.js';
 import {
   ValueProblem,
-  ipFamily,
   isMulticastMac,
   nearest,
   parseBool,
@@ -35,14 +32,12 @@ import {
   parseMac,
   parseNodeList,
   normalHostname,
-} from './values.js';
+} from '../value/parse.js';
+import { inSubnet } from '../value/arith.js';
+import type { KeySpec } from '../value/spec.js';
+import { DEFAULT_LINK, LINK_KINDS, LINK_NET_KEYS, ownerOf } from '../link/index.js';
 
 type Parse = (raw: string) => unknown;
-interface KeySpec {
-  parse: Parse;
-  required?: boolean;
-  default?: unknown;
-}
 
 const mtu: Parse = (raw) => {
   if (raw.toLowerCase() === 'auto') return 'auto';
@@ -84,15 +79,17 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
   cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
   net: {
     enable: { parse: parseBool, default: true },
-    link: { parse: (raw) => parseChoice(raw, LINK_TYPES), default: 'vlan' },
+    link: { parse: (raw) => parseChoice(raw, LINK_KINDS), default: DEFAULT_LINK },
     device: { parse: parseIfName, required: true },
     interface: { parse: ruleIfName, default: 'krg0' },
-    vlan: { parse: (raw) => parseInteger(raw, 1, 4094, 'a VLAN id') },
+    // The link kinds' own keys (vlan, …), each kind's driver's (lib/link/).
+    ...Object.fromEntries([...LINK_NET_KEYS].map(([key, { spec }]) => [key, spec])),
     mac: { parse: parseMac, required: true },
     address: { parse: (raw) => parseCidr(raw, 4), required: true },
     address6: { parse: (raw) => parseCidr(raw, 6) },
     mtu: { parse: mtu, default: 'auto' },
     gateway: { parse: (raw) => parseIp(raw, 4) },
+    gateway6: { parse: (raw) => parseIp(raw, 6) },
     template: { parse: (raw) => parseChoice(raw, TEMPLATE_MODES), default: 'add' },
   },
   clusterip: {
@@ -246,17 +243,32 @@ export function parseConfig(text: string, file: string): Config {
   if (!sections.has('cluster')) problems.push({ file, key: '[cluster]', message: 'missing section; it lists the cluster\'s node ids, e.g. nodes = 1-4' });
   if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
   const cluster = read('cluster', 'cluster');
-  const net = read('net', 'net') as unknown as NetSettings;
+  const netRead = read('net', 'net');
+  const linkKeys = new Map<string, unknown>();
+  for (const key of LINK_NET_KEYS.keys()) {
+    if (netRead[key] !== undefined) linkKeys.set(key, netRead[key]);
+    delete netRead[key];
+  }
+  const net = { ...netRead, linkKeys } as unknown as NetSettings;
   net.device ??= '';
   net.mac ??= '';
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.enable && net.link === 'vlan' && net.vlan === undefined && sections.has('net') && !keys.has('net.vlan')) problem('net.vlan', 'missing; link = vlan needs a VLAN id (1..4094)', headerLine.get('net'));
-  if (net.link === 'macvlan' && net.vlan !== undefined) problem('net.vlan', 'a VLAN id applies only to link = vlan; remove it or set link = vlan');
+  if (net.enable && sections.has('net')) {
+    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`))) problem(p.key, p.message, headerLine.get('net'));
+  }
+  // Another kind's key is a mistake, not a setting to ignore.
+  for (const [key, { spec, owners }] of LINK_NET_KEYS) {
+    if (!owners.includes(net.link) && linkKeys.has(key)) problem(`net.${key}`, `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
+  }
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
+  }
+  if (net.gateway6 && !net.address6) problem('net.gateway6', 'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6');
+  if (net.gateway6 && net.address6 && !inSubnet(net.gateway6, net.address6.address, net.address6.prefix)) {
+    problem('net.gateway6', `${net.gateway6} is outside the node network ${net.address6.address}/${net.address6.prefix}; allowed: an address inside it`);
   }
   // Replacing the last byte leaves room for ids 1..255 only, in IPv4 (byte = octet).
   if (net.template === 'replace' && net.address6) problem('net.address6', 'template = replace applies to IPv4 and MACs only; allowed: template = add with address6');
@@ -324,21 +336,16 @@ export function parseConfig(text: string, file: string): Config {
   }
 
   const cni = sections.has('cni') ? readCni(read('cni', 'cni')) : undefined;
-  if (cni) cniProblems(cni, net, nodes, clusterIps, inSubnet, problem, headerLine.get('cni'));
+  if (cni) cniProblems(cni, net, nodes, clusterIps, problem, headerLine.get('cni'));
 
   if (problems.length > 0) throw new InputError(sortProblems(problems));
   return { file, format, nodes, net, clusterIps, nodeSettings, cni, keys };
 }
 
 /** Whether two networks share an address: one contains the other's base at the shorter prefix. */
-export function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
+function overlaps(a: string, aPrefix: number, b: string, bPrefix: number): boolean {
   const shorter = Math.min(aPrefix, bPrefix);
   return inSubnet(a, b, shorter);
-}
-
-export function inSubnet(ip: string, base: string, prefix: number): boolean {
-  if (ipFamily(ip) !== ipFamily(base)) return false;
-  return ipaddr.parse(ip).match(ipaddr.parse(base), prefix);
 }
 
 function sortProblems(problems: InputProblem[]): InputProblem[] {

@@ -1,9 +1,8 @@
 // The validated configuration: what the rest of clusternet reads. Nothing downstream
 // parses text; everything here has been checked.
-import type { Cidr } from './values.js';
+import type { Cidr } from '../value/parse.js';
+import type { LinkKind } from '../link/driver.js';
 
-export type LinkType = 'vlan' | 'macvlan';
-export const LINK_TYPES: readonly LinkType[] = ['vlan', 'macvlan'];
 export type HashMode = 'sourceip' | 'sourceip-sourceport' | 'sourceip-sourceport-destport';
 export const HASH_MODES: readonly HashMode[] = ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'];
 export type Backend = 'auto' | 'clusterip' | 'cluster-match' | 'nft';
@@ -29,10 +28,11 @@ export const BUCKET_OWNERS: readonly BucketOwner[] = ['rank', 'manager'];
 export interface NetSettings {
   enable: boolean;
   template: TemplateMode;
-  link: LinkType;
+  link: LinkKind;
   device: string;
   interface: string;
-  vlan: number | undefined;
+  /** The link kinds' own keys as parsed (`vlan = 7` → vlan → 7): only their driver reads them. */
+  linkKeys: ReadonlyMap<string, unknown>;
   /** The MAC template; a node's MAC is this plus its id, or with its last byte replaced. */
   mac: string;
   /** Undefined only when the section is disabled and the key not written. */
@@ -40,6 +40,8 @@ export interface NetSettings {
   address6: Cidr | undefined;
   mtu: number | 'auto';
   gateway: string | undefined;
+  /** The IPv6 default route's next hop, inside address6's subnet. */
+  gateway6: string | undefined;
 }
 
 export interface ClusterIpSettings {

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import { formatNodeList, normalHostname } from '../config/values.js';
+import { formatNodeList, normalHostname } from '../value/parse.js';
 
 export interface NodeIdSources {
   flag?: string | number | undefined;

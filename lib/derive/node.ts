@@ -1,32 +1,33 @@
 // Node id → this node's values: MAC from the template, addresses from the base, the
 // link's settings with any [node N] overrides. Arithmetic on numbers, never string surgery,
 // and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
-import { ipaddr } from '../cjs.js';
 import { InputError, type InputProblem } from '../errors.js';
-import { inSubnet } from '../config/load.js';
-import type { Backend, ClusterIpSettings, Config, LinkType, TemplateMode } from '../config/types.js';
+import type { Backend, ClusterIpSettings, Config, TemplateMode } from '../config/types.js';
+import type { LinkKind, LinkParams } from '../link/driver.js';
+import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
-import { isMulticastMac, macToNumber, numberToMac, type Cidr } from '../config/values.js';
+import { macToNumber, type Cidr } from '../value/parse.js';
+import { addressAt, ipToBig, macAt, offsetAddress, withLastByte, type MacProblem } from '../value/arith.js';
 
 export interface NodeValues {
   node: number;
   enable: boolean;
-  link: LinkType;
+  kind: LinkKind;
+  /** The link to create (its kind's parameters); null only with the node network off and its keys unset. */
+  link: LinkParams | null;
   device: string;
   interface: string;
-  vlan: number | null;
   mac: string;
   /** With its prefix length, e.g. 10.4.135.4/18. */
   address: string;
   address6: string | null;
-  /** 'auto' until the device's MTU is known (lower MTU − 4 for a VLAN). */
+  /** 'auto' until the device's MTU is known (its MTU less the link kind's overhead). */
   mtu: number | 'auto';
   gateway: string | null;
+  gateway6: string | null;
   clusterIps: NodeClusterIp[];
 }
-
-const MAX_MAC = (1n << 48n) - 1n;
 
 export function deriveNode(config: Config, id: number): NodeValues {
   return deriveOne(config, id, true);
@@ -52,6 +53,7 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
     if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
     address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
+    if (address6 && net.gateway6 === address6) problem('net.gateway6', `${address6} is node ${id}'s own address; the gateway must be another host`);
   }
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
@@ -69,15 +71,16 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   return {
     node: id,
     enable: net.enable,
-    link: net.link,
+    kind: net.link,
+    link: ownerOf(net.link).params(net.linkKeys),
     device: own?.device ?? net.device,
     interface: net.interface,
-    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
     mac,
     address: address && net.address ? `${address}/${net.address.prefix}` : '',
     address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
     mtu: own?.mtu ?? net.mtu,
     gateway: net.gateway ?? null,
+    gateway6: net.gateway6 ?? null,
     clusterIps,
   };
 }
@@ -122,23 +125,16 @@ function replaceLastByte(template: bigint, id: number, what: string, fail: (mess
     fail(`template = replace puts the node id in the last byte of the ${what}, which holds 1 to 255; use template = add`);
     return undefined;
   }
-  return (template & ~0xffn) | BigInt(id);
+  return withLastByte(template, BigInt(id));
 }
 
 /** The node's MAC: template + id, or the template with its last byte replaced by the id. */
 function nodeMac(template: string, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
   const value = mode === 'replace' ? replaceLastByte(macToNumber(template), id, 'MAC', fail) : macToNumber(template) + BigInt(id);
   if (value === undefined) return undefined;
-  if (value > MAX_MAC) {
-    fail(`template ${template} + ${id} overflows 48 bits; use a lower template`);
-    return undefined;
-  }
-  const mac = numberToMac(value);
-  if (isMulticastMac(mac)) {
-    fail(`${mac} has the multicast bit set (the id carried into the first byte); use a lower template`);
-    return undefined;
-  }
-  return mac;
+  return macAt(value, (p: MacProblem) =>
+    fail(p.why === 'overflow' ? `template ${template} + ${id} overflows 48 bits; use a lower template` : `${p.mac} has the multicast bit set (the id carried into the first byte); use a lower template`),
+  );
 }
 
 /**
@@ -146,29 +142,7 @@ function nodeMac(template: string, mode: TemplateMode, id: number, fail: (messag
  * inside base/prefix, and neither the network nor (IPv4) the broadcast address.
  */
 function nodeAddress(cidr: Cidr, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
-  const bytes = ipaddr.parse(cidr.address).toByteArray();
-  const bits = BigInt(bytes.length * 8);
-  const base = bytes.reduce((n, b) => (n << 8n) | BigInt(b), 0n);
-  const value = mode === 'replace' ? replaceLastByte(base, id, 'address', fail) : base + BigInt(id);
-  if (value === undefined) return undefined;
-  const hostBits = bits - BigInt(cidr.prefix);
-  const network = (base >> hostBits) << hostBits;
-  const last = network | ((1n << hostBits) - 1n);
-  const subnet = `${toIp(network, bytes.length)}/${cidr.prefix}`;
-  if (mode === 'add' && value > last) {
-    fail(`${cidr.address} + ${id} is past the end of ${subnet}; use a larger subnet or a lower base`);
-    return undefined;
-  }
-  const ip = toIp(value, bytes.length);
-  if (!inSubnet(ip, cidr.address, cidr.prefix)) fail(`${ip} is outside ${subnet}${mode === 'replace' ? ' (the id replaces the last byte; the prefix leaves it fewer bits)' : ''}`);
-  else if (cidr.family === 4 && value === last) fail(`${ip} is the broadcast address of ${subnet}; use a larger subnet or a lower base`);
-  else if (value === network) fail(`${ip} is the network address of ${subnet}`);
-  else return ip;
-  return undefined;
-}
-
-function toIp(value: bigint, length: number): string {
-  const bytes: number[] = [];
-  for (let i = length - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
-  return ipaddr.fromByteArray(bytes).toString();
+  if (mode === 'add') return offsetAddress(cidr, BigInt(id), fail);
+  const value = replaceLastByte(ipToBig(cidr.address), id, 'address', fail);
+  return value === undefined ? undefined : addressAt(cidr, value, fail, ' (the id replaces the last byte; the prefix leaves it fewer bits)');
 }

@@ -2,31 +2,37 @@
 // for which nodes, and which phases would act on them. A person approving a change to
 // sixteen machines' networks sees its consequences, not a text diff.
 import type { Config } from '../config/types.js';
-import { formatNodeList } from '../config/values.js';
+import { formatNodeList } from '../value/parse.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import type { Phase } from '../plan/ops.js';
+import { LINK_FIELDS, fieldsOf } from '../link/index.js';
 
-type Field = Exclude<keyof NodeValues, 'node'>;
+/** A NodeValues field (`link` for its kind), or a link kind's own field (vlan, …). */
+type Field = string;
 
-/** The phase whose operations carry each value. A link attribute needs the link rebuilt. */
-const PHASE_OF: Record<Field, Phase> = {
+/**
+ * The phase whose operations carry each value. A link attribute needs the link rebuilt:
+ * its kind (`link`) and each kind's own fields (vlan, …: lib/link/).
+ */
+const PHASE_OF: Record<string, Phase> = {
   enable: 'boot-pre',
   link: 'boot-post',
   device: 'boot-pre',
   interface: 'boot-post',
-  vlan: 'boot-post',
+  ...Object.fromEntries(LINK_FIELDS.map((name) => [name, 'boot-post' as Phase])),
   mac: 'boot-post',
   mtu: 'boot-post',
   address: 'init-pre',
   address6: 'init-pre',
   gateway: 'init-pre',
+  gateway6: 'init-pre',
   clusterIps: 'init-post',
 };
 
 const show = (field: Field, v: NodeValues): string => {
   if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address}/${c.prefix} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
-  const value = v[field];
-  return value === null ? '-' : String(value);
+  const value = field === 'link' ? v.kind : field in v ? v[field as keyof NodeValues] : fieldsOf(v.link)[field];
+  return value === null || value === undefined ? '-' : String(value);
 };
 
 export function describeChange(before: Config | undefined, after: Config): string[] {
@@ -42,13 +48,13 @@ export function describeChange(before: Config | undefined, after: Config): strin
   if (removed.length > 0) lines.push(`nodes ${formatNodeList(removed)} leave the cluster (their next stop undoes what they have)`);
   for (const id of added) for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as Phase[]) act(phase, id);
 
-  for (const field of Object.keys(PHASE_OF) as Field[]) {
+  for (const field of Object.keys(PHASE_OF)) {
     const changed = [...now.values()].filter((v) => old.has(v.node) && show(field, old.get(v.node)!) !== show(field, v));
     if (changed.length === 0) continue;
     const first = changed[0]!;
     const example = `node ${first.node}: ${show(field, old.get(first.node)!)} → ${show(field, first)}`;
     lines.push(`${field}: ${changed.length === 1 ? 'node' : 'nodes'} ${formatNodeList(changed.map((v) => v.node))} change (${example})`);
-    for (const v of changed) act(PHASE_OF[field], v.node);
+    for (const v of changed) act(PHASE_OF[field]!, v.node);
   }
   if (before && lines.length === 0) lines.push('no derived value changes for any node');
   for (const [phase, nodes] of [...acting].sort(([a], [b]) => order(a) - order(b))) {

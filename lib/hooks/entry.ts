@@ -9,7 +9,7 @@ import { dryRunOf } from '../dryrun.js';
 import { describeError, exitCodeOf, InputError } from '../errors.js';
 import { loadNodeContext } from '../context.js';
 import { PHASES, type Phase } from '../plan/ops.js';
-import { parseIfName } from '../config/values.js';
+import { parseIfName } from '../value/parse.js';
 import { enableSystemLog, systemLog } from '../systemlog.js';
 import { waitForLink } from '../system/wait-link.js';
 import { KERRIGHED_HELPERS } from './builtin.js';

@@ -11,6 +11,7 @@ import { listHooks, phaseDir, type HookFile } from './runparts.js';
 import { withLock } from '../system/lock.js';
 import { envSeconds } from '../system/runner.js';
 import { runInGroup } from './group.js';
+import { ownerOf } from '../link/index.js';
 
 export const HOOK_TIMEOUT_MS = 120_000;
 
@@ -75,13 +76,13 @@ export function hookEnv(ctx: NodeContext, phase: Phase): Record<string, string> 
     CLUSTERNET_PHASE: phase,
     CLUSTERNET_CONFIG: ctx.config.file,
     CLUSTERNET_NODE_ID: String(v.node),
-    CLUSTERNET_LINK: v.link,
+    CLUSTERNET_LINK: v.kind,
     CLUSTERNET_DEVICE: v.device,
     CLUSTERNET_INTERFACE: v.interface,
     CLUSTERNET_MAC: v.mac,
     CLUSTERNET_ADDRESS: v.address,
   };
-  if (v.vlan !== null) env.CLUSTERNET_VLAN = String(v.vlan);
+  if (v.link) Object.assign(env, ownerOf(v.kind).env(v.link));
   if (v.address6) env.CLUSTERNET_ADDRESS6 = v.address6;
   if (ctx.container.kind === 'pid') env.CLUSTERNET_PID = String(ctx.container.pid);
   if (ctx.container.kind === 'netns') env.CLUSTERNET_NETNS = ctx.container.name;

@@ -3,7 +3,7 @@
 // value is only ever data.
 import { readFileSync } from 'node:fs';
 import { InputError, type InputProblem } from '../errors.js';
-import { parseBool, parseIfName, parseInteger, ValueProblem } from '../config/values.js';
+import { parseBool, parseIfName, parseInteger, ValueProblem } from '../value/parse.js';
 import { PHASES, type Phase } from '../plan/ops.js';
 
 export const DEFAULTS_FILE = '/etc/default/clusternet';

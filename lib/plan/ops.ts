@@ -1,40 +1,35 @@
 // The plan: a list of typed operations, plain data. The same list is printed (`plan`),
 // executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
-import type { LinkType } from '../config/types.js';
 import { nsLabel, sameNs, type Ns } from '../system/ns.js';
 import type { CipOp } from '../clusterip/types.js';
+import type { LinkCreateOp, RequireLinkTypeOp } from '../link/ops.js';
 
 export type Op =
-  /** Fail early and clearly when the kernel cannot make this link type (no 802.1q). */
-  | { op: 'require-link-type'; ns: Ns; type: LinkType }
+  | RequireLinkTypeOp
   /** Bring a link up. `shared` links (the lower device, lo) are not ours to take down. */
   | { op: 'link-up'; ns: Ns; dev: string; shared: boolean }
   | { op: 'link-down'; ns: Ns; dev: string }
-  /** Create the cluster link directly inside `target` under a temporary name. */
-  | {
-      op: 'link-create';
-      ns: Ns;
-      target: Ns;
-      lower: string;
-      tmpName: string;
-      name: string;
-      type: LinkType;
-      vlan: number | null;
-      mac: string;
-      mtu: number;
-      /** Set on a journal's intent: the link is ours even before it carries our tag. */
-      owned?: boolean;
-    }
+  | LinkCreateOp
   /** Give the link its real name and our tag, once it is complete. */
   | { op: 'link-rename'; ns: Ns; from: string; to: string }
   | { op: 'addr-add'; ns: Ns; dev: string; address: string }
-  | { op: 'route-add'; ns: Ns; dev: string; via: string }
+  /** A route of ours (protocol 211): `dst` 'default' or a CIDR, its family that of `via`. */
+  | { op: 'route-add'; ns: Ns; dst: string; via: string; dev: string; onlink?: boolean }
   /** Correct a link's MAC and MTU in place; `was` is what undo restores. */
   | { op: 'link-set'; ns: Ns; dev: string; mac: string; mtu: number; was: { mac: string; mtu: number } }
   /** `owned`: known to be ours from the journal even before it carried our tag. */
   | { op: 'link-delete'; ns: Ns; dev: string; owned?: boolean }
   | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
-  | { op: 'route-delete'; ns: Ns; dev: string; via: string }
+  | { op: 'route-delete'; ns: Ns; dst: string; via: string; dev: string; onlink?: boolean }
+  /** A permanent neighbour entry of ours (protocol 211). */
+  | { op: 'neigh-add'; ns: Ns; dev: string; address: string; lladdr: string }
+  | { op: 'neigh-delete'; ns: Ns; dev: string; address: string; lladdr: string }
+  /** A static forwarding entry on a VXLAN or bridge port (`bridge fdb … self permanent`). */
+  | { op: 'fdb-add'; ns: Ns; dev: string; mac: string; dst: string }
+  | { op: 'fdb-delete'; ns: Ns; dev: string; mac: string; dst: string }
+  /** Enslave a link to a bridge; undo releases it. */
+  | { op: 'link-master'; ns: Ns; dev: string; master: string }
+  | { op: 'link-nomaster'; ns: Ns; dev: string }
   /** Join a multicast MAC on a link, so the NIC accepts frames sent to the cluster MAC. */
   | { op: 'maddr-add'; ns: Ns; dev: string; mac: string }
   | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
@@ -63,7 +58,13 @@ export function undoOf(op: Op): Op | null {
     case 'addr-add':
       return { op: 'addr-delete', ns: op.ns, dev: op.dev, address: op.address };
     case 'route-add':
-      return { op: 'route-delete', ns: op.ns, dev: op.dev, via: op.via };
+      return { ...op, op: 'route-delete' };
+    case 'neigh-add':
+      return { ...op, op: 'neigh-delete' };
+    case 'fdb-add':
+      return { ...op, op: 'fdb-delete' };
+    case 'link-master':
+      return { op: 'link-nomaster', ns: op.ns, dev: op.dev };
     case 'link-set':
       return { ...op, mac: op.was.mac, mtu: op.was.mtu, was: { mac: op.mac, mtu: op.mtu } };
     case 'maddr-add':
@@ -84,6 +85,9 @@ export function undoOf(op: Op): Op | null {
     case 'link-delete':
     case 'addr-delete':
     case 'route-delete':
+    case 'neigh-delete':
+    case 'fdb-delete':
+    case 'link-nomaster':
     case 'maddr-delete':
     case 'cip-rules-delete':
       return null;
@@ -106,7 +110,16 @@ export function objectKey(op: Op): string {
       return `address ${nsLabel(op.ns)} ${op.dev} ${op.address}`;
     case 'route-add':
     case 'route-delete':
-      return `route ${nsLabel(op.ns)} default`;
+      return `route ${nsLabel(op.ns)} ${routeFamily(op)} ${op.dst}`;
+    case 'neigh-add':
+    case 'neigh-delete':
+      return `neigh ${nsLabel(op.ns)} ${op.dev} ${op.address}`;
+    case 'fdb-add':
+    case 'fdb-delete':
+      return `fdb ${nsLabel(op.ns)} ${op.dev} ${op.mac} ${op.dst}`;
+    case 'link-master':
+    case 'link-nomaster':
+      return `master ${nsLabel(op.ns)} ${op.dev}`;
     case 'link-up':
     case 'link-down':
     case 'link-delete':
@@ -125,6 +138,12 @@ export function objectKey(op: Op): string {
   }
 }
 
+/** The FDB entry that floods broadcast and multicast frames to a destination. */
+export const ZERO_MAC = '00:00:00:00:00:00';
+
+/** A route's family: that of its next hop (the kernel refuses a v6 route via a v4 one). */
+export const routeFamily = (op: { via: string }): 4 | 6 => (op.via.includes(':') ? 6 : 4);
+
 /** Undo a list of applied ops: latest first, each once (the journal's `owned` variant
  * wins), nothing for what needs no undo. */
 export function undoAll(applied: readonly Op[]): Op[] {
@@ -137,9 +156,20 @@ export function undoAll(applied: readonly Op[]): Op[] {
     if (!seen) byKey.set(key, undo);
     else if (undo.op === 'link-delete' && undo.owned) Object.assign(seen, { owned: true });
   }
+  const undo = [...byKey.values()];
+  // A port leaves its bridge before the bridge is deleted (deleting the bridge would
+  // release it anyway, but the release must not then run against a device already gone).
+  const nomasters = undo.filter((op): op is Extract<Op, { op: 'link-nomaster' }> => op.op === 'link-nomaster');
+  for (const release of nomasters) {
+    const masterOf = applied.find((op): op is Extract<Op, { op: 'link-master' }> => op.op === 'link-master' && op.dev === release.dev && sameNs(op.ns, release.ns));
+    const at = undo.findIndex((op) => op.op === 'link-delete' && op.dev === masterOf?.master && sameNs(op.ns, release.ns));
+    if (at >= 0 && at < undo.indexOf(release)) {
+      undo.splice(undo.indexOf(release), 1);
+      undo.splice(at, 0, release);
+    }
+  }
   // A link goes down only once its addresses and routes are gone (the kernel drops IPv6
   // addresses itself when a link goes down) and before the link itself is deleted.
-  const undo = [...byKey.values()];
   const downs = undo.filter((op): op is Extract<Op, { op: 'link-down' }> => op.op === 'link-down');
   const rest: Op[] = undo.filter((op) => op.op !== 'link-down');
   for (const down of downs) {

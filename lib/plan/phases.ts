@@ -6,6 +6,8 @@ import type { NodeClusterIp, CipBackend, CipSpec } from '../clusterip/types.js';
 import { CURRENT_NS, type Ns } from '../system/ns.js';
 import { stopOps, type RecordView } from './stop.js';
 import { cipName } from '../clusterip/rules.js';
+import { ownerOf } from '../link/index.js';
+import type { LinkParams } from '../link/driver.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -77,7 +79,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
 
 const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext) => Op[]> = {
   'boot-pre': (v, { host }) => [
-    { op: 'require-link-type', ns: host, type: v.link },
+    ...ownerOf(v.kind).kernel.map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
     // A VLAN cannot come up while its lower device is down (Kerrighed's old trap).
     { op: 'link-up', ns: host, dev: v.device, shared: true },
   ],
@@ -91,8 +93,7 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
         lower: v.device,
         tmpName,
         name: v.interface,
-        type: v.link,
-        vlan: v.vlan,
+        link: linkOf(v),
         mac: v.mac,
         mtu: resolveMtu(v, ctx.deviceMtu),
       },
@@ -106,17 +107,24 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
     ];
     if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });
     ops.push({ op: 'link-up', ns: container, dev: v.interface, shared: false });
-    if (v.gateway) ops.push({ op: 'route-add', ns: container, dev: v.interface, via: v.gateway });
+    if (v.gateway) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway, dev: v.interface });
+    if (v.gateway6) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway6, dev: v.interface });
     return ops;
   },
   'init-post': clusterIpOps,
 };
 
-/** The MTU to create the link with: explicit, or the lower device's (− 4 for a VLAN tag). */
+/** The MTU to create the link with: explicit, or the lower device's less the kind's overhead (a VLAN tag: 4). */
 export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number {
   if (v.mtu !== 'auto') return v.mtu;
   if (deviceMtu === undefined) return 0; // unknown: the plan printer shows "auto"
-  return v.link === 'vlan' ? deviceMtu - 4 : deviceMtu;
+  return deviceMtu - ownerOf(v.kind).overhead(linkOf(v));
+}
+
+/** The link's parameters; config/load.ts refuses an enabled node network without them. */
+export function linkOf(v: NodeValues): LinkParams {
+  if (!v.link) throw new Error(`node ${v.node}: no ${v.kind} parameters although the node network is on`);
+  return v.link;
 }
 
 /**

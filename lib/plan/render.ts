@@ -4,7 +4,9 @@
 import { describeCipOp } from '../clusterip/describe.js';
 import { nsPrefix } from '../system/ns.js';
 import { ROUTE_PROTOCOL, TAG } from '../system/tag.js';
-import type { Op } from './ops.js';
+import { ZERO_MAC, type Op } from './ops.js';
+import { ownerOf } from '../link/index.js';
+import { probeArgs } from '../link/ops.js';
 
 /** The `ip` arguments of an op (a line of `ip -batch`), or null when it is not an ip op. */
 export function ipArgs(op: Op): string[] | null {
@@ -14,15 +16,8 @@ export function ipArgs(op: Op): string[] | null {
     case 'link-down':
       return ['link', 'set', 'dev', op.dev, 'down'];
     case 'link-create': {
-      const target = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
-      return [
-        'link', 'add', 'link', op.lower, 'name', op.tmpName,
-        ...(target === null ? [] : ['netns', target]),
-        'address', op.mac,
-        ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : []),
-        'type', op.type,
-        ...(op.type === 'vlan' ? ['id', String(op.vlan)] : ['mode', 'bridge']),
-      ];
+      const netns = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
+      return ownerOf(op.link.kind).createArgs({ lower: op.lower, name: op.tmpName, netns, mac: op.mac, mtu: op.mtu, link: op.link });
     }
     case 'link-rename':
       return ['link', 'set', 'dev', op.from, 'name', op.to, 'alias', TAG];
@@ -31,15 +26,26 @@ export function ipArgs(op: Op): string[] | null {
     case 'addr-delete':
       return ['address', 'del', op.address, 'dev', op.dev];
     case 'route-add':
-      return ['route', 'add', 'default', 'via', op.via, 'dev', op.dev, 'proto', String(ROUTE_PROTOCOL)];
     case 'route-delete':
-      return ['route', 'del', 'default', 'via', op.via, 'dev', op.dev, 'proto', String(ROUTE_PROTOCOL)];
+      // The family follows from `via`: no -6 needed, even for a v6 default route.
+      return ['route', op.op === 'route-add' ? 'add' : 'del', op.dst, 'via', op.via, 'dev', op.dev, ...(op.onlink ? ['onlink'] : []), 'proto', String(ROUTE_PROTOCOL)];
+    case 'neigh-add':
+      // replace: one line both adds the entry and corrects its MAC.
+      return ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev, 'nud', 'permanent', 'proto', String(ROUTE_PROTOCOL)];
+    case 'neigh-delete':
+      return ['neigh', 'del', op.address, 'dev', op.dev];
+    case 'link-master':
+      return ['link', 'set', 'dev', op.dev, 'master', op.master];
+    case 'link-nomaster':
+      return ['link', 'set', 'dev', op.dev, 'nomaster'];
     case 'link-delete':
       return ['link', 'del', 'dev', op.dev];
     case 'link-set':
       return ['link', 'set', 'dev', op.dev, 'address', op.mac, ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : [])];
     case 'maddr-add':
     case 'maddr-delete':
+    case 'fdb-add':
+    case 'fdb-delete':
     case 'require-link-type':
     case 'sysctl':
     case 'cip-rules':
@@ -61,6 +67,10 @@ export function ipArgs(op: Op): string[] | null {
 export function bridgeArgs(op: Op): string[] | null {
   if (op.op === 'maddr-add') return ['fdb', 'add', op.mac, 'dev', op.dev, 'self', 'permanent'];
   if (op.op === 'maddr-delete') return ['fdb', 'del', op.mac, 'dev', op.dev, 'self'];
+  // The all-zero MAC may have one entry per destination (head-end replication): append.
+  // A unicast MAC has one destination: replace moves it to this one.
+  if (op.op === 'fdb-add') return ['fdb', op.mac === ZERO_MAC ? 'append' : 'replace', op.mac, 'dev', op.dev, 'dst', op.dst, 'self', 'permanent'];
+  if (op.op === 'fdb-delete') return ['fdb', 'del', op.mac, 'dev', op.dev, 'dst', op.dst, 'self'];
   return null;
 }
 
@@ -72,22 +82,12 @@ export function batchLine(op: Op): { tool: 'ip' | 'bridge'; args: string[] } | n
   return bridge ? { tool: 'bridge', args: bridge } : null;
 }
 
-/** The kernel module behind each link type, loaded on demand by the kernel or by us. */
-export const LINK_MODULE = { vlan: '8021q', macvlan: 'macvlan' } as const;
-
-/**
- * Asking for a link without a lower device is refused with "Unknown device type" when the
- * kernel lacks the type, and with "link not specified"/EINVAL when it has it: a probe
- * that never creates anything.
- */
-export const probeArgs = (type: string): string[] => ['link', 'add', 'name', 'cnprobe', 'type', type];
-
 /** How a person reads an op: the command, prefixed by where it runs. */
 export function describeOp(op: Op): string {
   const line = batchLine(op);
   const command =
     op.op === 'require-link-type'
-      ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${LINK_MODULE[op.type]})`
+      ? `ip ${probeArgs(op.type).join(' ')}  # probe: the kernel must know link type ${op.type} (modprobe ${op.module})`
       : op.op === 'sysctl'
         ? `sysctl -w ${op.key}=${op.value}`
         : line

@@ -4,6 +4,7 @@
 // shell quoting, never assembled for a shell to run.
 import { showCommand } from '../system/runner.js';
 import type { ServerValues } from './values.js';
+import { ownerOf } from '../link/index.js';
 
 export const FORMATS = ['ip', 'ifupdown', 'networkd', 'nmcli'] as const;
 export type Format = (typeof FORMATS)[number];
@@ -14,17 +15,12 @@ export interface OutputFile {
   content: string;
 }
 
-const what = (v: ServerValues) => `${v.link === 'vlan' ? `VLAN ${v.vlan}` : 'macvlan'} on ${v.device} as ${v.interface} ${v.address}`;
+const what = (v: ServerValues) => `${ownerOf(v.link.kind).server.title(v.link)} on ${v.device} as ${v.interface} ${v.address}`;
 const header = (v: ServerValues) => `# clusternet server-config: join the cluster network (${what(v)}).`;
 
-/** `ip link add` for the link, as the nodes make theirs. */
+/** `ip link add` for the link, as the nodes make theirs (the kind's driver's own argv). */
 export function linkAddArgs(v: ServerValues): string[] {
-  return [
-    'ip', 'link', 'add', 'link', v.device, 'name', v.interface, 'address', v.mac,
-    ...(v.mtu === null ? [] : ['mtu', String(v.mtu)]),
-    'type', v.link,
-    ...(v.link === 'vlan' ? ['id', String(v.vlan)] : ['mode', 'bridge']),
-  ];
+  return ['ip', ...ownerOf(v.link.kind).createArgs({ lower: v.device, name: v.interface, netns: null, mac: v.mac, mtu: v.mtu ?? 0, link: v.link })];
 }
 
 export function ipCommands(v: ServerValues): string[][] {
@@ -50,11 +46,12 @@ export function ifupdownFormat(v: ServerValues): string {
 
 export function networkdFiles(v: ServerValues): OutputFile[] {
   const dir = '/etc/systemd/network';
-  const kind = v.link === 'vlan' ? ['[VLAN]', `Id=${v.vlan}`] : ['[MACVLAN]', 'Mode=bridge'];
+  const { server } = ownerOf(v.link.kind);
+  const netdev = server.netdev(v.link);
   return [
     {
       path: `${dir}/50-clusternet-${v.interface}.netdev`,
-      content: [header(v), '[NetDev]', `Name=${v.interface}`, `Kind=${v.link}`, `MACAddress=${v.mac}`, ...(v.mtu === null ? [] : [`MTUBytes=${v.mtu}`]), '', ...kind, ''].join('\n'),
+      content: [header(v), '[NetDev]', `Name=${v.interface}`, `Kind=${netdev.kind}`, `MACAddress=${v.mac}`, ...(v.mtu === null ? [] : [`MTUBytes=${v.mtu}`]), '', ...netdev.section, ''].join('\n'),
     },
     {
       path: `${dir}/50-clusternet-${v.interface}.network`,
@@ -65,12 +62,12 @@ export function networkdFiles(v: ServerValues): OutputFile[] {
       content: [
         header(v),
         `# networkd applies only the first .network file matching ${v.device}: if ${v.device} already has`,
-        `# one, add the ${v.link === 'vlan' ? 'VLAN' : 'MACVLAN'}= line to its [Network] section instead of installing this file.`,
+        `# one, add the ${server.parentKey}= line to its [Network] section instead of installing this file.`,
         '[Match]',
         `Name=${v.device}`,
         '',
         '[Network]',
-        `${v.link === 'vlan' ? 'VLAN' : 'MACVLAN'}=${v.interface}`,
+        `${server.parentKey}=${v.interface}`,
         '',
       ].join('\n'),
     },
@@ -85,12 +82,12 @@ export function networkdFormat(v: ServerValues): string {
 
 export function nmcliCommands(v: ServerValues): string[][] {
   const name = `clusternet-${v.interface}`;
-  const link = v.link === 'vlan' ? ['vlan.parent', v.device, 'vlan.id', String(v.vlan)] : ['macvlan.parent', v.device, 'macvlan.mode', '2' /* bridge */];
+  const link = ownerOf(v.link.kind).server.nmcli(v);
   return [
     [
       'nmcli', 'connection', 'add',
-      'connection.type', v.link, 'connection.id', name, 'connection.interface-name', v.interface,
-      ...link,
+      'connection.type', link.type, 'connection.id', name, 'connection.interface-name', v.interface,
+      ...link.settings,
       '802-3-ethernet.cloned-mac-address', v.mac,
       ...(v.mtu === null ? [] : ['802-3-ethernet.mtu', String(v.mtu)]),
       'ipv4.method', 'manual', 'ipv4.addresses', v.address, 'ipv6.method', 'disabled',

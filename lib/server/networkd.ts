@@ -7,6 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import { networkdFiles, type OutputFile } from './formats.js';
 import type { ServerValues } from './values.js';
+import { ownerOf } from '../link/index.js';
 
 /** networkd's own folders, in the order it looks (systemd.network(5)). */
 export const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
@@ -85,13 +86,13 @@ export function placeNetworkdFiles(v: ServerValues, outDir: string, dirs: readon
   const [admins] = deviceNetworkFiles(dirs, v.device);
   if (!admins) return { files };
   const deviceFile = files.pop()!;
-  const link = v.link === 'vlan' ? 'VLAN' : 'MACVLAN';
+  const { server } = ownerOf(v.link.kind);
   const dropIn = [
     deviceFile.content.split('\n')[0]!,
     `# Extends ${admins}, which networkd applies to ${v.device}: it keeps its own settings and`,
-    `# gains the cluster ${link === 'VLAN' ? 'VLAN' : 'macvlan'} ${v.interface}.`,
+    `# gains the cluster ${server.title(v.link)} ${v.interface}.`,
     '[Network]',
-    `${link}=${v.interface}`,
+    `${server.parentKey}=${v.interface}`,
     '',
   ].join('\n');
   return { files: [...files, { path: join(`${basename(admins)}.d`, `50-clusternet-${v.interface}.conf`), content: dropIn }], extends: admins };

@@ -2,10 +2,12 @@
 // cluster network: an interface like a node's, with the MAC from the template plus the
 // address's offset from the base — Kerrighed's README gave the server 10.4.135.254 the
 // MAC f0:00:00:00:07:fe — and the nodes' MTU.
-import ipaddr from 'ipaddr.js';
 import { InputError } from '../errors.js';
-import type { Config, LinkType } from '../config/types.js';
-import { ValueProblem, isMulticastMac, macToNumber, numberToMac, parseIfName, parseInteger, parseMac } from '../config/values.js';
+import type { Config } from '../config/types.js';
+import type { LinkParams } from '../link/driver.js';
+import { ownerOf } from '../link/index.js';
+import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
+import { bigToIp, inSubnet, ipToBig, macAt, subnetOf, withLastByte } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
 
 export interface ServerOptions {
@@ -17,10 +19,9 @@ export interface ServerOptions {
 }
 
 export interface ServerValues {
-  link: LinkType;
+  link: LinkParams;
   device: string;
   interface: string;
-  vlan: number | null;
   mac: string;
   /** null: the kernel's (the lower device's) MTU. */
   mtu: number | null;
@@ -41,21 +42,26 @@ function option<T>(key: string, parse: () => T): T {
   }
 }
 
-const toNumber = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+const isIpv4 = (ip: string): boolean => {
+  try {
+    return parseIp(ip, 4) !== '';
+  } catch {
+    return false;
+  }
+};
 
 export function serverValues(config: Config, o: ServerOptions): ServerValues {
   const { net } = config;
   if (!net.enable || !net.address) return bad('--address', 'the node network is disabled ([net] enable = false): there is no cluster network to join');
   const base = net.address;
   const [ip, prefix, extra] = o.address.trim().split('/');
-  if (!ip || !ipaddr.IPv4.isValidFourPartDecimal(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
+  if (!ip || !isIpv4(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
     bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${base.prefix})`);
   }
   if (prefix !== undefined && Number(prefix) !== base.prefix) bad('--address', `the cluster network is /${base.prefix}, not /${prefix}`);
-  const subnet = ipaddr.IPv4.networkAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
-  const broadcast = ipaddr.IPv4.broadcastAddressFromCIDR(`${base.address}/${base.prefix}`).toString();
-  const where = `${subnet}/${base.prefix}`;
-  if (!ipaddr.IPv4.parse(ip!).match(ipaddr.IPv4.parse(base.address), base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
+  const { cidr: where, first, last } = subnetOf(base.address, base.prefix);
+  const [subnet, broadcast] = [bigToIp(first, 4), bigToIp(last, 4)];
+  if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const node = deriveAll(config).find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
@@ -64,33 +70,37 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   let mac: string;
   if (o.mac !== undefined) mac = option('--mac', () => parseMac(o.mac!));
   else {
-    const offset = toNumber(ip!) - toNumber(base.address);
+    const offset = ipToBig(ip!) - ipToBig(base.address);
     // replace: nodes differ from the base in the last byte only; so must a host whose MAC
     // follows from the template that way (else two hosts could get one MAC).
-    if (net.template === 'replace' && toNumber(ip!) >> 8n !== toNumber(base.address) >> 8n) {
+    if (net.template === 'replace' && ipToBig(ip!) >> 8n !== ipToBig(base.address) >> 8n) {
       bad('--address', `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`);
     }
     if (net.template === 'add' && offset <= 0n) bad('--address', `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`);
-    const n = net.template === 'replace' ? (macToNumber(net.mac) & ~0xffn) | (toNumber(ip!) & 0xffn) : macToNumber(net.mac) + offset;
-    if (n >= 1n << 48n) bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`);
-    mac = numberToMac(n);
+    const n = net.template === 'replace' ? withLastByte(macToNumber(net.mac), ipToBig(ip!)) : macToNumber(net.mac) + offset;
+    const unicast = (m: string) => bad('--mac', `${m} has the multicast bit set; a host's MAC must be unicast`);
+    mac = macAt(n, (p) => (p.why === 'overflow' ? bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`) : unicast(p.mac)))!;
   }
   if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 
+  const driver = ownerOf(net.link);
+  const link = driver.params(net.linkKeys);
+  if (!link) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
+  // is 1500 less it (a VLAN: 1496). Without overhead, the kernel's own (null).
+  const overhead = driver.overhead(link);
   const mtu =
     o.mtu !== undefined && o.mtu !== ''
       ? option('--mtu', () => parseInteger(String(o.mtu), 68, 65535, 'an MTU'))
       : typeof net.mtu === 'number'
         ? net.mtu
-        : // auto: the nodes take the device's MTU − 4 for the tag; on a 1500 segment that is 1496.
-          net.link === 'vlan'
-          ? 1496
+        : overhead > 0
+          ? 1500 - overhead
           : null;
   return {
-    link: net.link,
+    link,
     device: option('--device', () => parseIfName(o.device ?? net.device)),
     interface: option('--interface', () => parseIfName(o.interface ?? net.interface)),
-    vlan: net.link === 'vlan' ? (net.vlan ?? null) : null,
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,

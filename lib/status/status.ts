@@ -2,7 +2,9 @@
 // (name, type, network, size, used, free, pct), every node and cluster address, and for
 // this node what the kernel has: the interface, the cluster addresses' buckets, and
 // whether the running state matches the plan.
-import ipaddr from 'ipaddr.js';
+import { inSubnet, subnetOf } from '../value/arith.js';
+import { table } from '../value/table.js';
+import { ownerOf } from '../link/index.js';
 import type { Config } from '../config/types.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
@@ -65,30 +67,18 @@ export interface StatusReport {
   notSetUp: string[];
 }
 
-/** The subnet of a configured base address, and how many addresses it holds. */
-function subnet(base: string, prefix: number): { network: string; size: number } {
-  const range = ipaddr.parseCIDR(`${base}/${prefix}`);
-  const network = ipaddr.IPv4.isValid(base) ? ipaddr.IPv4.networkAddressFromCIDR(`${base}/${prefix}`) : ipaddr.IPv6.networkAddressFromCIDR(`${base}/${prefix}`);
-  const bits = range[0].kind() === 'ipv4' ? 32 : 128;
-  return { network: `${network.toString()}/${prefix}`, size: 2 ** (bits - prefix) };
-}
-
-function inside(ip: string, base: string, prefix: number): boolean {
-  const a = ipaddr.parse(ip);
-  const b = ipaddr.parse(base);
-  return a.kind() === b.kind() && a.match(b, prefix);
-}
-
 /** Used: every node's address, the gateway and cluster addresses inside the subnet. */
 export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
   const { net } = config;
-  const type = net.link === 'vlan' ? `vlan ${net.vlan}` : 'macvlan';
+  const driver = ownerOf(net.link);
+  const link = driver.params(net.linkKeys);
+  const type = link ? driver.describe(link) : net.link;
   const rows: NetworkRow[] = [];
   for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
     if (!cidr) continue;
-    const { network, size } = subnet(cidr.address, cidr.prefix);
+    const { cidr: network, size } = subnetOf(cidr.address, cidr.prefix);
     const others = [net.gateway, ...config.clusterIps.filter((c) => c.enable).map((c) => c.address)].filter(
-      (ip): ip is string => ip !== undefined && inside(ip, cidr.address, cidr.prefix),
+      (ip): ip is string => ip !== undefined && inSubnet(ip, cidr.address, cidr.prefix),
     );
     const used = nodes.length + new Set(others).size;
     rows.push({ name, type, network, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 });
@@ -206,9 +196,4 @@ export function formatStatus(r: StatusReport, verbose: boolean): string {
   }
   if (r.plan) out.push(r.plan.ok ? 'plan: the running state matches' : `plan: ${r.plan.problems.length} difference${r.plan.problems.length === 1 ? '' : 's'}:\n${r.plan.problems.map((p) => `  ${p}`).join('\n')}`);
   return `${out.join('\n')}\n`;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  return [head, ...rows].map((cells) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
 }

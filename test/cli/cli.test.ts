@@ -353,7 +353,7 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
   };
   assert.is(
     out('boot-pre'),
-    '# boot-pre for node 4\nip link add name cnprobe type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)\nip link set dev eth0 up\n',
+    '# boot-pre for node 4\nip link add name cnprobe mtu 1 type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)\nip link set dev eth0 up\n',
   );
   assert.is(
     out('init-pre'),

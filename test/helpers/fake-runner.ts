@@ -83,6 +83,13 @@ export interface LinkSpec {
   alias?: string;
   addresses?: string[];
   lower?: string;
+  /** The bridge it is a port of. */
+  master?: string;
+  /** Its ifindex (else the next of a counter). */
+  index?: number;
+  /** The lower device in another namespace, as the kernel shows it there: ifindex and namespace id (`lower` unset). */
+  lowerIndex?: number;
+  netnsid?: number;
   /** Multicast link addresses joined (ip maddr), besides the all-nodes 33:33:00:00:00:01. */
   maddrs?: string[];
 }
@@ -95,8 +102,9 @@ export function ipLink(spec: LinkSpec): Record<string, unknown> {
   const flags = loopback ? ['LOOPBACK'] : ['BROADCAST', 'MULTICAST'];
   if (spec.up) flags.push('UP', 'LOWER_UP');
   const link: Record<string, unknown> = {
-    ifindex: ifindex++,
+    ifindex: spec.index ?? ifindex++,
     ...(spec.lower ? { link: spec.lower } : {}),
+    ...(spec.lowerIndex !== undefined ? { link_index: spec.lowerIndex, link_netnsid: spec.netnsid ?? 0 } : {}),
     ifname: spec.name,
     flags,
     mtu: spec.mtu ?? (loopback ? 65536 : 1500),
@@ -132,6 +140,7 @@ export function ipLink(spec: LinkSpec): Record<string, unknown> {
     gso_max_segs: 65535,
   });
   if (spec.alias !== undefined) link.ifalias = spec.alias;
+  if (spec.master !== undefined) link.master = spec.master;
   link.addr_info = (spec.addresses ?? (loopback && spec.up ? ['127.0.0.1/8', '::1/128'] : [])).map(
     (cidr) => {
       const [local, prefixlen] = cidr.split('/');
@@ -155,19 +164,39 @@ export interface RouteSpec {
   gateway?: string;
   dev: string;
   protocol?: string;
+  /** `route show table all` prints each route's table; main unless said. */
+  table?: string;
+  onlink?: boolean;
 }
 
 export function ipRoute(spec: RouteSpec): Record<string, unknown> {
   return {
-    type: 'unicast',
+    type: spec.table === 'local' ? 'local' : 'unicast',
     dst: spec.dst,
     ...(spec.gateway ? { gateway: spec.gateway } : {}),
     dev: spec.dev,
+    table: spec.table ?? 'main',
     protocol: spec.protocol ?? (spec.gateway ? 'boot' : 'kernel'),
-    scope: spec.gateway ? 'global' : 'link',
-    flags: [],
+    scope: spec.gateway ? 'global' : spec.table === 'local' ? 'host' : 'link',
+    flags: spec.onlink ? ['onlink'] : [],
   };
 }
+
+export interface NeighSpec {
+  address: string;
+  dev: string;
+  lladdr: string;
+  protocol?: string;
+}
+
+/** One element of `ip -json neigh show nud permanent`. */
+export const ipNeigh = (spec: NeighSpec): Record<string, unknown> => ({
+  dst: spec.address,
+  dev: spec.dev,
+  lladdr: spec.lladdr,
+  state: ['PERMANENT'],
+  ...(spec.protocol ? { protocol: spec.protocol } : {}),
+});
 
 /** One element of `ip -json maddr show`. */
 export function ipMaddr(spec: LinkSpec): Record<string, unknown> {
@@ -188,9 +217,9 @@ export function ipMaddr(spec: LinkSpec): Record<string, unknown> {
 }
 
 /**
- * The stdout of `ip -json -details -batch -` fed "address show", "route show table main"
- * and "maddr show": one JSON array per command, one per line.
+ * The stdout of `ip -json -details -batch -` fed "address show", "route show table all",
+ * "maddr show" and "neigh show nud permanent": one JSON array per command, one per line.
  */
-export function ipJson(links: LinkSpec[], routes: RouteSpec[] = []): string {
-  return `${JSON.stringify(links.map(ipLink))}\n${JSON.stringify(routes.map(ipRoute))}\n${JSON.stringify(links.map(ipMaddr))}\n`;
+export function ipJson(links: LinkSpec[], routes: RouteSpec[] = [], neighbors: NeighSpec[] = []): string {
+  return `${JSON.stringify(links.map(ipLink))}\n${JSON.stringify(routes.map(ipRoute))}\n${JSON.stringify(links.map(ipMaddr))}\n${JSON.stringify(neighbors.map(ipNeigh))}\n`;
 }

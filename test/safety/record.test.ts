@@ -82,6 +82,34 @@ R('a record string that would reach an ip -batch line (a newline and a netns exe
   await refusedCleanly(await stop(), /phases\.init-pre\[\d+\]\.dev: "krg0\\nnetns exec @container touch \/tmp\/owned" is \d+ bytes long/, 'batch injection');
 });
 
+R('a link-create whose link names a kind clusternet does not make, or a field its kind has not, is refused', async () => {
+  for (const [link, words] of [
+    [{ kind: 'bridge' }, /link\.kind: not one of vlan, macvlan/],
+    [{ kind: 'macvlan', id: 7 }, /link: unknown field "id"/],
+  ] as const) {
+    const rec = JSON.parse(original) as { phases: Record<string, { op: string; link?: unknown }[]> };
+    rec.phases['boot-post']!.find((op) => op.op === 'link-create')!.link = link;
+    writeFileSync(recordFile, JSON.stringify(rec));
+    await refusedCleanly(await stop(), new RegExp(`node 1's record is not one clusternet wrote \\(phases\\.boot-post\\[\\d+\\]\\.${words.source}`), JSON.stringify(link));
+  }
+});
+
+R('a record written before link kinds were drivers (link-create with type and vlan) still stops the node', async () => {
+  const rec = JSON.parse(original) as { phases: Record<string, Record<string, unknown>[]> };
+  const create = rec.phases['boot-post']!.find((op) => op.op === 'link-create')!;
+  const link = create.link as { kind: string };
+  delete create.link;
+  Object.assign(create, { type: link.kind, vlan: null });
+  writeFileSync(recordFile, JSON.stringify(rec));
+  const r = await stop();
+  assert.is(r.exitCode, 0, r.stderr);
+  const inside = await sim.exec(c1(), ['ip', '-o', 'link', 'show']);
+  assert.equal(inside.stdout.trim().split('\n').map((l) => l.split(':')[1]!.trim()), ['lo'], 'the link made under the old record is gone');
+  for (const phase of BOOT_PHASES) assert.is((await runPhase(sim, config, 1, phase)).exitCode, 0);
+  original = readFileSync(recordFile, 'utf8');
+  clean = await state();
+});
+
 const malformed: [string, string][] = [
   ['{}', '{}'],
   ['null', 'null'],
@@ -111,6 +139,37 @@ R("takeover, release and reload with another node's id in node 1's container are
   await refusedCleanly(await takeover(2, 1), /node 2 did not make this container's network/, 'takeover as node 2');
   await refusedCleanly(await release(2, 1), /node 2 did not make this container's network/, 'release as node 2');
   await refusedCleanly(await reload(2), /node 2 did not make this container's network/, 'reload --node 2');
+});
+
+R('the ops of new link kinds are input too: an fdb entry, a neighbour or a route carrying a second batch line is refused', async () => {
+  const at = { kind: 'netns', name: '@container' };
+  for (const [op, words] of [
+    [{ op: 'fdb-add', ns: at, dev: 'krg0', mac: '00:00:00:00:00:00', dst: '10.4.135.9\nlink del eth0' }, /\.dst: "10\.4\.135\.9\\nlink del eth0" is not an IP address/],
+    [{ op: 'neigh-add', ns: at, dev: 'krg0', address: '10.4.135.9', lladdr: '02:00:00:00:00:09 nud noarp' }, /\.lladdr: /],
+    [{ op: 'route-add', ns: at, dst: 'default table 7', via: '10.4.135.254', dev: 'krg0' }, /\.dst: /],
+    [{ op: 'link-master', ns: at, dev: 'krg0', master: 'br0 nomaster' }, /\.master: /],
+  ] as const) {
+    const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
+    rec.phases['init-pre']!.push(op);
+    writeFileSync(recordFile, JSON.stringify(rec));
+    await refusedCleanly(await stop(), new RegExp(`node 1's record is not one clusternet wrote \\(phases\\.init-pre\\[\\d+\\]${words.source}`), op.op);
+  }
+});
+
+R('a record written before routes had a destination ({via, dev}: a default route) still lets stop remove the route', async () => {
+  const route = await sim.exec(c1(), ['ip', 'route', 'add', 'default', 'via', '10.4.135.254', 'dev', 'krg0', 'proto', '211']);
+  assert.is(route.exitCode, 0, route.stderr);
+  const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
+  rec.phases['init-pre']!.push({ op: 'route-add', ns: { kind: 'netns', name: '@container' }, dev: 'krg0', via: '10.4.135.254' });
+  writeFileSync(recordFile, JSON.stringify(rec));
+  const r = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', c1(), '-v']);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, /changed: \[netns \S+\] ip route del default via 10\.4\.135\.254 dev krg0 proto 211/);
+  const routes = await sim.exec(c1(), ['ip', '-json', 'route', 'show']);
+  assert.is(routes.stdout.trim(), '[]');
+  for (const phase of BOOT_PHASES) assert.is((await runPhase(sim, config, 1, phase)).exitCode, 0);
+  original = readFileSync(recordFile, 'utf8');
+  clean = await state();
 });
 
 R('the control: stop as node 1 still works, and leaves the container clean', async () => {

@@ -1,6 +1,13 @@
 // A simulated cluster made only of network namespaces this code creates and removes:
-//   <p>-seg   the ethernet segment: a bridge br0
-//   <p>-n<i>  node i's host: eth0, a veth whose peer sits on the bridge
+//   <p>-seg   the ethernet segment (segment a): a bridge br0
+//   <p>-segb  with `router` or a node on segment b: a second segment, its own bridge br0
+//   <p>-rt    with `router`: a router joining segment a (eth0 192.168.10.254/24,
+//             fd10:a::fe/64) and segment b (eth1 192.168.20.254/24, fd10:b::fe/64),
+//             forwarding on in its own namespace only
+//   <p>-n<i>  node i's host: eth0, a veth whose peer sits on its segment's bridge; with
+//             `router`, eth0 up with its underlay address (node i on segment a:
+//             192.168.10.i/24 + fd10:a::i/64, on b: 192.168.20.i/24 + fd10:b::i/64) and
+//             default routes (v4, v6) via the router
 //   <p>-c<i>  node i's cluster container (empty until the hooks run)
 //   <p>-srv   an optional server host on the same segment
 //   <p>-cli   an optional client host (for cluster-IP tests)
@@ -41,7 +48,22 @@ export interface SimOptions {
    * nodes can run their phases at the same time (default: one run dir for the cluster).
    */
   runDirPerNode?: boolean;
+  /** The segment of each node, by id (default a). */
+  segments?: Record<number, 'a' | 'b'>;
+  /** A router namespace between segments a and b; node hosts get underlay addresses. */
+  router?: boolean;
 }
+
+/** A host's address on a segment (its underlay), with its prefix length. */
+export interface Underlay {
+  v4: string;
+  v6: string;
+}
+
+/** The router's address on each segment: the next hop of every underlay host. */
+export const ROUTER = { a: { v4: '192.168.10.254', v6: 'fd10:a::fe' }, b: { v4: '192.168.20.254', v6: 'fd10:b::fe' } } as const;
+const SEGMENT_NET = { a: { v4: '192.168.10', v6: 'fd10:a::' }, b: { v4: '192.168.20', v6: 'fd10:b::' } } as const;
+const underlayOf = (segment: 'a' | 'b', host: number): Underlay => ({ v4: `${SEGMENT_NET[segment].v4}.${host}/24`, v6: `${SEGMENT_NET[segment].v6}${host.toString(16)}/64` });
 
 export interface SimCluster {
   prefix: string;
@@ -52,6 +74,10 @@ export interface SimCluster {
   client: string;
   /** The k-th untagged host (1-based). */
   untagged: (k: number) => string;
+  /** The router namespace (with `router`). */
+  router: string;
+  /** Node i's host addresses on its segment (with `router`). */
+  underlay: (id: number) => Underlay;
   nodes: number[];
   /** CLUSTERNET_RUN_DIR of every CLI run: the lock and the node records. */
   runDir: string;
@@ -80,6 +106,10 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
   const server = `${prefix}-srv`;
   const client = `${prefix}-cli`;
   const untagged = (k: number) => `${prefix}-u${k}`;
+  const router = `${prefix}-rt`;
+  const segOf = (id: number) => options.segments?.[id] ?? 'a';
+  const segNs = { a: seg, b: `${prefix}-segb` } as const;
+  const underlay = (id: number) => underlayOf(segOf(id), id);
   const made: string[] = [];
   const addNs = async (name: string) => {
     await $`ip netns add ${name}`;
@@ -98,20 +128,42 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     for (const name of made.reverse()) await $({ nothrow: true })`ip netns del ${name}`;
   };
   try {
-    await addNs(seg);
-    await $`ip -n ${seg} link add br0 type bridge`;
-    await $`ip -n ${seg} link set br0 up`;
-    // A port on the bridge whose other end is `eth0` in namespace `ns`.
-    const plug = async (port: string, ns: string, mtu = 1500) => {
-      await $`ip -n ${seg} link add ${port} mtu ${mtu} type veth peer name eth0 netns ${ns}`;
-      await $`ip -n ${seg} link set ${port} master br0 up`;
-      await $`ip -n ${ns} link set eth0 mtu ${mtu}`;
+    const segments = options.router || options.nodes.some((id) => segOf(id) === 'b') ? (['a', 'b'] as const) : (['a'] as const);
+    for (const s of segments) {
+      await addNs(segNs[s]);
+      await $`ip -n ${segNs[s]} link add br0 type bridge`;
+      await $`ip -n ${segNs[s]} link set br0 up`;
+    }
+    // A port on segment `s`'s bridge whose other end is `dev` (eth0) in namespace `ns`.
+    const plug = async (port: string, ns: string, mtu = 1500, s: 'a' | 'b' = 'a', dev = 'eth0') => {
+      await $`ip -n ${segNs[s]} link add ${port} mtu ${mtu} type veth peer name ${dev} netns ${ns}`;
+      await $`ip -n ${segNs[s]} link set ${port} master br0 up`;
+      await $`ip -n ${ns} link set ${dev} mtu ${mtu}`;
       await $`ip -n ${ns} link set lo up`;
     };
+    // An underlay host: up, addressed (nodad: usable at once), defaults via the router.
+    const address = async (ns: string, at: Underlay, s: 'a' | 'b') => {
+      await $`ip -n ${ns} link set eth0 up`;
+      await $`ip -n ${ns} address add ${at.v4} dev eth0`;
+      await $`ip -n ${ns} address add ${at.v6} dev eth0 nodad`;
+      await $`ip -n ${ns} route add default via ${ROUTER[s].v4}`;
+      await $`ip -n ${ns} -6 route add default via ${ROUTER[s].v6}`;
+    };
+    if (options.router) {
+      await addNs(router);
+      for (const [s, dev] of [['a', 'eth0'], ['b', 'eth1']] as const) {
+        await plug(`rt${s}`, router, 1500, s, dev);
+        await $`ip -n ${router} link set ${dev} up`;
+        await $`ip -n ${router} address add ${ROUTER[s].v4}/24 dev ${dev}`;
+        await $`ip -n ${router} address add ${ROUTER[s].v6}/64 dev ${dev} nodad`;
+      }
+      await $`ip netns exec ${router} sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1`;
+    }
     for (const id of options.nodes) {
       await addNs(host(id));
       await addNs(container(id));
-      await plug(`n${id}`, host(id), options.mtu?.[id] ?? 1500);
+      await plug(`n${id}`, host(id), options.mtu?.[id] ?? 1500, segOf(id));
+      if (options.router) await address(host(id), underlay(id), segOf(id));
     }
     if (options.server) {
       await addNs(server);
@@ -122,6 +174,7 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
       await addNs(client);
       await plug('cli', client);
       await $`ip -n ${client} link set eth0 up`;
+      if (options.router) await address(client, underlayOf('a', 100), 'a');
     }
     for (let k = 1; k <= (options.untagged ?? 0); k++) {
       await addNs(untagged(k));
@@ -147,7 +200,7 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     const assignments = Object.entries(all).map(([k, v]) => `${k}=${v}`);
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
-  return { prefix, seg, host, container, server, client, untagged, nodes: options.nodes, runDir, runDirOf, cli, exec, destroy };
+  return { prefix, seg, host, container, server, client, untagged, router, underlay, nodes: options.nodes, runDir, runDirOf, cli, exec, destroy };
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
@@ -190,7 +243,12 @@ export async function snapshot(sim: SimCluster, ns: string): Promise<string> {
     addresses: l.addr_info.filter((a) => a.family === 'inet' || !a.local.startsWith('fe80')).map((a) => `${a.local}/${a.prefixlen}`),
   }));
   const routes = await sim.exec(ns, ['ip', '-json', 'route', 'show']);
-  return JSON.stringify({ state, routes: routes.stdout.trim() });
+  const routes6 = await sim.exec(ns, ['ip', '-json', '-6', 'route', 'show']);
+  const neighbors = await sim.exec(ns, ['ip', '-json', 'neigh', 'show', 'nud', 'permanent']);
+  // Permanent entries only: learned ones come and go with traffic.
+  const fdb = await sim.exec(ns, ['bridge', '-json', 'fdb', 'show']);
+  const permanent = (JSON.parse(fdb.stdout || '[]') as { state?: string }[]).filter((e) => e.state === 'permanent' || e.state === 'static');
+  return JSON.stringify({ state, routes: routes.stdout.trim(), routes6: routes6.stdout.trim(), neighbors: neighbors.stdout.trim(), fdb: permanent });
 }
 
 /** True when `from` gets an echo reply from `to` (one packet, one second). */

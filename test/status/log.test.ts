@@ -110,7 +110,7 @@ test('a successful set, unset, edit, install-hooks and uninstall-hooks each leav
   assert.match(log, /<30>.*clusternet\[set\]: \S+net\.conf written: mtu: nodes 1-16 change \(node 1: auto → 1400\)/);
   assert.match(log, /<30>.*clusternet\[unset\]: \S+net\.conf written: mtu: nodes 1-16 change/);
   assert.match(log, /<30>.*clusternet\[edit\]: installed a new \S+net\.conf/);
-  assert.match(log, /<30>.*clusternet\[install-hooks\]: sysv integration under \S+: 9 written/);
+  assert.match(log, /<30>.*clusternet\[install-hooks\]: sysv integration under \S+: 10 written/);
 });
 
 test.run();

@@ -19,6 +19,8 @@ const HOST = CURRENT_NS;
 
 const KRG0: LinkSpec = {
   name: 'krg0',
+  index: 5,
+  lowerIndex: 2,
   kind: 'vlan',
   vlan: 7,
   mac: 'f0:00:00:00:07:04',
@@ -58,14 +60,17 @@ parse(
           KRG0,
           { name: 'mv0', kind: 'macvlan', mac: '4e:f2:9f:62:da:31', mtu: 1500 },
         ],
-        [DEFAULT, { dst: '10.4.128.0/18', dev: 'krg0' }],
+        [DEFAULT, { dst: '10.4.128.0/18', dev: 'krg0' }, { dst: 'fd00:4:135::/64', dev: 'krg0' }, { dst: '10.4.135.4', dev: 'krg0', table: 'local' }, { dst: '10.5.3.0/24', gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true }],
       ),
     );
     assert.equal([...st.links.keys()], ['lo', 'krg0', 'mv0']);
     assert.equal(st.links.get('krg0'), {
       name: 'krg0',
+      index: 5,
       kind: 'vlan',
-      vlan: 7,
+      parent: { index: 2, netnsid: 0, name: null },
+      master: null,
+      info: { protocol: '802.1Q', id: 7, flags: ['REORDER_HDR'] },
       mac: 'f0:00:00:00:07:04',
       mtu: 1496,
       maxMtu: 65535,
@@ -75,8 +80,11 @@ parse(
     });
     assert.equal(st.links.get('lo'), {
       name: 'lo',
+      index: st.links.get('lo')!.index,
       kind: null,
-      vlan: null,
+      parent: null,
+      master: null,
+      info: null,
       mac: '00:00:00:00:00:00',
       mtu: 65536,
       maxMtu: 0,
@@ -85,14 +93,17 @@ parse(
       addresses: ['127.0.0.1/8', '::1/128'],
     });
     assert.equal(
-      [st.links.get('mv0')!.kind, st.links.get('mv0')!.vlan, st.links.get('mv0')!.up],
-      ['macvlan', null, false],
+      [st.links.get('mv0')!.kind, st.links.get('mv0')!.info?.mode, st.links.get('mv0')!.up],
+      ['macvlan', 'bridge', false],
     );
+    // Both families, the main table only (the local table is the kernel's).
     assert.equal(st.routes, [
-      { dst: 'default', gateway: '10.4.135.254', dev: 'krg0', protocol: '211' },
-      { dst: '10.4.128.0/18', gateway: null, dev: 'krg0', protocol: 'kernel' },
+      { dst: 'default', family: 4, gateway: '10.4.135.254', dev: 'krg0', protocol: '211', onlink: false },
+      { dst: '10.4.128.0/18', family: 4, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
+      { dst: 'fd00:4:135::/64', family: 6, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
+      { dst: '10.5.3.0/24', family: 4, gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true },
     ]);
-    assert.equal(st.routes.map(isOurRoute), [true, false]);
+    assert.equal(st.routes.map(isOurRoute), [true, false, false, true]);
   },
 );
 
@@ -126,10 +137,10 @@ parse('readNsState: ONE ip process per namespace, fed both commands on stdin', a
   ]);
   const commands = (runner.calls[0]!.input ?? '').split('\n');
   assert.ok(
-    commands.includes('address show') && commands.includes('route show table main'),
+    ['address show', 'route show table all', 'maddr show', 'neigh show nud permanent'].every((c) => commands.includes(c)),
     String(runner.calls[0]!.input),
   );
-  assert.is(st.links.get('krg0')!.vlan, 7);
+  assert.is(st.links.get('krg0')!.info?.id, 7);
 });
 
 parse('readNsState: a failing ip names the command', async () => {
@@ -151,7 +162,7 @@ parse('readNsState: a failing ip names the command', async () => {
 const A = suite('assess: each op against the state');
 
 A('require-link-type is always pending (the probe decides at run time)', () => {
-  assert.equal(assess({ op: 'require-link-type', ns: HOST, type: 'vlan' }, states([[HOST, []]])), {
+  assert.equal(assess({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }, states([[HOST, []]])), {
     state: 'pending',
   });
 });
@@ -191,13 +202,13 @@ const create = (over: Partial<Extract<Op, { op: 'link-create' }>> = {}): Op => (
   lower: 'eth0',
   tmpName: 'cnt4',
   name: 'krg0',
-  type: 'vlan',
-  vlan: 7,
+  link: { kind: 'vlan', id: 7 },
   mac: 'f0:00:00:00:07:04',
   mtu: 1496,
   ...over,
 });
-const ETH0: LinkSpec = { name: 'eth0', up: true, mtu: 1500, mac: '02:fc:00:00:00:01' };
+const ETH0: LinkSpec = { name: 'eth0', index: 2, up: true, mtu: 1500, mac: '02:fc:00:00:00:01' };
+const ETH1: LinkSpec = { name: 'eth1', index: 3, up: true, mtu: 1500, mac: '02:fc:00:00:00:02' };
 
 A('link-create: pending when the lower device exists and the container is empty', () => {
   assert.equal(
@@ -238,20 +249,21 @@ A('link-create: ok when only the temporary name exists (a crash between create a
   );
 });
 
-A('link-create: differs when our link has another MAC, VLAN, MTU or kind', () => {
+A('link-create: differs when our link has another MAC, VLAN, MTU, kind or lower device', () => {
   const st = (over: Partial<LinkSpec>) =>
     states([
-      [HOST, [ETH0]],
+      [HOST, [ETH0, ETH1]],
       [C1, [{ ...KRG0, ...over }]],
     ]);
-  const want = 'vlan id 7 address f0:00:00:00:07:04 mtu 1496';
-  const cases: [Partial<LinkSpec>, string][] = [
-    [{ mac: 'f0:00:00:00:07:05' }, 'vlan id 7 address f0:00:00:00:07:05 mtu 1496'],
-    [{ vlan: 8 }, 'vlan id 8 address f0:00:00:00:07:04 mtu 1496'],
-    [{ mtu: 1500 }, 'vlan id 7 address f0:00:00:00:07:04 mtu 1500'],
-    [{ kind: 'macvlan' }, 'macvlan address f0:00:00:00:07:04 mtu 1496'],
+  const cases: [Partial<LinkSpec>, string, string][] = [
+    [{ mac: 'f0:00:00:00:07:05' }, 'address f0:00:00:00:07:04', 'address f0:00:00:00:07:05'],
+    [{ vlan: 8 }, 'id 7', 'id 8'],
+    [{ mtu: 1500 }, 'mtu 1496', 'mtu 1500'],
+    [{ kind: 'macvlan' }, 'vlan 7', 'macvlan'],
+    [{ lowerIndex: 3 }, 'lower eth0 (ifindex 2)', 'lower eth1 (ifindex 3)'],
+    [{ mac: 'f0:00:00:00:07:05', mtu: 1500 }, 'address f0:00:00:00:07:04, mtu 1496', 'address f0:00:00:00:07:05, mtu 1500'],
   ];
-  for (const [over, have] of cases) {
+  for (const [over, want, have] of cases) {
     const a = assess(create(), st(over));
     assert.is(a.state, 'differs', JSON.stringify(over));
     if (a.state !== 'differs') continue;
@@ -259,7 +271,7 @@ A('link-create: differs when our link has another MAC, VLAN, MTU or kind', () =>
   }
 });
 
-A('link-create: MAC and MTU are corrected in place; another VLAN id or kind is not', () => {
+A('link-create: MAC and MTU are corrected in place; another VLAN id, kind or lower device is not', () => {
   const st = (over: Partial<LinkSpec>) =>
     states([
       [HOST, [ETH0]],
@@ -276,7 +288,7 @@ A('link-create: MAC and MTU are corrected in place; another VLAN id or kind is n
       was: { mac: 'f0:00:00:00:07:05', mtu: 1500 },
     },
   ]);
-  for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }]) {
+  for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }, { lowerIndex: 3 }]) {
     const b = assess(create(), st(over));
     assert.is(b.state === 'differs' ? b.fix : 'not differs', undefined, JSON.stringify(over));
   }
@@ -335,7 +347,7 @@ A('addr-add: ok, pending, or blocked without the link', () => {
 });
 
 A('route-add: ok, pending, differs from another default route, blocked without the link', () => {
-  const op: Op = { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const op: Op = { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   assert.equal(assess(op, states([[C1, [KRG0], [DEFAULT]]])), { state: 'ok' });
   assert.equal(assess(op, states([[C1, [KRG0], [{ dst: '10.4.128.0/18', dev: 'krg0' }]]])), {
     state: 'pending',
@@ -356,7 +368,7 @@ A('route-add: ok, pending, differs from another default route, blocked without t
 });
 
 A('route-add: our own default route (proto 211) to another gateway is replaced', () => {
-  const op: Op = { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const op: Op = { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   const a = assess(
     op,
     states([
@@ -365,7 +377,7 @@ A('route-add: our own default route (proto 211) to another gateway is replaced',
   );
   assert.is(a.state, 'differs');
   assert.equal(a.state === 'differs' ? a.fix : undefined, [
-    { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.1' },
+    { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.1', dev: 'krg0' },
     op,
   ]);
 });
@@ -382,7 +394,7 @@ A('link-delete: ok when gone, pending when ours, foreign when not tagged', () =>
 
 A('addr-delete and route-delete: pending while there, ok once gone', () => {
   const addr: Op = { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' };
-  const route: Op = { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' };
+  const route: Op = { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
   const full = states([[C1, [KRG0], [DEFAULT]]]);
   const empty = states([
     [C1, [{ ...KRG0, addresses: [] }], [{ dst: 'default', gateway: '10.4.135.1', dev: 'krg0' }]],

@@ -25,9 +25,9 @@ const INIT_PRE_LINES = [
   'link set dev krg0 up',
   'route add default via 10.4.135.254 dev krg0 proto 211',
 ];
-/** The kernel knows the type: asking without a lower device is refused otherwise. */
+/** The kernel knows the type: it refuses the probe's MTU of 1, not the type. */
 const probeKnown = (argv: string[]) =>
-  argv.includes('cnprobe') ? { exitCode: 2, stderr: 'Error: link not specified.\n' } : undefined;
+  argv.includes('cnprobe') ? { exitCode: 2, stderr: 'Error: mtu less than device minimum.\n' } : undefined;
 
 const batch = suite('execute: batching');
 
@@ -76,7 +76,7 @@ batch('boot-pre + boot-post: probe, one host batch, one container batch', async 
   assert.equal(
     runner.calls.map((c) => c.argv),
     [
-      ['ip', 'link', 'add', 'name', 'cnprobe', 'type', 'vlan'],
+      ['ip', 'link', 'add', 'name', 'cnprobe', 'mtu', '1', 'type', 'vlan'],
       ['ip', '-batch', '-'],
       [...IN_C1, 'ip', '-batch', '-'],
     ],
@@ -292,7 +292,7 @@ probe('unknown, then modprobe 8021q makes it known', async () => {
     }
     if (argv.includes('cnprobe'))
       return loaded
-        ? { exitCode: 2, stderr: 'Error: link not specified.' }
+        ? { exitCode: 2, stderr: 'Error: mtu less than device minimum.' }
         : { exitCode: 2, stderr: 'Error: Unknown device type.' };
     return undefined;
   });
@@ -300,9 +300,9 @@ probe('unknown, then modprobe 8021q makes it known', async () => {
   assert.equal(
     runner.calls.map((c) => c.argv.join(' ')),
     [
-      'ip link add name cnprobe type vlan',
+      'ip link add name cnprobe mtu 1 type vlan',
       'modprobe 8021q',
-      'ip link add name cnprobe type vlan',
+      'ip link add name cnprobe mtu 1 type vlan',
       'ip -batch -',
     ],
   );
@@ -332,7 +332,7 @@ probe('a probe the kernel accepts is cleaned up', async () => {
   await execute(plan('boot-pre').slice(0, 1), { runner });
   assert.equal(
     runner.calls.map((c) => c.argv.join(' ')),
-    ['ip link add name cnprobe type vlan', 'ip link del cnprobe'],
+    ['ip link add name cnprobe mtu 1 type vlan', 'ip link del cnprobe'],
   );
 });
 

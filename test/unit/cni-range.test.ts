@@ -3,7 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
-import { addressAt, between, countBetween, nthSubnet } from '../../lib/cni/range.js';
+import { rangeAddress, between, countBetween, nthSubnet } from '../../lib/cni/range.js';
 import { conflist, delegateConf, nodeRanges } from '../../lib/cni/conf.js';
 
 const v4 = (address: string, prefix: number) => ({ family: 4 as const, address, prefix });
@@ -25,8 +25,8 @@ test('nthSubnet: distinct n give disjoint subnets, all inside the network', () =
   const seen = new Set<string>();
   for (let n = 0; n < 64; n++) {
     const s = nthSubnet(net, 26, n);
-    const first = addressAt(s, 0n);
-    const last = addressAt(s, -1n);
+    const first = rangeAddress(s, 0n);
+    const last = rangeAddress(s, -1n);
     assert.ok(between(first, '10.9.0.0', '10.9.15.255') && between(last, '10.9.0.0', '10.9.15.255'), s.address);
     for (const other of seen) assert.not.ok(between(other, first, last), `${other} in ${s.address}/26`);
     seen.add(first);
@@ -39,10 +39,10 @@ test('nthSubnet refuses an index past the network and a prefix not longer than i
   assert.throws(() => nthSubnet(v4('10.244.0.0', 16), 24, -1), (e: unknown) => e instanceof RangeError);
 });
 
-test('addressAt, countBetween: offsets from the first and from the last address', () => {
-  assert.is(addressAt(v4('10.244.3.0', 24), 1n), '10.244.3.1');
-  assert.is(addressAt(v4('10.244.3.0', 24), -2n), '10.244.3.254');
-  assert.is(addressAt(v6('fd05:0:0:3::', 64), -2n), 'fd05::3:ffff:ffff:ffff:fffe');
+test('rangeAddress, countBetween: offsets from the first and from the last address', () => {
+  assert.is(rangeAddress(v4('10.244.3.0', 24), 1n), '10.244.3.1');
+  assert.is(rangeAddress(v4('10.244.3.0', 24), -2n), '10.244.3.254');
+  assert.is(rangeAddress(v6('fd05:0:0:3::', 64), -2n), 'fd05::3:ffff:ffff:ffff:fffe');
   assert.is(countBetween('10.244.3.2', '10.244.3.254'), 253n);
   assert.is(between('fd05::1', '10.0.0.0', '10.0.0.9'), false);
 });

@@ -186,7 +186,7 @@ accepted('CRLF line endings, trailing spaces and inline comments all at once', (
     .join('\r\n');
   const path = tmp.write('windows.conf', `\ufeff${text}`);
   const c = loadConfigFile(path);
-  assert.is(c.net.vlan, 7);
+  assert.is(c.net.linkKeys.get('vlan'), 7);
   assert.is(c.net.mac, 'f0:00:00:00:07:00');
   assert.is(c.net.device, 'eth0');
   assert.is(c.file, path);

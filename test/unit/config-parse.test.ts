@@ -37,12 +37,13 @@ native('every key of a full native file is read and typed', () => {
     link: 'vlan',
     device: 'eth0',
     interface: 'krg0',
-    vlan: 7,
+    linkKeys: new Map([['vlan', 7]]),
     mac: 'f0:00:00:00:07:00',
     address: { family: 4, address: '10.4.135.0', prefix: 18 },
     address6: { family: 6, address: 'fd00:4:135::', prefix: 64 },
     mtu: 'auto',
     gateway: '10.4.135.254',
+    gateway6: undefined,
     template: 'add',
   });
   assert.equal(
@@ -118,7 +119,7 @@ native(
       'f',
     );
     assert.is(c.net.link, 'macvlan');
-    assert.is(c.net.vlan, undefined);
+    assert.is(c.net.linkKeys.get('vlan'), undefined);
     assert.is(c.net.enable, false);
     assert.is(c.net.mac, 'f2:00:00:00:07:00');
     for (const [raw, value] of [
@@ -178,7 +179,7 @@ layout('inline ; and # comments after values and after section headers', () => {
   const text = `[cluster] ; the node list\nnodes = 1-16 ; sixteen\n\n[net] # the interface\ndevice = eth0 # physical\nvlan = 7 ;tag\nmac = f0:00:00:00:07:00 # template\naddress = 10.4.135.0/18 ; base\n  ; indented comment\n\t# tab-indented comment\n`;
   const c = parseConfig(text, 'f');
   assert.is(c.net.device, 'eth0');
-  assert.is(c.net.vlan, 7);
+  assert.is(c.net.linkKeys.get('vlan'), 7);
   assert.is(c.net.mac, 'f0:00:00:00:07:00');
   assert.equal(c.net.address, { family: 4, address: '10.4.135.0', prefix: 18 });
   assert.equal(c.nodes.length, 16);
@@ -216,12 +217,13 @@ legacy('a flat file of Kerrighed variables is read as the legacy format', () => 
     link: 'vlan',
     device: 'eth0',
     interface: 'krg0',
-    vlan: 7,
+    linkKeys: new Map([['vlan', 7]]),
     mac: 'f0:00:00:00:07:00',
     address: { family: 4, address: '10.4.135.0', prefix: 18 },
     address6: undefined,
     mtu: 'auto',
     gateway: undefined,
+    gateway6: undefined,
     template: 'replace',
   });
   assert.equal(

@@ -4,6 +4,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { InputError } from '../../lib/errors.js';
+import { deriveNode } from '../../lib/derive/node.js';
 import { LEGACY_CONF, conf, lineOf } from '../helpers/fixtures.js';
 import { throwsInput } from '../helpers/errors.js';
 
@@ -67,7 +68,7 @@ values('VLAN id outside 1..4094, or not a number', () => {
     throwsInput(parse(text), { file: F, line: lineOf(text, 'vlan ='), key: 'net.vlan', message });
   }
   for (const vlan of ['1', '4094'])
-    assert.is(parseConfig(conf({ net: { vlan } }), F).net.vlan, Number(vlan));
+    assert.is(parseConfig(conf({ net: { vlan } }), F).net.linkKeys.get('vlan'), Number(vlan));
 });
 
 values('link = vlan without a VLAN id, and a VLAN id with link = macvlan', () => {
@@ -241,6 +242,17 @@ values('a gateway outside the node network', () => {
     key: 'net.gateway',
     message: 'is outside the node network 10.4.135.0/18',
   });
+});
+
+values('gateway6: outside address6, without address6, IPv4, a node\'s own address', () => {
+  const outside = conf({ net: { address6: 'fd00:4:135::/64', gateway6: 'fd00:9::fe' } });
+  throwsInput(parse(outside), { file: F, line: lineOf(outside, 'gateway6 ='), key: 'net.gateway6', message: 'fd00:9::fe is outside the node network fd00:4:135::/64; allowed: an address inside it' });
+  const alone = conf({ net: { address6: undefined, gateway6: 'fd00:4:135::fe' } });
+  throwsInput(parse(alone), { file: F, line: lineOf(alone, 'gateway6 ='), key: 'net.gateway6', message: 'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6' });
+  const v4 = conf({ net: { address6: 'fd00:4:135::/64', gateway6: '10.4.135.254' } });
+  throwsInput(parse(v4), { file: F, line: lineOf(v4, 'gateway6 ='), key: 'net.gateway6', message: 'allowed: an IPv6 address like fd00:4::1' });
+  const own = conf({ net: { address6: 'fd00:4:135::/64', gateway6: 'fd00:4:135::3' } });
+  assert.throws(() => deriveNode(parseConfig(own, F), 3), (e: unknown) => e instanceof InputError && /net\.gateway6: node 3: fd00:4:135::3 is node 3's own address/.test(e.message));
 });
 
 values('choices, booleans and seeds', () => {

@@ -24,10 +24,10 @@ values('node 4: the values of Kerrighed documentation', () => {
   const keys = [
     'node',
     'enable',
+    'kind',
     'link',
     'device',
     'interface',
-    'vlan',
     'mac',
     'address',
     'address6',
@@ -37,10 +37,10 @@ values('node 4: the values of Kerrighed documentation', () => {
   assert.equal(pick(v, keys), {
     node: 4,
     enable: true,
-    link: 'vlan',
+    kind: 'vlan',
+    link: { kind: 'vlan', id: 7 },
     device: 'eth0',
     interface: 'krg0',
-    vlan: 7,
     mac: 'f0:00:00:00:07:04',
     address: '10.4.135.4/18',
     address6: 'fd00:4:135::4/64',
@@ -81,8 +81,8 @@ values('[node N] mtu = auto overrides an explicit [net] mtu', () => {
 values('macvlan has no VLAN; enable = false is carried; no address6, no gateway → null', () => {
   const c = parseConfig(conf({ net: { link: 'macvlan', vlan: undefined, enable: 'false' } }), F);
   const v = deriveNode(c, 3);
-  assert.is(v.link, 'macvlan');
-  assert.is(v.vlan, null);
+  assert.is(v.kind, 'macvlan');
+  assert.equal(v.link, { kind: 'macvlan' });
   assert.is(v.enable, false);
   assert.is(v.address6, null);
   assert.is(v.gateway, null);
@@ -105,8 +105,8 @@ values('only enabled cluster addresses reach the node', () => {
 values('a legacy file derives node 4 as Kerrighed did', () => {
   const v = deriveNode(parseConfig(LEGACY_CONF, 'legacy.conf'), 4);
   assert.equal(
-    [v.device, v.interface, v.vlan, v.mac, v.address],
-    ['eth0', 'krg0', 7, 'f0:00:00:00:07:04', '10.4.135.4/18'],
+    [v.device, v.interface, v.link, v.mac, v.address],
+    ['eth0', 'krg0', { kind: 'vlan', id: 7 }, 'f0:00:00:00:07:04', '10.4.135.4/18'],
   );
 });
 

@@ -76,7 +76,7 @@ function ours(config: Config, node: number): Outcome {
   const address = buildPlan('init-pre', v, ctx).ops.find((op) => op.op === 'addr-add');
   const cluster = buildPlan('init-post', v, ctx).ops.find((op) => op.op === 'addr-add');
   return {
-    link: link?.op === 'link-create' ? `${link.lower} ${link.name} ${link.mac} ${link.vlan}` : null,
+    link: link?.op === 'link-create' ? `${link.lower} ${link.name} ${link.mac} ${link.link.kind === 'vlan' ? link.link.id : null}` : null,
     address: address?.op === 'addr-add' ? `${address.address} dev ${address.dev}` : null,
     cluster: cluster?.op === 'addr-add' ? `${cluster.address} dev ${cluster.dev}` : null,
   };

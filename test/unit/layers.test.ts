@@ -11,7 +11,9 @@ const LIB = join(dirname(fileURLToPath(import.meta.url)), '..', '..', 'lib');
 /** Lowest first; folders on one line share a layer (they may not import each other either). */
 const LAYERS: readonly (readonly string[])[] = [
   ['.'], // errors.ts, log.ts, paths.ts, cjs.ts, …
+  ['value'],
   ['system'],
+  ['link'],
   ['config'],
   ['clusterip'],
   ['derive'],

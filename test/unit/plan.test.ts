@@ -5,7 +5,8 @@ import { parseConfig } from '../../lib/config/load.js';
 import { deriveNode, type NodeValues } from '../../lib/derive/node.js';
 import { PHASES, undoOf, type Op } from '../../lib/plan/ops.js';
 import { buildPlan, defaultContext, resolveMtu, type PlanContext } from '../../lib/plan/phases.js';
-import { describeOp, ipArgs, probeArgs } from '../../lib/plan/render.js';
+import { describeOp, ipArgs } from '../../lib/plan/render.js';
+import { probeArgs } from '../../lib/link/ops.js';
 import { NATIVE_CONF, conf } from '../helpers/fixtures.js';
 import { CURRENT_NS, type Ns, inNs, nsPrefix } from '../../lib/system/ns.js';
 
@@ -33,7 +34,7 @@ plans('boot-pre: probe the link type, then bring the lower device up (shared)', 
     phase: 'boot-pre',
     node: 4,
     ops: [
-      { op: 'require-link-type', ns: HOST, type: 'vlan' },
+      { op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: 'Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' },
       { op: 'link-up', ns: HOST, dev: 'eth0', shared: true },
     ],
   });
@@ -41,6 +42,8 @@ plans('boot-pre: probe the link type, then bring the lower device up (shared)', 
     op: 'require-link-type',
     ns: HOST,
     type: 'macvlan',
+    module: 'macvlan',
+    hint: '',
   });
 });
 
@@ -55,8 +58,7 @@ plans(
         lower: 'eth0',
         tmpName: 'cnt4',
         name: 'krg0',
-        type: 'vlan',
-        vlan: 7,
+        link: { kind: 'vlan', id: 7 },
         mac: 'f0:00:00:00:07:04',
         mtu: 1496,
       },
@@ -74,8 +76,7 @@ plans('boot-post (macvlan): mtu auto = device MTU, no VLAN', () => {
     lower: 'eth0',
     tmpName: 'cnt4',
     name: 'krg0',
-    type: 'macvlan',
-    vlan: null,
+    link: { kind: 'macvlan' },
     mac: 'f0:00:00:00:07:04',
     mtu: 9000,
   });
@@ -97,8 +98,25 @@ plans('init-pre: lo up, addresses, link up, then the default route', () => {
     { op: 'addr-add', ns: C1, dev: 'krg0', address: '10.4.135.4/18' },
     { op: 'addr-add', ns: C1, dev: 'krg0', address: 'fd00:4:135::4/64' },
     { op: 'link-up', ns: C1, dev: 'krg0', shared: false },
-    { op: 'route-add', ns: C1, dev: 'krg0', via: '10.4.135.254' },
+    { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
   ]);
+});
+
+plans('init-pre with gateway6: an IPv6 default route beside the IPv4 one; stop removes both', () => {
+  const dual = deriveNode(parseConfig(CORE_CONF.replace('gateway = 10.4.135.254', 'gateway = 10.4.135.254\ngateway6 = fd00:4:135::fe'), 'f'), 4);
+  assert.is(dual.gateway6, 'fd00:4:135::fe');
+  const routes = buildPlan('init-pre', dual, ctx()).ops.filter((o) => o.op === 'route-add');
+  assert.equal(routes, [
+    { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
+    { op: 'route-add', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
+  ]);
+  assert.equal(
+    buildPlan('stop', dual, ctx(1500)).ops.slice(0, 2),
+    [
+      { op: 'route-delete', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
+      { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
+    ],
+  );
 });
 
 plans('init-pre without address6 or gateway', () => {
@@ -130,7 +148,7 @@ plans('init-post with a cluster address: it goes on the interface last, after it
 
 plans('stop: the undo of every phase, latest first, each in reverse', () => {
   assert.equal(buildPlan('stop', core, ctx(1500)).ops, [
-    { op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' },
+    { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: 'fd00:4:135::4/64' },
     { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' },
     { op: 'link-down', ns: C1, dev: 'krg0' },
@@ -185,14 +203,14 @@ const v = (values: NodeValues, phase: (typeof PHASES)[number], c = ctx(1500)) =>
 
 render('boot-pre', () => {
   assert.equal(v(full, 'boot-pre'), [
-    'ip link add name cnprobe type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)',
+    'ip link add name cnprobe mtu 1 type vlan  # probe: the kernel must know link type vlan (modprobe 8021q)',
     'ip link set dev eth0 up',
   ]);
   assert.equal(
     v(mac, 'boot-pre')[0],
-    'ip link add name cnprobe type macvlan  # probe: the kernel must know link type macvlan (modprobe macvlan)',
+    'ip link add name cnprobe mtu 1 type macvlan  # probe: the kernel must know link type macvlan (modprobe macvlan)',
   );
-  assert.equal(probeArgs('vlan'), ['link', 'add', 'name', 'cnprobe', 'type', 'vlan']);
+  assert.equal(probeArgs('vlan'), ['link', 'add', 'name', 'cnprobe', 'mtu', '1', 'type', 'vlan']);
 });
 
 render('boot-post into a named netns, a vlan', () => {
@@ -260,7 +278,7 @@ render('stop', () => {
 });
 
 render('ipArgs: null only for the probe', () => {
-  assert.is(ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan' }), null);
+  assert.is(ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }), null);
   assert.equal(ipArgs({ op: 'link-rename', ns: C1, from: 'cnt4', to: 'krg0' }), [
     'link',
     'set',
@@ -271,7 +289,7 @@ render('ipArgs: null only for the probe', () => {
     'alias',
     'clusternet',
   ]);
-  assert.equal(ipArgs({ op: 'route-delete', ns: C1, dev: 'krg0', via: '10.4.135.254' }), [
+  assert.equal(ipArgs({ op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' }), [
     'route',
     'del',
     'default',
@@ -292,8 +310,7 @@ render('a link created in the current namespace has no netns argument', () => {
     lower: 'eth0',
     tmpName: 'cnt1',
     name: 'krg0',
-    type: 'vlan',
-    vlan: 7,
+    link: { kind: 'vlan', id: 7 },
     mac: 'f0:00:00:00:07:01',
     mtu: 1496,
   };
@@ -326,8 +343,7 @@ render('undoOf: what each op leaves to undo', () => {
       lower: 'eth0',
       tmpName: 'cnt4',
       name: 'krg0',
-      type: 'vlan',
-      vlan: 7,
+      link: { kind: 'vlan', id: 7 },
       mac: 'x',
       mtu: 0,
     }),

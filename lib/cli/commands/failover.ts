@@ -5,7 +5,7 @@ import type { CommandModule } from 'yargs';
 import { InputError } from '../../errors.js';
 import { loadNodeContext } from '../../context.js';
 import { amendRecord } from '../../apply/amend.js';
-import { formatNodeList } from '../../config/values.js';
+import { formatNodeList } from '../../value/parse.js';
 import { levelOf, withContainer, type GlobalArgs } from '../options.js';
 
 interface FailoverArgs extends GlobalArgs {

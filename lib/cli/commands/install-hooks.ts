@@ -8,7 +8,7 @@ import { createLogger } from '../../log.js';
 import { PACKAGE_ROOT } from '../../paths.js';
 import { readConfigText } from '../../config/file.js';
 import { readManifest } from '../../install/manifest.js';
-import { parseIfName } from '../../config/values.js';
+import { parseIfName } from '../../value/parse.js';
 import { InputError } from '../../errors.js';
 import { systemLog } from '../../systemlog.js';
 import { levelOf, type GlobalArgs } from '../options.js';

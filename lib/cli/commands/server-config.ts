@@ -31,7 +31,7 @@ export const serverConfigCommand: CommandModule<GlobalArgs, ServerArgs> = {
       .option('interface', { type: 'string', describe: "the interface's name (default: net.interface)" })
       .option('device', { type: 'string', describe: "the host's lower device (default: net.device)" })
       .option('mac', { type: 'string', describe: 'the MAC (default: the template + the address minus the base)' })
-      .option('mtu', { type: 'string', describe: 'the MTU (default: net.mtu; auto: 1496 for a VLAN on a 1500 segment, the device\'s for macvlan)' })
+      .option('mtu', { type: 'string', describe: 'the MTU (default: net.mtu; auto: on a 1500 segment, 1500 less what the link kind takes, e.g. 1496 for a VLAN tag; the device\'s when it takes nothing)' })
       .option('output-dir', { type: 'string', describe: "networkd: write the files into this folder instead of printing them; when a .network file there (or, for /etc/systemd/network, in any of networkd's folders) already matches the device, a drop-in extends it instead" })
       .option('force', { type: 'boolean', default: false, describe: 'networkd --output-dir: replace files of ours that differ (never the administrator\'s)' }) as never,
   handler: (args) => {

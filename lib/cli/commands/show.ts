@@ -8,6 +8,8 @@ import { systemRunner } from '../../system/runner.js';
 import { withContainer, withJson, withNode, type GlobalArgs } from '../options.js';
 import type { NodeClusterIp } from '../../clusterip/types.js';
 import type { Ns } from '../../system/ns.js';
+import { table } from '../../value/table.js';
+import { LINK_FIELDS, fieldsOf, ownerOf } from '../../link/index.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;
@@ -25,7 +27,7 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
     const config = loadConfig(args);
     if (args.all) {
       const nodes = deriveAll(config);
-      process.stdout.write(args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : table(nodes));
+      process.stdout.write(args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : nodeTable(nodes));
       return;
     }
     const { id, source } = resolveNodeId(config, { flag: args.node });
@@ -39,15 +41,16 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
     }
     const rows: [string, string][] = [
       ['node', `${values.node} (from ${source})`],
-      ['link', values.link],
+      ['link', values.kind],
       ['device', values.device],
       ['interface', values.interface],
-      ['vlan', values.vlan === null ? '-' : String(values.vlan)],
+      ...Object.entries(fieldsOf(values.link)).map(([name, value]): [string, string] => [name, value === null ? '-' : String(value)]),
       ['mac', values.mac || '- (node network disabled)'],
       ['address', values.address || '- (node network disabled)'],
       ['address6', values.address6 ?? '-'],
-      ['mtu', String(values.mtu) + (values.mtu === 'auto' ? (values.link === 'vlan' ? ` (${values.device}'s MTU − 4)` : ` (${values.device}'s MTU)`) : '')],
+      ['mtu', String(values.mtu) + (values.mtu === 'auto' ? autoMtu(values) : '')],
       ['gateway', values.gateway ?? '-'],
+      ['gateway6', values.gateway6 ?? '-'],
       ...values.clusterIps.flatMap((c, i): [string, string][] => [
         [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
         ['  backend here', backends[i]!],
@@ -71,26 +74,32 @@ async function backendsHere(values: NodeValues, container: Ns): Promise<string[]
   return Promise.all(values.clusterIps.map(async (c: NodeClusterIp) => describeChoice(c, await chooseBackend(c, probe))));
 }
 
+/** What mtu = auto comes to: the device's MTU, less what the link kind takes (a VLAN tag: 4). */
+function autoMtu(v: NodeValues): string {
+  const overhead = v.link ? ownerOf(v.kind).overhead(v.link) : 0;
+  return overhead > 0 ? ` (${v.device}'s MTU − ${overhead})` : ` (${v.device}'s MTU)`;
+}
+
 function asJson(v: NodeValues) {
   return {
     node: v.node,
-    link: v.link,
+    link: v.kind,
     device: v.device,
     interface: v.interface,
-    vlan: v.vlan,
+    ...fieldsOf(v.link),
+    params: v.link,
     mac: v.mac,
     address: v.address,
     address6: v.address6,
     mtu: v.mtu,
     gateway: v.gateway,
+    gateway6: v.gateway6,
     clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, prefix: c.prefix, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
   };
 }
 
-function table(nodes: NodeValues[]): string {
-  const head = ['node', 'device', 'interface', 'vlan', 'mac', 'address', 'mtu'];
-  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, v.vlan === null ? '-' : String(v.vlan), v.mac, v.address, String(v.mtu)]);
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-  const line = (cells: string[]) => `${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()}\n`;
-  return [head, ...rows].map(line).join('');
+function nodeTable(nodes: NodeValues[]): string {
+  const head = ['node', 'device', 'interface', ...LINK_FIELDS, 'mac', 'address', 'mtu'];
+  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...Object.values(fieldsOf(v.link)).map((f) => (f === null ? '-' : String(f))), v.mac, v.address, String(v.mtu)]);
+  return `${table(head, rows)}\n`;
 }

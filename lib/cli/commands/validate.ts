@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../context.js';
 import { deriveAll } from '../../derive/node.js';
-import { formatNodeList } from '../../config/values.js';
+import { formatNodeList } from '../../value/parse.js';
 import type { GlobalArgs } from '../options.js';
 
 export const validateCommand: CommandModule<GlobalArgs, GlobalArgs> = {

@@ -1,0 +1,109 @@
+// The seam between clusternet and one kind of kernel link (vlan, macvlan, …): everything
+// that differs from kind to kind lives behind this interface, in one file per kind.
+// Plan, apply, check, show, status, hooks and server-config ask the driver; none of them
+// names a kind. Adding a kind is one new file here, listed in index.ts, plus its tests.
+import type { KeySpec } from '../value/spec.js';
+import type { LinkState, NsState } from '../system/state.js';
+
+/** The kinds net.conf's `link =` accepts (index.ts LINK_KINDS lists them in order). */
+export type LinkKind = LinkParams['kind'];
+
+/** One kernel link we create, as plain data: it is stored in /run records and checked there. */
+export type LinkParams = { kind: 'vlan'; id: number } | { kind: 'macvlan' };
+
+/** A link to create: `lower` its lower device (null: none), `netns` where it goes (null: here). */
+export interface LinkCreate<P extends LinkParams = LinkParams> {
+  lower: string | null;
+  name: string;
+  netns: string | null;
+  mac: string | null;
+  /** 0: the kernel's default (the lower device's MTU for a vlan or macvlan). */
+  mtu: number;
+  link: P;
+}
+
+/** A problem of the kind's keys: `key` a dotted path (net.vlan), as in every message. */
+export interface KeyProblem {
+  key: string;
+  message: string;
+}
+
+/** A link type the kernel must know, the module that brings it, and what to do without it. */
+export interface KernelNeed {
+  type: string;
+  module: string;
+  hint: string;
+}
+
+/**
+ * One attribute of a live link that is not what the plan wants. `inPlace`: `ip link set`
+ * can correct it; otherwise the link must be rebuilt (stop, then the phases again).
+ */
+export interface Drift {
+  attribute: string;
+  want: string;
+  have: string;
+  inPlace: boolean;
+}
+
+/** How a field of a stored LinkParams is checked when a record is read (record-schema.ts). */
+export type ParamField = { type: 'int'; min: number; max: number } | { type: 'ifname' } | { type: 'ip' };
+
+/** The server side of a kind, in server-config's four formats (server/formats.ts frames them). */
+export interface ServerLink<P extends LinkParams = LinkParams> {
+  link: P;
+  device: string;
+  interface: string;
+  mac: string;
+  /** null: the kernel's (the lower device's) MTU. */
+  mtu: number | null;
+  address: string;
+}
+
+export interface ServerFragments<P extends LinkParams = LinkParams> {
+  /** How the header names the link: "VLAN 7", "macvlan". */
+  title(link: P): string;
+  /** networkd's [NetDev] Kind= and the kind's own section lines ([VLAN] Id=7). */
+  netdev(link: P): { kind: string; section: string[] };
+  /** The key the lower device's .network names the link with (VLAN=, MACVLAN=). */
+  parentKey: string;
+  /** nmcli: connection.type and the kind's own settings. */
+  nmcli(s: ServerLink<P>): { type: string; settings: string[] };
+}
+
+export interface LinkDriver<P extends LinkParams = LinkParams> {
+  kind: P['kind'];
+  /** The [net] keys this kind owns; config/load.ts merges them into its schema. */
+  netKeys: Record<string, KeySpec>;
+  /**
+   * Rules between this kind's keys when `link` is this kind and the node network is on
+   * (another kind's keys are refused generically by config/load.ts). `written`: whether
+   * the key was in the file, even with a value that did not parse.
+   */
+  check(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean): KeyProblem[];
+  /** The link's parameters from the kind's parsed keys; null when they are incomplete. */
+  params(values: ReadonlyMap<string, unknown>): P | null;
+  /** How a stored LinkParams's fields are checked (besides `kind`). */
+  recordFields: Record<string, ParamField>;
+  /** Link types probed in boot-pre, in order. */
+  kernel: readonly KernelNeed[];
+  /** Bytes the link takes from its lower device's MTU (a VLAN tag: 4). */
+  overhead(link: P): number;
+  /** The largest MTU the link may be given over a lower device of `deviceMtu`. */
+  maxMtu(link: P, deviceMtu: number): number;
+  /** `ip` arguments (no leading `ip`) that create the link. */
+  createArgs(c: LinkCreate<P>): string[];
+  /**
+   * The kind's attributes and the lower device, planned against the live link (`host`:
+   * the namespace state the link was created from, where its lower device lives).
+   */
+  compare(want: { lower: string | null; link: P }, live: LinkState, host: NsState): Drift[];
+  /** One phrase: "vlan 7", "macvlan" (status, plan). */
+  describe(link: P): string;
+  /** Per-kind columns of `show` and `edit`'s explanations (every kind's names are listed; '-' where not this kind's). */
+  fieldNames: readonly string[];
+  fields(link: P): Record<string, string | number>;
+  /** The CLUSTERNET_* variables site hooks get for this kind. */
+  env(link: P): Record<string, string>;
+  server: ServerFragments<P>;
+}

@@ -1,0 +1,48 @@
+// Every link kind clusternet knows, listed explicitly: a new kind is one file and one line here.
+import type { LinkDriver, LinkKind, LinkParams } from './driver.js';
+import type { KeySpec } from '../value/spec.js';
+import { macvlanDriver } from './macvlan.js';
+import { vlanDriver } from './vlan.js';
+
+export const DRIVERS: { [K in LinkKind]: LinkDriver<Extract<LinkParams, { kind: K }>> } = {
+  vlan: vlanDriver,
+  macvlan: macvlanDriver,
+};
+
+/** net.conf's `link =` choices, in the order messages list them. */
+export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan'];
+
+/** The default `link` (Kerrighed's: always a VLAN). */
+export const DEFAULT_LINK: LinkKind = 'vlan';
+
+/** The driver of a kind, typed for any of its params. */
+export const ownerOf = (kind: LinkKind): LinkDriver => DRIVERS[kind] as LinkDriver;
+
+/** Every kind's [net] keys, with the kinds that own each (config/load.ts merges them). */
+export const LINK_NET_KEYS: ReadonlyMap<string, { spec: KeySpec; owners: LinkKind[] }> = (() => {
+  const keys = new Map<string, { spec: KeySpec; owners: LinkKind[] }>();
+  for (const kind of LINK_KINDS) {
+    for (const [key, spec] of Object.entries(DRIVERS[kind].netKeys)) keys.set(key, { spec, owners: [...(keys.get(key)?.owners ?? []), kind] });
+  }
+  return keys;
+})();
+
+/** Every kind's `show` columns, in kind order: each shows '-' where the node's kind has none. */
+export const LINK_FIELDS: readonly string[] = [...new Set(LINK_KINDS.flatMap((k) => DRIVERS[k].fieldNames))];
+
+/** Every kernel link type some kind needs, by type (record-schema checks stored probes by it). */
+export const KERNEL_NEEDS: ReadonlyMap<string, { module: string; hint: string }> = new Map(
+  LINK_KINDS.flatMap((k) => DRIVERS[k].kernel.map((n) => [n.type, { module: n.module, hint: n.hint }] as const)),
+);
+
+/**
+ * A link-create's `type` and `vlan` fields as clusternet wrote them before link kinds were
+ * drivers, as LinkParams (record-schema.ts checks the result like any other).
+ */
+export const legacyLinkParams = (type: unknown, vlan: unknown): unknown => (type === 'vlan' ? { kind: type, id: vlan } : { kind: type });
+
+/** Every kind's `show` columns for one link: its own values, null for the other kinds' names. */
+export function fieldsOf(link: LinkParams | null): Record<string, string | number | null> {
+  const own: Record<string, string | number> = link ? ownerOf(link.kind).fields(link) : {};
+  return Object.fromEntries(LINK_FIELDS.map((name) => [name, own[name] ?? null]));
+}
