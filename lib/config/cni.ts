@@ -1,11 +1,41 @@
 // The [cni] section's rules that involve more than one key, or another section: each node's
 // container range must exist for every node id, and must not overlap the networks the
 // node already routes (its own cluster network, the cluster addresses).
-import type { ClusterIpSettings, CniSettings, NetSettings } from './types.js';
+import { CNI_DELEGATES, type ClusterIpSettings, type CniSettings, type NetSettings } from './types.js';
 import { inSubnet } from '../value/arith.js';
-import type { Cidr } from '../value/parse.js';
+import { parseBool, parseChoice, parseCidr, parseIfName, parseInteger, ValueProblem, type Cidr } from '../value/parse.js';
 
 type Problem = (path: string, message: string, fallbackLine?: number) => void;
+
+/** A CNI network name: a file name under the lease folder, and a name runtimes accept. */
+function cniName(raw: string): string {
+  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a CNI network name; allowed: 1 to 64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
+  return raw;
+}
+
+/** A folder root uses: absolute, no '.' or '..' part, nothing a JSON reader or a shell could misread. */
+function absolutePath(raw: string): string {
+  if (!/^(\/[A-Za-z0-9_.+-]+)+\/?$/.test(raw) || raw.split('/').some((p) => p === '.' || p === '..')) {
+    throw new ValueProblem(`"${raw}" is not an absolute folder path; allowed: /like/this, of A-Z a-z 0-9 _ . + - without '.' or '..' parts`);
+  }
+  return raw.replace(/\/$/, '');
+}
+
+/** The [cni] keys and how each is read (load.ts's schema holds them with the other sections'). */
+export const CNI_KEYS: Record<string, { parse: (raw: string) => unknown; required?: boolean; default?: unknown }> = {
+  enable: { parse: parseBool, default: true },
+  name: { parse: cniName, default: 'clusternet' },
+  network: { parse: (raw) => parseCidr(raw, 4), required: true },
+  'node-prefix': { parse: (raw) => parseInteger(raw, 2, 30, 'a prefix length'), required: true },
+  network6: { parse: (raw) => parseCidr(raw, 6) },
+  'node-prefix6': { parse: (raw) => parseInteger(raw, 2, 126, 'a prefix length') },
+  bridge: { parse: parseIfName, default: 'cni0' },
+  delegate: { parse: (raw) => parseChoice(raw, CNI_DELEGATES), default: 'bridge' },
+  master: { parse: parseIfName },
+  mtu: { parse: (raw) => parseInteger(raw, 68, 65535, 'an MTU') },
+  'bin-dir': { parse: absolutePath, default: '/usr/lib/cni' },
+  'lease-dir': { parse: absolutePath, default: '/var/lib/cni/networks' },
+};
 
 /** The section's keys as read (dashed names) → the typed settings. */
 export function readCni(values: Record<string, unknown>): CniSettings {

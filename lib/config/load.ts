@@ -5,11 +5,10 @@ import { readConfigText } from './file.js';
 import { isLegacy, LEGACY_KEYS, mapLegacy, type MappedEntry } from './legacy.js';
 import { parseLines } from './lines.js';
 import { MAX_NODES } from './backends.js';
-import { cniProblems, readCni } from './cni.js';
+import { CNI_KEYS, cniProblems, readCni } from './cni.js';
 import {
   BACKENDS,
   BUCKET_OWNERS,
-  CNI_DELEGATES,
   HASH_MODES,
   TEMPLATE_MODES,
   type ClusterIpSettings,
@@ -60,20 +59,6 @@ const hostname: Parse = (raw) => {
   return normalHostname(raw);
 };
 
-/** A CNI network name: a file name under the lease folder, and a name runtimes accept. */
-const cniName: Parse = (raw) => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(raw)) throw new ValueProblem(`"${raw}" is not a CNI network name; allowed: 1 to 64 of A-Z a-z 0-9 _ . -, starting with a letter or digit`);
-  return raw;
-};
-
-/** A folder root uses: absolute, no '..' and nothing a shell or a JSON reader could misread. */
-const absolutePath: Parse = (raw) => {
-  if (!/^(\/[A-Za-z0-9_.+-]+)+\/?$/.test(raw) || raw.split('/').some((p) => p === '.' || p === '..')) {
-    throw new ValueProblem(`"${raw}" is not an absolute folder path; allowed: /like/this, of A-Z a-z 0-9 _ . + - without '.' or '..' parts`);
-  }
-  return raw.replace(/\/$/, '');
-};
-
 /** Every section kind, every key it accepts, and how each key is read. */
 const SCHEMA: Record<string, Record<string, KeySpec>> = {
   cluster: { nodes: { parse: (raw) => parseNodeList(raw, 65535, MAX_NODES), required: true } },
@@ -101,20 +86,7 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     seed: { parse: (raw) => parseInteger(raw, 0, 0xffffffff, 'a hash seed'), default: 0 },
     buckets: { parse: (raw) => parseChoice(raw, BUCKET_OWNERS), default: 'rank' },
   },
-  cni: {
-    enable: { parse: parseBool, default: true },
-    name: { parse: cniName, default: 'clusternet' },
-    network: { parse: (raw) => parseCidr(raw, 4), required: true },
-    'node-prefix': { parse: (raw) => parseInteger(raw, 2, 30, 'a prefix length'), required: true },
-    network6: { parse: (raw) => parseCidr(raw, 6) },
-    'node-prefix6': { parse: (raw) => parseInteger(raw, 2, 126, 'a prefix length') },
-    bridge: { parse: parseIfName, default: 'cni0' },
-    delegate: { parse: (raw) => parseChoice(raw, CNI_DELEGATES), default: 'bridge' },
-    master: { parse: parseIfName },
-    mtu: { parse: (raw) => parseInteger(raw, 68, 65535, 'an MTU') },
-    'bin-dir': { parse: absolutePath, default: '/usr/lib/cni' },
-    'lease-dir': { parse: absolutePath, default: '/var/lib/cni/networks' },
-  },
+  cni: CNI_KEYS,
   node: {
     hostname: { parse: hostname },
     device: { parse: parseIfName },
