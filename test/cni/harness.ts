@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, rmSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, writeConfig, type SimCluster, type SimOptions } from '../sim/cluster.js';
 
 export const PLUGIN = join(import.meta.dirname, '..', '..', 'bin', 'clusternet-cni');
 export const CNI_BIN = '/usr/lib/cni';
@@ -62,8 +62,8 @@ export interface CniLab {
 }
 
 /** A simulated cluster plus a net.conf whose [cni] section is `cni` (lease-dir and name added). */
-export async function createCniLab(nodes: number[], cni: string, net = 'link = macvlan\ndevice = eth0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24'): Promise<CniLab> {
-  const sim = await createSimCluster({ nodes });
+export async function createCniLab(nodes: number[], cni: string, net = 'link = macvlan\ndevice = eth0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24', simOptions: Partial<SimOptions> = {}): Promise<CniLab> {
+  const sim = await createSimCluster({ ...simOptions, nodes });
   const leaseDir = mkdtempSync(join(tmpdir(), `${sim.prefix}-leases-`));
   chmodSync(leaseDir, 0o755);
   const name = `${sim.prefix}-net`;
