@@ -2,6 +2,7 @@
 // for which nodes, and which phases would act on them. A person approving a change to
 // sixteen machines' networks sees its consequences, not a text diff.
 import type { Config } from '../config/types.js';
+import { delegateConf, nodeRanges } from '../cni/conf.js';
 import { formatNodeList } from '../value/parse.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import type { Phase } from '../plan/ops.js';
@@ -56,6 +57,12 @@ export function describeChange(before: Config | undefined, after: Config): strin
     lines.push(`${field}: ${changed.length === 1 ? 'node' : 'nodes'} ${formatNodeList(changed.map((v) => v.node))} change (${example})`);
     for (const v of changed) act(PHASE_OF[field]!, v.node);
   }
+  // [cni] is no phase's: a runtime's next ADD reads it (running containers keep theirs until DEL).
+  const cni = [...now.keys()].filter((id) => old.has(id) && cniSummary(before, id) !== cniSummary(after, id));
+  if (cni.length > 0) {
+    const first = cni[0]!;
+    lines.push(`cni: ${cni.length === 1 ? 'node' : 'nodes'} ${formatNodeList(cni)} change (node ${first}: ${cniSummary(before, first)} → ${cniSummary(after, first)}); containers started from now on get it, running ones keep theirs until DEL`);
+  }
   if (before && lines.length === 0) lines.push('no derived value changes for any node');
   for (const [phase, nodes] of [...acting].sort(([a], [b]) => order(a) - order(b))) {
     const rebuild = phase === 'boot-post' || phase === 'boot-pre' ? ' (the link is rebuilt: stop, then the phases again)' : '';
@@ -65,6 +72,18 @@ export function describeChange(before: Config | undefined, after: Config): strin
 }
 
 const order = (p: Phase) => ['boot-pre', 'boot-post', 'init-pre', 'init-post', 'stop'].indexOf(p);
+
+/** A node's containers' settings in one line: its ranges, the delegate, bridge or device, MTU. */
+function cniSummary(config: Config | undefined, id: number): string {
+  if (!config?.cni?.enable) return 'none';
+  try {
+    const d = delegateConf(config, id) as { type: string; bridge?: string; master?: string; mtu?: number };
+    const ranges = nodeRanges(config, id).map((r) => `${r.subnet.address}/${r.subnet.prefix}`);
+    return [...ranges, d.type, d.bridge ?? d.master, d.mtu === undefined ? undefined : `mtu ${d.mtu}`].filter(Boolean).join(' ');
+  } catch {
+    return 'none';
+  }
+}
 
 /** The old file may itself be broken (that is often why it is edited). */
 function safeDerive(config: Config): NodeValues[] {

@@ -114,4 +114,12 @@ test('a second editor is refused while the first holds the lock; a dead holder\'
   assert.not.ok(existsSync(lock), 'the lock is gone after the edit');
 });
 
+test('set of a [cni] key says which nodes\' container ranges change, and that running containers keep theirs', () => {
+  const conf = writeConf(`${example}\n[cni]\nnetwork = 10.244.0.0/16\nnode-prefix = 24\n`);
+  const r = clusternet(['-c', conf, 'set', 'cni.node-prefix=26']);
+  assert.is(r.code, 0, show(r));
+  assert.match(r.stdout, /cni: nodes 1-16 change \(node 1: 10\.244\.1\.0\/24 bridge cni0 → 10\.244\.0\.64\/26 bridge cni0\); containers started from now on get it, running ones keep theirs until DEL/);
+  assert.not.match(r.stdout, /no derived value changes/);
+});
+
 test.run();
