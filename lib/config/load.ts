@@ -34,7 +34,7 @@ import {
 } from '../value/parse.js';
 import { inSubnet } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
-import { DEFAULT_LINK, LINK_KINDS, LINK_NET_KEYS, ownerOf } from '../link/index.js';
+import { DEFAULT_LINK, LINK_KINDS, LINK_NET_KEYS, LINK_NODE_KEYS, ownerOf } from '../link/index.js';
 
 type Parse = (raw: string) => unknown;
 
@@ -58,6 +58,16 @@ const hostname: Parse = (raw) => {
   if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..')) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
   return normalHostname(raw);
 };
+
+/** Takes the link kinds' keys out of a section as read: they go to their driver, not to the settings. */
+function takeLinkKeys(read: Record<string, unknown>, owned: ReadonlyMap<string, unknown>): Map<string, unknown> {
+  const keys = new Map<string, unknown>();
+  for (const key of owned.keys()) {
+    if (read[key] !== undefined) keys.set(key, read[key]);
+    delete read[key];
+  }
+  return keys;
+}
 
 /** Every section kind, every key it accepts, and how each key is read. */
 const SCHEMA: Record<string, Record<string, KeySpec>> = {
@@ -93,6 +103,8 @@ const SCHEMA: Record<string, Record<string, KeySpec>> = {
     mtu: { parse: mtu },
     // This node's cluster-IP backend, for a rolling move between cluster-match and nft.
     backend: { parse: (raw) => parseChoice(raw, BACKENDS) },
+    // The link kinds' own per-node keys (underlay, …).
+    ...Object.fromEntries([...LINK_NODE_KEYS].map(([key, { spec }]) => [key, spec])),
   },
 };
 
@@ -216,11 +228,7 @@ export function parseConfig(text: string, file: string): Config {
   if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
   const cluster = read('cluster', 'cluster');
   const netRead = read('net', 'net');
-  const linkKeys = new Map<string, unknown>();
-  for (const key of LINK_NET_KEYS.keys()) {
-    if (netRead[key] !== undefined) linkKeys.set(key, netRead[key]);
-    delete netRead[key];
-  }
+  const linkKeys = takeLinkKeys(netRead, LINK_NET_KEYS);
   const net = { ...netRead, linkKeys } as unknown as NetSettings;
   net.device ??= '';
   net.mac ??= '';
@@ -231,9 +239,12 @@ export function parseConfig(text: string, file: string): Config {
     for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`))) problem(p.key, p.message, headerLine.get('net'));
   }
   // Another kind's key is a mistake, not a setting to ignore.
-  for (const [key, { spec, owners }] of LINK_NET_KEYS) {
-    if (!owners.includes(net.link) && linkKeys.has(key)) problem(`net.${key}`, `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
-  }
+  const notThisKind = (path: (key: string) => string, owned: typeof LINK_NET_KEYS, values: ReadonlyMap<string, unknown>) => {
+    for (const [key, { spec, owners }] of owned) {
+      if (!owners.includes(net.link) && values.has(key)) problem(path(key), `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
+    }
+  };
+  notThisKind((key) => `net.${key}`, LINK_NET_KEYS, linkKeys);
   if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
   if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
     problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
@@ -285,7 +296,10 @@ export function parseConfig(text: string, file: string): Config {
     const kind = sectionKind(section)!;
     if (kind.kind !== 'node') continue;
     const id = Number(kind.name);
-    const settings = { id, ...read(section, 'node') } as NodeSettings;
+    const nodeRead = read(section, 'node');
+    const linkKeys = takeLinkKeys(nodeRead, LINK_NODE_KEYS);
+    const settings = { id, ...nodeRead, linkKeys } as unknown as NodeSettings;
+    notThisKind((key) => keyPath(section, key), LINK_NODE_KEYS, settings.linkKeys);
     if (nodes.length > 0 && !nodes.includes(id)) {
       problems.push({ file, line: headerLine.get(section), key: `[${section}]`, message: `node ${id} is not in cluster.nodes; add it there or remove this section` });
     }

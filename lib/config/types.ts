@@ -66,6 +66,8 @@ export interface NodeSettings {
   device: string | undefined;
   mtu: number | 'auto' | undefined;
   backend: Backend | undefined;
+  /** The link kinds' own [node N] keys as parsed (underlay = …): only their driver reads them. */
+  linkKeys: ReadonlyMap<string, unknown>;
 }
 
 /**

@@ -3,7 +3,7 @@
 // and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
 import { InputError, type InputProblem } from '../errors.js';
 import type { Backend, ClusterIpSettings, Config, TemplateMode } from '../config/types.js';
-import type { LinkKind, LinkParams } from '../link/driver.js';
+import type { LinkKind, LinkParams, LinkPeer } from '../link/driver.js';
 import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
@@ -16,6 +16,8 @@ export interface NodeValues {
   kind: LinkKind;
   /** The link to create (its kind's parameters); null only with the node network off and its keys unset. */
   link: LinkParams | null;
+  /** The other nodes' link values, for kinds whose ops name them (vxlan's forwarding entries); else empty. */
+  peers: LinkPeer[];
   device: string;
   interface: string;
   mac: string;
@@ -29,6 +31,36 @@ export interface NodeValues {
   clusterIps: NodeClusterIp[];
 }
 
+/** Problems of node `id`'s values, named by the key that made them, into `problems`. */
+function problemsOf(config: Config, id: number, problems: InputProblem[]): (path: string, message: string) => void {
+  return (path, message) => {
+    const k = config.keys.get(path);
+    problems.push({ file: config.file, line: k?.line, key: k?.shown ?? path, message: `node ${id}: ${message}` });
+  };
+}
+
+/**
+ * A node's MAC, addresses (ADDR/PREFIX) and link params: what it has on the cluster
+ * network, for itself and for the peers a link kind names. A disabled node network makes
+ * no link and no address: only a cluster address may still go on the interface
+ * (Kerrighed's 20clusterip ran whatever NETCONF_ENABLE said).
+ */
+function linkValues(config: Config, id: number, problem: (path: string, message: string) => void): { mac: string; address: string; address6: string | null; link: LinkParams | null } {
+  const net = config.net;
+  const keys = config.nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>();
+  const link = ownerOf(net.link).params(net.linkKeys, { id, keys, problem });
+  if (!net.enable || !net.address) return { mac: '', address: '', address6: null, link };
+  const mac = nodeMac(net.mac, net.template, id, (m) => problem('net.mac', m)) ?? '';
+  const address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
+  const address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
+  return {
+    mac,
+    address: address ? `${address}/${net.address.prefix}` : '',
+    address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
+    link,
+  };
+}
+
 export function deriveNode(config: Config, id: number): NodeValues {
   return deriveOne(config, id, true);
 }
@@ -36,24 +68,20 @@ export function deriveNode(config: Config, id: number): NodeValues {
 /** `cipCheck`: check the cluster addresses here (deriveAll checks them once, first). */
 function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   const problems: InputProblem[] = [];
-  const problem = (path: string, message: string) => {
-    const k = config.keys.get(path);
-    problems.push({ file: config.file, line: k?.line, key: k?.shown ?? path, message: `node ${id}: ${message}` });
-  };
+  const problem = problemsOf(config, id, problems);
   const net = config.net;
   const own = config.nodeSettings.get(id);
-
-  // A disabled node network makes no link and no address: only a cluster address may
-  // still go on the interface (Kerrighed's 20clusterip ran whatever NETCONF_ENABLE said).
-  let mac = '';
-  let address: string | undefined;
-  let address6: string | undefined;
-  if (net.enable && net.address) {
-    mac = nodeMac(net.mac, net.template, id, (m) => problem('net.mac', m)) ?? '';
-    address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
-    if (address && net.gateway === address) problem('net.gateway', `${address} is node ${id}'s own address; the gateway must be another host`);
-    address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
-    if (address6 && net.gateway6 === address6) problem('net.gateway6', `${address6} is node ${id}'s own address; the gateway must be another host`);
+  const { mac, address, address6, link } = linkValues(config, id, problem);
+  if (address && net.gateway === address.split('/')[0]) problem('net.gateway', `${net.gateway} is node ${id}'s own address; the gateway must be another host`);
+  if (address6 && net.gateway6 === address6.split('/')[0]) problem('net.gateway6', `${net.gateway6} is node ${id}'s own address; the gateway must be another host`);
+  const driver = ownerOf(net.link);
+  const peers: LinkPeer[] = [];
+  if (driver.needsPeers && net.enable) {
+    for (const peer of config.nodes) {
+      if (peer === id) continue;
+      const values = linkValues(config, peer, problemsOf(config, peer, problems));
+      if (values.link) peers.push({ node: peer, mac: values.mac, address: values.address, address6: values.address6, link: values.link });
+    }
   }
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
@@ -61,8 +89,9 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   if (cipCheck) {
     for (const cip of clusterIps) for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
   }
+  const bare = (a: string | null) => a?.split('/')[0];
   for (const cip of config.clusterIps) {
-    if (cip.address && (cip.address === address || cip.address === address6)) {
+    if (cip.address && (cip.address === bare(address) || cip.address === bare(address6))) {
       problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`);
     }
   }
@@ -72,12 +101,13 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
     node: id,
     enable: net.enable,
     kind: net.link,
-    link: ownerOf(net.link).params(net.linkKeys),
+    link,
+    peers,
     device: own?.device ?? net.device,
     interface: net.interface,
     mac,
-    address: address && net.address ? `${address}/${net.address.prefix}` : '',
-    address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
+    address,
+    address6,
     mtu: own?.mtu ?? net.mtu,
     gateway: net.gateway ?? null,
     gateway6: net.gateway6 ?? null,

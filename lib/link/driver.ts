@@ -4,6 +4,8 @@
 // names a kind. Adding a kind is one new file here, listed in index.ts, plus its tests.
 import type { KeySpec } from '../value/spec.js';
 import type { LinkState, NsState } from '../system/state.js';
+import type { Ns } from '../system/ns.js';
+import type { KernelOp } from './ops.js';
 
 /** The kinds net.conf's `link =` accepts (index.ts LINK_KINDS lists them in order). */
 export type LinkKind = LinkParams['kind'];
@@ -20,6 +22,45 @@ export interface LinkCreate<P extends LinkParams = LinkParams> {
   /** 0: the kernel's default (the lower device's MTU for a vlan or macvlan). */
   mtu: number;
   link: P;
+}
+
+/** What a driver gets to work out one node's params: its id and its [node N] kind keys. */
+export interface NodeLinkInput {
+  id: number;
+  /** This node's [node N] keys that some kind owns (nodeKeys), as parsed. */
+  keys: ReadonlyMap<string, unknown>;
+  /** Report a problem of this node's values (`key` a dotted path); params then returns null. */
+  problem(key: string, message: string): void;
+}
+
+/** Another node of the cluster as this node's link needs it (only for kinds with needsPeers). */
+export interface LinkPeer<P extends LinkParams = LinkParams> {
+  node: number;
+  mac: string;
+  /** ADDR/PREFIX, as the node's own. */
+  address: string;
+  address6: string | null;
+  link: P;
+}
+
+/** One node's link as derive made it: what a driver's ops() turns into kernel ops. */
+export interface LinkNode<P extends LinkParams = LinkParams> {
+  node: number;
+  device: string;
+  interface: string;
+  mac: string;
+  address: string;
+  address6: string | null;
+  link: P;
+  /** The other nodes (empty unless the driver sets needsPeers). */
+  peers: LinkPeer<P>[];
+}
+
+/** Where the ops go: the host (boot hooks, the lower device) and the cluster container; the MTU resolved (0: kernel default). */
+export interface LinkAt {
+  host: Ns;
+  container: Ns;
+  mtu: number;
 }
 
 /** A problem of the kind's keys: `key` a dotted path (net.vlan), as in every message. */
@@ -81,8 +122,21 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * the key was in the file, even with a value that did not parse.
    */
   check(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean): KeyProblem[];
-  /** The link's parameters from the kind's parsed keys; null when they are incomplete. */
-  params(values: ReadonlyMap<string, unknown>): P | null;
+  /** The [node N] keys this kind owns (per-node values, e.g. an underlay address). */
+  nodeKeys: Record<string, KeySpec>;
+  /**
+   * One node's link parameters from the kind's parsed [net] keys and its [node N] keys;
+   * null when they are incomplete (config/load.ts has then reported it, or `node.problem` was called).
+   */
+  params(values: ReadonlyMap<string, unknown>, node: NodeLinkInput): P | null;
+  /** Whether ops() needs the other nodes (derive then works out each peer's values). */
+  needsPeers: boolean;
+  /**
+   * The kind's kernel ops: `boot` runs in boot-post (the host's namespace is there: links
+   * made and moved, host-side devices, routes), `init` in init-pre before the addresses
+   * (inside the container: forwarding entries, neighbours).
+   */
+  ops(n: LinkNode<P>, at: LinkAt): { boot: KernelOp[]; init: KernelOp[] };
   /** How a stored LinkParams's fields are checked (besides `kind`). */
   recordFields: Record<string, ParamField>;
   /** Link types probed in boot-pre, in order. */

@@ -18,14 +18,21 @@ export const DEFAULT_LINK: LinkKind = 'vlan';
 /** The driver of a kind, typed for any of its params. */
 export const ownerOf = (kind: LinkKind): LinkDriver => DRIVERS[kind] as LinkDriver;
 
-/** Every kind's [net] keys, with the kinds that own each (config/load.ts merges them). */
-export const LINK_NET_KEYS: ReadonlyMap<string, { spec: KeySpec; owners: LinkKind[] }> = (() => {
+type OwnedKeys = ReadonlyMap<string, { spec: KeySpec; owners: LinkKind[] }>;
+
+/** The keys of one section every kind owns, with the kinds that own each (config/load.ts merges them). */
+function ownedKeys(section: 'netKeys' | 'nodeKeys'): OwnedKeys {
   const keys = new Map<string, { spec: KeySpec; owners: LinkKind[] }>();
   for (const kind of LINK_KINDS) {
-    for (const [key, spec] of Object.entries(DRIVERS[kind].netKeys)) keys.set(key, { spec, owners: [...(keys.get(key)?.owners ?? []), kind] });
+    for (const [key, spec] of Object.entries(DRIVERS[kind][section])) keys.set(key, { spec, owners: [...(keys.get(key)?.owners ?? []), kind] });
   }
   return keys;
-})();
+}
+
+/** Every kind's [net] keys. */
+export const LINK_NET_KEYS: OwnedKeys = ownedKeys('netKeys');
+/** Every kind's [node N] keys. */
+export const LINK_NODE_KEYS: OwnedKeys = ownedKeys('nodeKeys');
 
 /** Every kind's `show` columns, in kind order: each shows '-' where the node's kind has none. */
 export const LINK_FIELDS: readonly string[] = [...new Set(LINK_KINDS.flatMap((k) => DRIVERS[k].fieldNames))];

@@ -1,7 +1,7 @@
 // link = macvlan: a MAC-addressed link on the lower device, in bridge mode (containers of
 // one host reach each other), for segments without VLANs or kernels without 802.1q.
 import type { LinkDriver, LinkParams } from './driver.js';
-import { addArgs, lowerDrift } from './ops.js';
+import { addArgs, lowerDrift, movedLinkOps } from './ops.js';
 
 type Macvlan = Extract<LinkParams, { kind: 'macvlan' }>;
 
@@ -10,6 +10,9 @@ export const macvlanDriver: LinkDriver<Macvlan> = {
   netKeys: {},
   check: () => [],
   params: () => ({ kind: 'macvlan' }),
+  nodeKeys: {},
+  needsPeers: false,
+  ops: (n, at) => ({ boot: movedLinkOps(n, at), init: [] }),
   recordFields: {},
   kernel: [{ type: 'macvlan', module: 'macvlan', hint: '' }],
   overhead: () => 0,

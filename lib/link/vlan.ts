@@ -1,7 +1,7 @@
 // link = vlan: an 802.1Q VLAN on the lower device (Kerrighed's own: `type vlan id $VLANID`).
 import { parseInteger } from '../value/parse.js';
 import type { LinkDriver, LinkParams } from './driver.js';
-import { addArgs, lowerDrift } from './ops.js';
+import { addArgs, lowerDrift, movedLinkOps } from './ops.js';
 
 type Vlan = Extract<LinkParams, { kind: 'vlan' }>;
 
@@ -14,6 +14,9 @@ export const vlanDriver: LinkDriver<Vlan> = {
   check: (values, written) =>
     values.has('vlan') || written('vlan') ? [] : [{ key: 'net.vlan', message: 'missing; link = vlan needs a VLAN id (1..4094)' }],
   params: (values) => (values.has('vlan') ? { kind: 'vlan', id: values.get('vlan') as number } : null),
+  nodeKeys: {},
+  needsPeers: false,
+  ops: (n, at) => ({ boot: movedLinkOps(n, at), init: [] }),
   recordFields: { id: { type: 'int', min: 1, max: 4094 } },
   kernel: [{ type: 'vlan', module: '8021q', hint: 'Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' }],
   overhead: () => TAG_BYTES,

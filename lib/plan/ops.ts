@@ -2,40 +2,9 @@
 // executed in batches (`run`), compared with the kernel (`check`) and undone (`stop`).
 import { nsLabel, sameNs, type Ns } from '../system/ns.js';
 import type { CipOp } from '../clusterip/types.js';
-import type { LinkCreateOp, RequireLinkTypeOp } from '../link/ops.js';
+import type { KernelOp } from '../link/ops.js';
 
-export type Op =
-  | RequireLinkTypeOp
-  /** Bring a link up. `shared` links (the lower device, lo) are not ours to take down. */
-  | { op: 'link-up'; ns: Ns; dev: string; shared: boolean }
-  | { op: 'link-down'; ns: Ns; dev: string }
-  | LinkCreateOp
-  /** Give the link its real name and our tag, once it is complete. */
-  | { op: 'link-rename'; ns: Ns; from: string; to: string }
-  | { op: 'addr-add'; ns: Ns; dev: string; address: string }
-  /** A route of ours (protocol 211): `dst` 'default' or a CIDR, its family that of `via`. */
-  | { op: 'route-add'; ns: Ns; dst: string; via: string; dev: string; onlink?: boolean }
-  /** Correct a link's MAC and MTU in place; `was` is what undo restores. */
-  | { op: 'link-set'; ns: Ns; dev: string; mac: string; mtu: number; was: { mac: string; mtu: number } }
-  /** `owned`: known to be ours from the journal even before it carried our tag. */
-  | { op: 'link-delete'; ns: Ns; dev: string; owned?: boolean }
-  | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
-  | { op: 'route-delete'; ns: Ns; dst: string; via: string; dev: string; onlink?: boolean }
-  /** A permanent neighbour entry of ours (protocol 211). */
-  | { op: 'neigh-add'; ns: Ns; dev: string; address: string; lladdr: string }
-  | { op: 'neigh-delete'; ns: Ns; dev: string; address: string; lladdr: string }
-  /** A static forwarding entry on a VXLAN or bridge port (`bridge fdb … self permanent`). */
-  | { op: 'fdb-add'; ns: Ns; dev: string; mac: string; dst: string }
-  | { op: 'fdb-delete'; ns: Ns; dev: string; mac: string; dst: string }
-  /** Enslave a link to a bridge; undo releases it. */
-  | { op: 'link-master'; ns: Ns; dev: string; master: string }
-  | { op: 'link-nomaster'; ns: Ns; dev: string }
-  /** Join a multicast MAC on a link, so the NIC accepts frames sent to the cluster MAC. */
-  | { op: 'maddr-add'; ns: Ns; dev: string; mac: string }
-  | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
-  /** Set a sysctl of the namespace (net.netfilter.*); undo writes `undo`. */
-  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
-  | CipOp;
+export type Op = KernelOp | CipOp;
 
 export type OpName = Op['op'];
 

@@ -83,26 +83,13 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
     // A VLAN cannot come up while its lower device is down (Kerrighed's old trap).
     { op: 'link-up', ns: host, dev: v.device, shared: true },
   ],
-  'boot-post': (v, ctx) => {
-    const tmpName = `cnt${v.node}`;
-    return [
-      {
-        op: 'link-create',
-        ns: ctx.host,
-        target: ctx.container,
-        lower: v.device,
-        tmpName,
-        name: v.interface,
-        link: linkOf(v),
-        mac: v.mac,
-        mtu: resolveMtu(v, ctx.deviceMtu),
-      },
-      { op: 'link-rename', ns: ctx.container, from: tmpName, to: v.interface },
-    ];
-  },
-  'init-pre': (v, { container }) => {
+  'boot-post': (v, ctx) => linkOps(v, ctx).boot,
+  'init-pre': (v, ctx) => {
+    const { container } = ctx;
     const ops: Op[] = [
       { op: 'link-up', ns: container, dev: 'lo', shared: true },
+      // The kind's own first (forwarding entries, neighbours): in place before the link comes up.
+      ...linkOps(v, ctx).init,
       { op: 'addr-add', ns: container, dev: v.interface, address: v.address },
     ];
     if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });
@@ -119,6 +106,13 @@ export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number
   if (v.mtu !== 'auto') return v.mtu;
   if (deviceMtu === undefined) return 0; // unknown: the plan printer shows "auto"
   return deviceMtu - ownerOf(v.kind).overhead(linkOf(v));
+}
+
+/** The link kind's kernel ops for this node (boot-post's, and init-pre's before the addresses). */
+function linkOps(v: NodeValues, ctx: PlanContext): { boot: Op[]; init: Op[] } {
+  const link = linkOf(v);
+  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers };
+  return ownerOf(v.kind).ops(node, { host: ctx.host, container: ctx.container, mtu: resolveMtu(v, ctx.deviceMtu) });
 }
 
 /** The link's parameters; config/load.ts refuses an enabled node network without them. */

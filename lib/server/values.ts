@@ -84,7 +84,8 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 
   const driver = ownerOf(net.link);
-  const link = driver.params(net.linkKeys);
+  // A server is no node: id 0, no [node N] keys (a kind that needs per-node values asks for them as options).
+  const link = driver.params(net.linkKeys, { id: 0, keys: new Map(), problem: (key, message) => bad(key, message) });
   if (!link) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
   // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
   // is 1500 less it (a VLAN: 1496). Without overhead, the kernel's own (null).

@@ -71,7 +71,7 @@ export interface StatusReport {
 export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
   const { net } = config;
   const driver = ownerOf(net.link);
-  const link = driver.params(net.linkKeys);
+  const link = nodes.find((v) => v.link)?.link;
   const type = link ? driver.describe(link) : net.link;
   const rows: NetworkRow[] = [];
   for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
