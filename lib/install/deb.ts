@@ -13,10 +13,15 @@ import { gzipSync } from 'node:zlib';
 import { MAN_PAGES } from './man-pages.js';
 import { PACKAGE_ROOT, packageVersion } from '../paths.js';
 import { changelogFile, copyrightFile, diskKiB, MAINTAINER, md5sums, normaliseModes } from './debian.js';
-import { PATHS } from './layout.js';
+import { kerrighedLinks, PATHS } from './layout.js';
 import { renderTemplate } from './templates.js';
 
 export const LIBDIR = '/usr/lib/clusternet';
+/**
+ * What kerrighed-tools' own hooks are renamed to while ours hold their names: with a dot,
+ * so run-parts (its name pattern is [A-Za-z0-9_-]) never runs them.
+ */
+export const DIVERT_SUFFIX = '.kerrighed-tools';
 /** Debian's nodejs; the package depends on it. */
 export const DEBIAN_NODE = '/usr/bin/node';
 
@@ -73,7 +78,9 @@ export function buildDeb(outDir: string, packed?: string, date = new Date()): st
     mkdirSync(debian);
     writeFileSync(join(debian, 'control'), renderTemplate('debian/control.in', { VERSION: version, MAINTAINER, INSTALLED_SIZE: String(diskKiB(stage)) }));
     writeFileSync(join(debian, 'conffiles'), `${[PATHS.defaults, PATHS.initScript].join('\n')}\n`);
-    for (const script of ['postinst', 'prerm', 'postrm']) writeFileSync(join(debian, script), renderTemplate(`debian/${script}`, {}), { mode: 0o755 });
+    // kerrighed-tools ships hooks under the names ours take in its helper folders: diverted.
+    const diverted = { DIVERTED: kerrighedLinks().map((l) => l.path).join(' '), DIVERT_SUFFIX: DIVERT_SUFFIX };
+    for (const script of ['preinst', 'postinst', 'prerm', 'postrm']) writeFileSync(join(debian, script), renderTemplate(`debian/${script}`, diverted), { mode: 0o755 });
     writeFileSync(join(debian, 'md5sums'), md5sums(stage));
     mkdirSync(outDir, { recursive: true });
     const deb = join(resolve(outDir), `clusternet_${version}_all.deb`);

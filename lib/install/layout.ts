@@ -99,13 +99,23 @@ export function layout(options: LayoutOptions): Item[] {
   // and the site's: the folders stay Kerrighed's. Our hooks bear the names of the ones
   // they replace (50net, 10net, 20clusterip), so they run where those ran.
   if (options.init.includes('kerrighed')) {
-    for (const [helper, phase] of Object.entries(KERRIGHED_HELPERS)) {
-      for (const hook of Object.keys(BUILTIN_HOOKS).filter((h) => h.startsWith(`${phase}.d/`))) {
-        const path = join(PATHS.kerrighed, helper, basename(hook));
-        const note = `Kerrighed's own ${basename(hook)} hook does what clusternet's does: move it out of ${helper} (keep it elsewhere) and run install-hooks again`;
-        items.push({ type: 'link', path, target: relative(dirname(path), join(PATHS.hooks, hook)), note });
-      }
+    for (const { path, helper, hook } of kerrighedLinks()) {
+      const note = `Kerrighed's own ${basename(hook)} hook does what clusternet's does: move it out of ${helper} (keep it elsewhere) and run install-hooks again`;
+      items.push({ type: 'link', path, target: relative(dirname(path), join(PATHS.hooks, hook)), note });
     }
   }
   return items;
+}
+
+/**
+ * Our hooks in Kerrighed's helper folders, under the names of kerrighed-tools' own hooks
+ * they replace: the .deb diverts those files (templates/debian/preinst) so both packages
+ * install side by side.
+ */
+export function kerrighedLinks(): { path: string; helper: string; hook: string }[] {
+  return Object.entries(KERRIGHED_HELPERS).flatMap(([helper, phase]) =>
+    Object.keys(BUILTIN_HOOKS)
+      .filter((h) => h.startsWith(`${phase}.d/`))
+      .map((hook) => ({ path: join(PATHS.kerrighed, helper, basename(hook)), helper, hook })),
+  );
 }

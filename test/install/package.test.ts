@@ -6,8 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, existsSync, lstatSync, mkdirSync, readFileSync, readdirSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { ROOT, tempDir, writeConf } from './cli.js';
 
 const sh = (file: string, args: string[], o: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) =>
@@ -72,6 +72,29 @@ test('the tarball installs with runtime dependencies only and runs with only nod
   assert.is(readlinkSync(join(p, 'etc/clusternet/hooks/boot-pre.d/50net')), join(prefix, 'node_modules', 'clusternet', 'hooks', 'boot-pre.d', '50net'));
 });
 
+/** A program and the shared libraries ldd names, at their own paths under `root`. */
+function copyWithLibraries(program: string, root: string): void {
+  const libraries = [...execFileSync('ldd', [program], { encoding: 'utf8' }).matchAll(/(\/\S+\.so[.\d]*) \(0x/g)].map((m) => m[1]!);
+  for (const file of [program, ...libraries]) {
+    mkdirSync(join(root, dirname(file)), { recursive: true });
+    copyFileSync(file, join(root, file));
+  }
+}
+
+/** A package of the given files (path → content, mode 0755), built with dpkg-deb. */
+function fakePackage(name: string, files: Record<string, string>, out: string): string {
+  const tree = tempDir();
+  mkdirSync(join(tree, 'DEBIAN'));
+  writeFileSync(join(tree, 'DEBIAN', 'control'), `Package: ${name}\nVersion: 1.0\nArchitecture: all\nMaintainer: Test <test@example.org>\nDescription: ${name} for the test\n stand-in\n`);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(join(tree, dirname(path)), { recursive: true });
+    writeFileSync(join(tree, path), content, { mode: 0o755 });
+  }
+  const deb = join(out, `${name}_1.0_all.deb`);
+  execFileSync('dpkg-deb', ['--root-owner-group', '-b', tree, deb], { stdio: 'ignore' });
+  return deb;
+}
+
 /** A throwaway root for dpkg: its own database, busybox as /bin/sh for the maintainer
  * scripts (dpkg runs them chrooted there), and the Debian helpers they call as stand-ins
  * that record their arguments. Nothing of this machine's dpkg database or /etc is used. */
@@ -82,6 +105,8 @@ function scratchRoot(): string {
   execFileSync('cp', ['/bin/busybox', join(root, 'bin', 'busybox')]);
   symlinkSync('busybox', join(root, 'bin', 'sh'));
   execFileSync('mknod', ['-m', '666', join(root, 'dev', 'null'), 'c', '1', '3']);
+  // dpkg-divert is dpkg's own, real: copied with the libraries it loads.
+  copyWithLibraries('/usr/bin/dpkg-divert', root);
   for (const [dir, tool] of [['usr/bin', 'deb-systemd-helper'], ['usr/bin', 'deb-systemd-invoke'], ['usr/sbin', 'update-rc.d'], ['usr/sbin', 'invoke-rc.d']] as const) {
     writeFileSync(join(root, dir, tool), `#!/bin/sh\necho "${tool} $*" >> /var/log/calls\n`, { mode: 0o755 });
   }
@@ -190,6 +215,49 @@ test('the Debian package in a throwaway root: install enables the units, upgrade
   // The administrator's net.conf is theirs: purge leaves it.
   assert.match(readFileSync(join(root, 'etc/net.conf'), 'utf8'), /# mine\n$/);
   assert.equal(readdirSync(join(root, 'etc')), ['net.conf']);
+});
+
+test('the Debian package beside kerrighed-tools: its hooks of the same names are diverted (run-parts skips them) and given back on removal', () => {
+  const out = tempDir();
+  assert.is(sh(process.execPath, [join(ROOT, 'dist/lib/install/deb.js'), out, tgz]).status, 0);
+  const deb = join(out, 'clusternet_0.1.0_all.deb');
+  const theirs = ['krgboot_helper-pre.d/50net', 'krgboot_helper-post.d/50net', 'krginit_helper-pre.d/10net', 'krginit_helper-post.d/20clusterip'].map((p) => `/etc/kerrighed/${p}`);
+  const contents = execFileSync('dpkg-deb', ['--contents', deb], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  for (const path of theirs) assert.ok(contents.includes(` .${path} -> `), `the package ships ${path}`);
+  const kerrighed = fakePackage('kerrighed-tools', Object.fromEntries(theirs.map((p) => [p, `#!/bin/sh\n# kerrighed-tools' ${p}\n`])), out);
+
+  const root = scratchRoot();
+  const dpkg = (...args: string[]) => sh('dpkg', [`--root=${root}`, '--force-depends', ...args]);
+  // Kerrighed first, then clusternet: no file conflict.
+  assert.is(dpkg('-i', kerrighed).status, 0);
+  const installed = dpkg('-i', deb);
+  assert.is(installed.status, 0, installed.stderr);
+  for (const path of theirs) {
+    assert.ok(lstatSync(join(root, path)).isSymbolicLink(), `${path} is clusternet's hook`);
+    assert.match(readFileSync(join(root, `${path}.kerrighed-tools`), 'utf8'), /kerrighed-tools'/, `${path}'s own kept aside`);
+    assert.not.match(`${path}.kerrighed-tools`.split('/').pop()!, /^[A-Za-z0-9_-]+$/, 'a name run-parts does not run');
+  }
+  assert.match(sh('dpkg-divert', [`--admindir=${join(root, 'var/lib/dpkg')}`, '--list', 'clusternet']).stdout, /diversion of \/etc\/kerrighed\/krginit_helper-pre\.d\/10net to \/etc\/kerrighed\/krginit_helper-pre\.d\/10net\.kerrighed-tools by clusternet/);
+  // An upgrade keeps the diversions (adding one again changes nothing).
+  assert.is(dpkg('-i', deb).status, 0);
+  assert.ok(lstatSync(join(root, theirs[0]!)).isSymbolicLink());
+
+  // Removing clusternet gives kerrighed-tools its hooks back.
+  assert.is(dpkg('-r', 'clusternet').status, 0);
+  for (const path of theirs) {
+    assert.match(readFileSync(join(root, path), 'utf8'), /kerrighed-tools'/, `${path} is kerrighed-tools' again`);
+    assert.not.ok(existsSync(join(root, `${path}.kerrighed-tools`)));
+  }
+  assert.is(sh('dpkg-divert', [`--admindir=${join(root, 'var/lib/dpkg')}`, '--list', 'clusternet']).stdout, '');
+
+  // clusternet first, then kerrighed-tools: its hooks unpack under the diverted names.
+  const other = scratchRoot();
+  const dpkg2 = (...args: string[]) => sh('dpkg', [`--root=${other}`, '--force-depends', ...args]);
+  assert.is(dpkg2('-i', deb).status, 0);
+  const after = dpkg2('-i', kerrighed);
+  assert.is(after.status, 0, after.stderr);
+  assert.ok(lstatSync(join(other, theirs[2]!)).isSymbolicLink());
+  assert.match(readFileSync(join(other, `${theirs[2]}.kerrighed-tools`), 'utf8'), /kerrighed-tools'/);
 });
 
 test.run();
