@@ -1,7 +1,8 @@
 // Each planned op against what the kernel has: already done, still to do, different from
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
-import { ZERO_MAC, routeFamily, type Op } from '../plan/ops.js';
+import { routeFamily, type Op } from '../plan/ops.js';
+import { ZERO_MAC } from '../link/ops.js';
 import { isOurRoute, type LinkState } from '../system/state.js';
 import { ownerOf } from '../link/index.js';
 import type { Drift } from '../link/driver.js';
