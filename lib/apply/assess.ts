@@ -70,7 +70,8 @@ export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Asse
       // A crash between create and rename leaves the temporary name: the rename finishes it.
       if (target.links.has(op.tmpName)) return { state: 'ok' };
       if (op.lower !== null && !st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
-      return { state: 'pending' };
+      const cannot = ownerOf(op.link.kind).cannotCreate?.({ lower: op.lower, link: op.link }, st);
+      return cannot ? { state: 'blocked', reason: cannot } : { state: 'pending' };
     }
     case 'link-rename':
       return st.links.has(op.to) ? { state: 'ok' } : { state: 'pending' };

@@ -179,6 +179,11 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * the VTEP address), or null; assess then blocks the link-create.
    */
   cannotCreate?(want: { lower: string | null; link: P }, host: NsState): string | null;
+  /**
+   * The link hands up every multicast frame it carries, so a cluster MAC needs no join
+   * (maddr-add): a VXLAN, whose frames come out of a UDP socket, not through a NIC's filter.
+   */
+  deliversAllMulticast?: true;
   /** `ip` arguments (no leading `ip`) that create the link. */
   createArgs(c: LinkCreate<P>): string[];
   /**

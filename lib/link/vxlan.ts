@@ -227,6 +227,7 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
   maxMtu: (link, deviceMtu) => deviceMtu - overheadOf(link.local),
   cannotCreate: (want, host) =>
     carries(host, want.lower, want.link.local) ? null : `${want.lower} does not carry ${want.link.local} (this node's underlay); give it that address, or set underlay to one it has`,
+  deliversAllMulticast: true,
   createArgs: vxlanCreateArgs,
   compare: vxlanDrift,
   describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`} local ${link.local}`,
