@@ -4,7 +4,7 @@
 // unicast frames straight to the peer whose MAC they carry: no multicast underlay, no
 // learning. The link is made in the host with `netns C` (its UDP socket stays there) and
 // renamed in the container, as vlan and macvlan are.
-import { ValueProblem, ipFamily, parseInteger, parseIp, type Cidr } from '../value/parse.js';
+import { ValueProblem, formatNodeList, ipFamily, parseInteger, parseIp, type Cidr } from '../value/parse.js';
 import { offsetAddress } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
 import type { Drift, KeyProblem, LinkCreate, LinkDriver, LinkParams, LinkPeer, NodesKeys } from './driver.js';
@@ -38,13 +38,13 @@ const showCidr = (value: unknown): string => `${(value as Cidr).address}/${(valu
 /** [net] underlay: a base; node N's VTEP is base + N (room for nodes: /30, /126 at most). */
 const underlayBase: KeySpec = {
   parse: (raw) => cidrOf(raw, (f) => (f === 4 ? 30 : 126), '192.168.10.0/24 or fd10:a::/64'),
-  what: 'an underlay',
+  what: 'underlay (a VTEP address)',
   show: showCidr,
 };
 /** [node N] underlay (and server-config's --underlay): the node's own VTEP, exactly. */
 const underlayExact: KeySpec = {
   parse: (raw) => cidrOf(raw.includes('/') ? raw : `${raw}/${ipFamily(raw) === 4 ? 32 : 128}`, (f) => (f === 4 ? 32 : 128), '192.168.20.3/24 or fd10:b::3/64'),
-  what: 'an underlay',
+  what: 'underlay (a VTEP address)',
   show: showCidr,
 };
 
@@ -150,7 +150,7 @@ function overlayProblems(values: ReadonlyMap<string, unknown>, written: (key: st
     else if (family.family !== vtep.family) fail(vtep.key, `node ${id}'s underlay ${vtep.address} is IPv${vtep.family}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`);
   }
   if (missing.length > 0) {
-    const who = missing.length === 1 ? `node ${missing[0]} has` : `nodes ${missing.join(', ')} have`;
+    const who = missing.length === 1 ? `node ${missing[0]} has` : `nodes ${formatNodeList(missing)} have`;
     fail('net.underlay', `missing; ${who} no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]`);
   }
   for (const ip of (values.get('vxlan-peers') as string[] | undefined) ?? []) {
@@ -230,7 +230,8 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
   deliversAllMulticast: true,
   createArgs: vxlanCreateArgs,
   compare: vxlanDrift,
-  describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`} local ${link.local}`,
+  // Cluster-wide (status's network row): each node's own VTEP is its `underlay` field.
+  describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`}`,
   fieldNames: ['vni', 'underlay'],
   fields: (link) => ({ vni: link.vni, underlay: link.local }),
   env: (link) => ({ CLUSTERNET_VNI: String(link.vni), CLUSTERNET_UNDERLAY: link.local, CLUSTERNET_VXLAN_PORT: String(link.port) }),
