@@ -11,6 +11,7 @@ import { ipJson } from '../helpers/fake-runner.js';
 import { InputError } from '../../lib/errors.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveAll } from '../../lib/derive/node.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const net = (over: Record<string, string> = {}): ReadonlyMap<string, unknown> => {
   const raw = { vni: '42', underlay: '192.168.10.0/24', ...over };
@@ -164,18 +165,7 @@ test('server fragments: [VXLAN], the forwarding entries after the link, nmcli sa
   assert.is(vxlan.server.unsupported!(s, 'nmcli')?.printable, true);
 });
 
-const CONF = `[cluster]
-nodes = 1-3
-[net]
-link = vxlan
-device = eth0
-vni = 42
-underlay = 192.168.10.0/24
-mac = f0:00:00:00:07:00
-address = 10.4.135.0/18
-[node 3]
-underlay = 192.168.20.3/24
-`;
+const CONF = vxlanConf();
 
 test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at their line', () => {
   const values = deriveAll(parseConfig(CONF, 'net.conf'));
@@ -183,7 +173,7 @@ test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at 
   assert.equal(values[0]!.peers.map((p) => [p.node, (p.link as Vxlan).local]), [[2, '192.168.10.2'], [3, '192.168.20.3']]);
   assert.throws(
     () => parseConfig(CONF.replace('192.168.20.3/24', '192.168.10.2/24'), 'net.conf'),
-    (e: unknown) => e instanceof InputError && e.message.includes('net.conf:11: node.3.underlay: node 3\'s underlay 192.168.10.2 is also node 2\'s'),
+    (e: unknown) => e instanceof InputError && e.message.includes('net.conf:14: node.3.underlay: node 3\'s underlay 192.168.10.2 is also node 2\'s'),
   );
   assert.throws(
     () => parseConfig(CONF.replace('link = vxlan', 'link = macvlan'), 'net.conf'),

@@ -10,6 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster, type SimOptions } from '../sim/cluster.js';
 import { makeShim, type FaultMode, type Shim } from './shim.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const CONFIG = `
 [cluster]
@@ -35,27 +36,11 @@ backend = nft
 seed = 7
 `;
 /** Node 1 of four over a VXLAN: the host's eth0 carries its VTEP (the sim's router gives it one). */
-const VXLAN_CONFIG = `
-[cluster]
-nodes = 1-4
-
-[net]
-link = vxlan
-device = eth0
-vni = 42
-underlay = 192.168.10.0/24
-vxlan-peers = 192.168.10.100
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-address6 = fd00:4:135::/64
-gateway = 10.4.135.254
-
-[clusterip]
-address = 10.4.192.1
-mac = 01:00:5e:04:c0:01
-backend = nft
-seed = 0xdeadbeef
-`;
+const VXLAN_CONFIG = vxlanConf({
+  nodes: '1-4',
+  net: 'address6 = fd00:4:135::/64\ngateway = 10.4.135.254',
+  rest: '[clusterip]\naddress = 10.4.192.1\nmac = 01:00:5e:04:c0:01\nbackend = nft\nseed = 0xdeadbeef\n',
+});
 const PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
 
 /** Figures for the README's reliability section. */
@@ -80,24 +65,14 @@ function faultSuite(name: string, text: string, options: SimOptions) {
   function run(phase: string, env: Record<string, string> = {}) {
     const inside = phase.startsWith('init');
     const ns = inside ? sim.container(1) : sim.host(1);
-    return sim.cli(
-      ns,
-      ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])],
-      env,
-    );
+    return sim.cli(ns, ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])], env);
   }
 
   /** Everything a phase may touch, in both namespaces, without counters or timers. */
   async function snapshot(): Promise<string> {
     const parts: string[] = [];
     for (const [ns, cmds] of [
-      [
-        sim.host(1),
-        [
-          ['ip', '-br', 'link'],
-          ['ip', 'route'],
-        ],
-      ],
+      [sim.host(1), [['ip', '-br', 'link'], ['ip', 'route']]],
       [
         sim.container(1),
         [
@@ -115,9 +90,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
     ] as const) {
       for (const cmd of cmds) {
         const r = await sim.exec(ns, [...cmd]);
-        parts.push(
-          `## ${cmd.join(' ')}\n${normalize(cmd.includes('maddr') ? 'maddr' : cmd[0], r.stdout)}`,
-        );
+        parts.push(`## ${cmd.join(' ')}\n${normalize(cmd.includes('maddr') ? 'maddr' : cmd[0], r.stdout)}`);
       }
     }
     return parts.join('\n');
@@ -129,33 +102,15 @@ function faultSuite(name: string, text: string, options: SimOptions) {
    */
   function normalize(tool: string, out: string): string {
     // The kernel's own multicast entries come and go with link state; ours is the cluster MAC.
-    if (tool === 'maddr')
-      return out
-        .split('\n')
-        .filter((l) => l.includes('01:00:5e:04:c0'))
-        .join('\n');
+    if (tool === 'maddr') return out.split('\n').filter((l) => l.includes('01:00:5e:04:c0')).join('\n');
     // Forwarding entries with a destination: a VXLAN's (a macvlan's list is its multicast joins).
-    if (tool === 'bridge')
-      return out
-        .split('\n')
-        .filter((l) => l.includes(' dst '))
-        .join('\n');
-    if (tool === 'iptables-save' || tool === 'arptables-nft-save')
-      return out
-        .split('\n')
-        .filter((l) => l.startsWith('-A'))
-        .join('\n');
+    if (tool === 'bridge') return out.split('\n').filter((l) => l.includes(' dst ')).join('\n');
+    if (tool === 'iptables-save' || tool === 'arptables-nft-save') return out.split('\n').filter((l) => l.startsWith('-A')).join('\n');
     if (tool === 'nft') {
-      const items = (
-        JSON.parse(out) as {
-          nftables: Record<string, { table?: string; name?: string; handle?: number }>[];
-        }
-      ).nftables;
+      const items = (JSON.parse(out) as { nftables: Record<string, { table?: string; name?: string; handle?: number }>[] }).nftables;
       return items
         .filter((i) => i.rule || i.set || i.table?.name === 'clusternet')
-        .map((i) =>
-          JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)),
-        )
+        .map((i) => JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)))
         .join('\n');
     }
     return out;
@@ -178,16 +133,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
         // The next run completes the work from the journal and the state…
         const again = await run(phase);
         assert.is(again.exitCode, 0, `${phase} after a crash at ${hit}: ${again.stderr}`);
-        const stop = await sim.cli(sim.host(1), [
-          'run',
-          'stop',
-          '--node',
-          '1',
-          '-c',
-          config,
-          '--netns',
-          sim.container(1),
-        ]);
+        const stop = await run('stop');
         assert.is(stop.exitCode, 0, stop.stderr);
         await bringUpTo(phase);
         continue;
@@ -216,16 +162,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
         await phaseWithFaults(phase, mode);
       }
       // Clean up for the next mode.
-      const stop = await sim.cli(sim.host(1), [
-        'run',
-        'stop',
-        '--node',
-        '1',
-        '-c',
-        config,
-        '--netns',
-        sim.container(1),
-      ]);
+      const stop = await run('stop');
       assert.is(stop.exitCode, 0, stop.stderr);
     });
   }
@@ -235,16 +172,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
     for (const phase of PHASES) {
       await bringUpTo(phase);
       await phaseWithFaults(phase, 'crash');
-      const stop = await sim.cli(sim.host(1), [
-        'run',
-        'stop',
-        '--node',
-        '1',
-        '-c',
-        config,
-        '--netns',
-        sim.container(1),
-      ]);
+      const stop = await run('stop');
       assert.is(stop.exitCode, 0, stop.stderr);
     }
     const left = await snapshot();
@@ -255,23 +183,10 @@ function faultSuite(name: string, text: string, options: SimOptions) {
   test('a failed stop is completed by the next stop', async () => {
     const empty = await snapshot();
     for (const p of PHASES) assert.is((await run(p)).exitCode, 0);
-    const failed = await sim.cli(
-      sim.host(1),
-      ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)],
-      shim.env(2, 'fail-before'),
-    );
+    const failed = await run('stop', shim.env(2, 'fail-before'));
     assert.is(failed.exitCode, 1);
     figures.faults++;
-    const again = await sim.cli(sim.host(1), [
-      'run',
-      'stop',
-      '--node',
-      '1',
-      '-c',
-      config,
-      '--netns',
-      sim.container(1),
-    ]);
+    const again = await run('stop');
     assert.is(again.exitCode, 0, again.stderr);
     const left = await snapshot();
     if (left !== empty) figures.dirty++;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { EXAMPLE, clusternet, show, tempDir, writeConf } from '../install/cli.js';
 import { unpacked } from './debian.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const example = readFileSync(EXAMPLE, 'utf8');
 const macvlan = example.replace('link = vlan', 'link = macvlan').replace('\nvlan = 7\n', '\n');
@@ -130,33 +131,20 @@ test('networkd (vlan): systemd-networkd parses the files without a complaint', a
   assert.match(await networkdLog(dir, 3000), /50-clusternet-krg0\.netdev:6: Unknown key 'MTUByte' in section \[NetDev\]/);
 });
 
-const vxlan = `[cluster]
-nodes = 1-3
-[net]
-link = vxlan
-device = eth0
-vni = 42
-underlay = 192.168.10.0/24
-vxlan-peers = 192.168.10.100
-mac = f0:00:00:00:07:00
-address = 10.4.135.0/18
-[node 3]
-underlay = 192.168.20.3/24
-`;
 /** A node's two forwarding entries (flood, its MAC), as bridge lines. */
 const fdbLines = (node: number, vtep: string) => [
   `bridge fdb append 00:00:00:00:00:00 dev krg0 dst ${vtep} self permanent`,
-  `bridge fdb replace f0:00:00:00:07:0${node} dev krg0 dst ${vtep} self permanent`,
+  `bridge fdb replace 02:00:00:00:07:0${node} dev krg0 dst ${vtep} self permanent`,
 ];
 
 test('vxlan: --underlay one of vxlan-peers; the link, then a flood and a MAC entry per node, in every format', async () => {
-  const conf = writeConf(vxlan);
+  const conf = writeConf(vxlanConf());
   const underlay = ['--underlay', '192.168.10.100'];
   const entries = [...fdbLines(1, '192.168.10.1'), ...fdbLines(2, '192.168.10.2'), ...fdbLines(3, '192.168.20.3')];
   const ip = server(conf, 'ip', underlay);
   assert.is(ip.code, 0, show(ip));
   assert.equal(ip.stdout.split('\n').filter((l) => l && !l.startsWith('#')), [
-    'ip link add name krg0 address f0:00:00:00:07:fe mtu 1450 type vxlan id 42 dev eth0 local 192.168.10.100 dstport 4789 nolearning',
+    'ip link add name krg0 address 02:00:00:00:07:fe mtu 1450 type vxlan id 42 dev eth0 local 192.168.10.100 dstport 4789 nolearning',
     'ip address add 10.4.135.254/18 dev krg0',
     'ip link set dev krg0 up',
     ...entries,
@@ -205,7 +193,7 @@ test('vxlan: --underlay one of vxlan-peers; the link, then a flood and a MAC ent
   assert.is(r.code, 0, show(r));
   const network = readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8');
   assert.is(network.split('[BridgeFDB]').length - 1, 6);
-  assert.match(network, /\[BridgeFDB\]\nMACAddress=f0:00:00:00:07:03\nDestination=192\.168\.20\.3\n/);
+  assert.match(network, /\[BridgeFDB\]\nMACAddress=02:00:00:00:07:03\nDestination=192\.168\.20\.3\n/);
   assert.match(readFileSync(join(dir, '50-clusternet-krg0.netdev'), 'utf8'), /\[VXLAN\]\nVNI=42\nLocal=192\.168\.10\.100\nDestinationPort=4789\nMacLearning=no\n/);
   const log = await networkdLog(dir, 3000);
   assert.match(log, /krg0: loaded "?vxlan"?/);
