@@ -219,6 +219,7 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
     return overlayParams(values, vtep.address, peers.filter((ip) => ip !== vtep.address));
   },
   needsPeers: true,
+  extraPeers: (link) => link.flood,
   ops: (n, at) => ({ boot: movedLinkOps(n, at), init: forwardingOps(at.container, n.interface, n.link, n.peers) }),
   recordFields: { vni: { type: 'int', min: 1, max: MAX_VNI }, port: { type: 'int', min: 1, max: 65535 }, local: { type: 'ip' }, flood: { type: 'ips', max: MAX_FLOOD } },
   kernel: [{ type: 'vxlan', module: 'vxlan', hint: '' }],

@@ -181,4 +181,16 @@ test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at 
   );
 });
 
+
+test('edit explains a peer that joins or a vxlan-peer added: init-pre, in place', async () => {
+  const { describeChange } = await import('../../lib/edit/meaning.js');
+  const before = parseConfig(CONF, 'net.conf');
+  assert.equal(describeChange(before, parseConfig(CONF.replace('vxlan-peers = 192.168.10.100', 'vxlan-peers = 192.168.10.100, 192.168.10.101'), 'net.conf')), [
+    'peers: nodes 1-3 change (node 1: nodes 2-3 192.168.10.100 → nodes 2-3 192.168.10.100 192.168.10.101)',
+    'init-pre would act on nodes 1-3',
+  ]);
+  const joined = describeChange(before, parseConfig(CONF.replace('nodes = 1-3', 'nodes = 1-4'), 'net.conf'));
+  assert.ok(joined.includes('peers: nodes 1-3 change (node 1: nodes 2-3 192.168.10.100 → nodes 2-4 192.168.10.100)'), joined.join('\n'));
+});
+
 test.run();

@@ -127,6 +127,9 @@ v4('a second run of every phase changes nothing', async () => {
   assert.equal(await Promise.all([snapshot(sim, sim.container(1)), snapshot(sim, sim.host(1))]), before);
   const ok = await check(sim, config, 1);
   assert.is(ok.exitCode, 0, ok.stdout + ok.stderr);
+  const status = await sim.cli(sim.host(1), ['status', '--node', '1', '-c', config, '--netns', sim.container(1)]);
+  assert.is(status.exitCode, 0, status.stdout + status.stderr);
+  assert.match(status.stdout, /vxlan 42/);
 });
 
 v4('a deleted peer entry is missing, a hand-made one unexpected: check says so, run repairs both', async () => {
