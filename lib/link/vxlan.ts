@@ -122,11 +122,13 @@ export const vxlanCreateArgs = (c: LinkCreate<Vxlan>): string[] =>
 const carries = (host: NsState, lower: string | null, local: string): boolean =>
   lower === null || (host.links.get(lower)?.addresses ?? []).some((a) => a.split('/')[0] === local);
 
-/** Rules across the nodes: one VTEP each, none shared, one family with net.vxlan-peers. */
-function overlayProblems(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[] {
+/**
+ * Rules across the nodes' underlays: one VTEP each, none shared, one family (with
+ * net.vxlan-peers too). Every overlay of ours needs them (the routed bridge's as well).
+ */
+export function underlayProblems(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[] {
   const problems: KeyProblem[] = [];
   const fail = (key: string, message: string) => problems.push({ key, message });
-  if (!values.has('vni') && !written('vni')) fail('net.vni', `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})`);
   const baseBroken = written('underlay') && !values.has('underlay');
   const missing: number[] = [];
   const byAddress = new Map<string, number>();
@@ -199,7 +201,10 @@ export function vxlanDrift(want: { lower: string | null; link: Vxlan }, live: Li
 export const vxlanDriver: LinkDriver<Vxlan> = {
   kind: 'vxlan',
   netKeys: { ...OVERLAY_NET_KEYS, 'vxlan-peers': vxlanPeers },
-  check: overlayProblems,
+  check: (values, written, nodes) => [
+    ...(values.has('vni') || written('vni') ? [] : [{ key: 'net.vni', message: `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})` }]),
+    ...underlayProblems(values, written, nodes),
+  ],
   nodeKeys: OVERLAY_NODE_KEYS,
   params: (values, node) => {
     if (!values.has('vni')) return null;
