@@ -3,14 +3,16 @@ import type { LinkDriver, LinkKind, LinkParams } from './driver.js';
 import type { KeySpec } from '../value/spec.js';
 import { macvlanDriver } from './macvlan.js';
 import { vlanDriver } from './vlan.js';
+import { vxlanDriver } from './vxlan.js';
 
 export const DRIVERS: { [K in LinkKind]: LinkDriver<Extract<LinkParams, { kind: K }>> } = {
   vlan: vlanDriver,
   macvlan: macvlanDriver,
+  vxlan: vxlanDriver,
 };
 
 /** net.conf's `link =` choices, in the order messages list them. */
-export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan'];
+export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan', 'vxlan'];
 
 /** The default `link` (Kerrighed's: always a VLAN). */
 export const DEFAULT_LINK: LinkKind = 'vlan';

@@ -72,7 +72,9 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
   // After the addresses, all together: one `bridge -batch` joins every MAC
   // (lib/plan/render.ts bridgeArgs), however many there are.
-  const macs = new Set(v.clusterIps.filter((c) => backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
+  // A link that filters no multicast (a VXLAN: software, and `fdb add` of a group MAC is refused there) needs none.
+  const filters = !ownerOf(v.kind).deliversAllMulticast;
+  const macs = new Set(v.clusterIps.filter((c) => filters && backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
   for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
   return ops;
 }
@@ -87,9 +89,11 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
   'init-pre': (v, ctx) => {
     const { container } = ctx;
     const ops: Op[] = [
-      { op: 'link-up', ns: container, dev: 'lo', shared: true },
-      // The kind's own first (forwarding entries, neighbours): in place before the link comes up.
+      // The kind's own first (forwarding entries, neighbours): in place before the link
+      // comes up, and before `lo up`, which is never undone: a failed step here leaves the
+      // container as it was.
       ...linkOps(v, ctx).init,
+      { op: 'link-up', ns: container, dev: 'lo', shared: true },
       { op: 'addr-add', ns: container, dev: v.interface, address: v.address },
     ];
     if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });

@@ -99,7 +99,9 @@ function asJson(v: NodeValues) {
 }
 
 function nodeTable(nodes: NodeValues[]): string {
-  const head = ['node', 'device', 'interface', ...LINK_FIELDS, 'mac', 'address', 'mtu'];
-  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...Object.values(fieldsOf(v.link)).map((f) => (f === null ? '-' : String(f))), v.mac, v.address, String(v.mtu)]);
+  // The columns of the cluster's kind only (every node has the same one).
+  const fields = LINK_FIELDS.filter((name) => nodes.some((v) => ownerOf(v.kind).fieldNames.includes(name)));
+  const head = ['node', 'device', 'interface', ...fields, 'mac', 'address', 'mtu'];
+  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...fields.map((name) => String(fieldsOf(v.link)[name] ?? '-')), v.mac, v.address, String(v.mtu)]);
   return `${table(head, rows)}\n`;
 }
