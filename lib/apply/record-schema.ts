@@ -4,7 +4,7 @@
 // any of it is used. A record that fails is named with what to do; never a stack trace.
 import { InputError } from '../errors.js';
 import { HASH_MODES } from '../config/types.js';
-import { KERNEL_NEEDS, LINK_KINDS, legacyLinkParams, ownerOf } from '../link/index.js';
+import { KERNEL_NEEDS, LINK_PARAM_KINDS, legacyLinkParams, ownerOf } from '../link/index.js';
 import type { LinkParams } from '../link/driver.js';
 import { parseIfName, parseIp, parseMac, ipFamily } from '../value/parse.js';
 import { PHASES, type Op, type Phase } from '../plan/ops.js';
@@ -118,8 +118,9 @@ const mtu = (v: unknown, where: string) => (v === 0 ? 0 : int(v, where, 68, 6553
 
 /** A stored link's parameters: a known kind, and exactly the fields its driver declares. */
 function linkParams(v: unknown, where: string): LinkParams {
-  const kind = oneOf((v as Obj | null)?.kind, `${where}.kind`, LINK_KINDS);
-  const fields = ownerOf(kind).recordFields;
+  const kind = oneOf((v as Obj | null)?.kind, `${where}.kind`, LINK_PARAM_KINDS);
+  const driver = ownerOf(kind);
+  const fields = driver.makes?.[kind] ?? driver.recordFields;
   const o = obj(v, where, { required: ['kind', ...Object.keys(fields)] });
   const out: Obj = { kind };
   for (const [key, field] of Object.entries(fields)) {
@@ -210,7 +211,7 @@ export function checkOp(stored: unknown, where: string): Op {
         tmpName: ifName(o.tmpName, at('tmpName')),
         name: ifName(o.name, at('name')),
         link: linkParams(o.link, at('link')),
-        mac: mac(o.mac, at('mac')),
+        mac: o.mac === null ? null : mac(o.mac, at('mac')),
         mtu: mtu(o.mtu, at('mtu')),
         ...opt('owned'),
       };

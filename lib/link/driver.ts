@@ -8,16 +8,30 @@ import type { Ns } from '../system/ns.js';
 import type { KernelOp } from './ops.js';
 
 /** The kinds net.conf's `link =` accepts (index.ts LINK_KINDS lists them in order). */
-export type LinkKind = LinkParams['kind'];
+export type LinkKind = 'vlan' | 'macvlan' | 'bridge';
 
-/** One kernel link we create, as plain data: it is stored in /run records and checked there. */
-export type LinkParams = { kind: 'vlan'; id: number } | { kind: 'macvlan' };
+/**
+ * One kernel link we create, as plain data: it is stored in /run records and checked there.
+ * Its `kind` is the kernel's (`ip -d link` info_kind): a kind of net.conf may make more
+ * than one (link = bridge: the node's veth, and a bridge of ours on the host).
+ */
+export type LinkParams =
+  | { kind: 'vlan'; id: number }
+  | { kind: 'macvlan' }
+  /** link = bridge: the node's veth; `peer` its end on the host, enslaved to `bridge` there. */
+  | { kind: 'veth'; peer: string; bridge: string }
+  /** link = bridge: the bridge clusternet makes on the host (cnbr0). */
+  | { kind: 'bridge' };
+
+/** The links a kind of net.conf makes (link = bridge: the veth and our bridge). */
+export type KindParams<K extends LinkKind> = K extends 'bridge' ? Extract<LinkParams, { kind: 'veth' | 'bridge' }> : Extract<LinkParams, { kind: K }>;
 
 /** A link to create: `lower` its lower device (null: none), `netns` where it goes (null: here). */
 export interface LinkCreate<P extends LinkParams = LinkParams> {
   lower: string | null;
   name: string;
   netns: string | null;
+  /** null: the kernel's choice (a bridge's: its ports'). */
   mac: string | null;
   /** 0: the kernel's default (the lower device's MTU for a vlan or macvlan). */
   mtu: number;
@@ -110,10 +124,24 @@ export interface ServerFragments<P extends LinkParams = LinkParams> {
   parentKey: string;
   /** nmcli: connection.type and the kind's own settings. */
   nmcli(s: ServerLink<P>): { type: string; settings: string[] };
+  /**
+   * A host that is no node joins with another kind of link (link = bridge: a host on the
+   * segment needs no bridge, a macvlan on its NIC does): that link, and why, for the header.
+   */
+  joinWith?(link: P): { link: LinkParams; note: string };
+  /** Why a host that is no node cannot join at all (every format), or null when it can. */
+  unsupported?(link: P): string | null;
 }
 
 export interface LinkDriver<P extends LinkParams = LinkParams> {
-  kind: P['kind'];
+  kind: LinkKind;
+  /**
+   * The links this kind makes besides the one of its own name (link = bridge: `veth`), each
+   * with how its stored fields are checked; `recordFields` is for the link of its own name.
+   */
+  makes?: Partial<Record<LinkParams['kind'], Record<string, ParamField>>>;
+  /** Devices a link-create of this kind also makes in the creating namespace (a veth's host end). */
+  alsoMakes?(link: P): string[];
   /** The [net] keys this kind owns; config/load.ts merges them into its schema. */
   netKeys: Record<string, KeySpec>;
   /**

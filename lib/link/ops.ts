@@ -24,7 +24,8 @@ export interface LinkCreateOp {
   tmpName: string;
   name: string;
   link: LinkParams;
-  mac: string;
+  /** null: the kernel's choice (a bridge of ours takes its ports'). */
+  mac: string | null;
   mtu: number;
   /** Set on a journal's intent: the link is ours even before it carries our tag. */
   owned?: boolean;

@@ -20,6 +20,8 @@ export interface ServerOptions {
 
 export interface ServerValues {
   link: LinkParams;
+  /** Why the host joins with another kind of link than the nodes' (link = bridge: a macvlan), or null. */
+  note: string | null;
   device: string;
   interface: string;
   mac: string;
@@ -85,11 +87,15 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
 
   const driver = ownerOf(net.link);
   // A server is no node: id 0, no [node N] keys (a kind that needs per-node values asks for them as options).
-  const link = driver.params(net.linkKeys, { id: 0, keys: new Map(), problem: (key, message) => bad(key, message) });
-  if (!link) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  const nodeLink = driver.params(net.linkKeys, { id: 0, keys: new Map(), problem: (key, message) => bad(key, message) });
+  if (!nodeLink) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  const unsupported = driver.server.unsupported?.(nodeLink) ?? null;
+  if (unsupported !== null) return bad('--address', unsupported);
+  const join = driver.server.joinWith?.(nodeLink);
+  const link = join?.link ?? nodeLink;
   // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
   // is 1500 less it (a VLAN: 1496). Without overhead, the kernel's own (null).
-  const overhead = driver.overhead(link);
+  const overhead = driver.overhead(nodeLink);
   const mtu =
     o.mtu !== undefined && o.mtu !== ''
       ? option('--mtu', () => parseInteger(String(o.mtu), 68, 65535, 'an MTU'))
@@ -100,6 +106,7 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
           : null;
   return {
     link,
+    note: join?.note ?? null,
     device: option('--device', () => parseIfName(o.device ?? net.device)),
     interface: option('--interface', () => parseIfName(o.interface ?? net.interface)),
     mac,

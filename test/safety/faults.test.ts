@@ -61,7 +61,7 @@ function run(phase: string, env: Record<string, string> = {}) {
 async function snapshot(): Promise<string> {
   const parts: string[] = [];
   for (const [ns, cmds] of [
-    [sim.host(1), [['ip', '-br', 'link'], ['ip', 'route']]],
+    [sim.host(1), [['ip', '-br', 'link'], ['bridge', 'link'], ['ip', 'route']]],
     [
       sim.container(1),
       [
@@ -177,6 +177,26 @@ test('a failed stop is completed by the next stop', async () => {
   const left = await snapshot();
   if (left !== empty) figures.dirty++;
   assert.fixture(left, empty);
+});
+
+/** link = bridge: our cnbr0 made with eth0 as its port, the veth's host end on it (boot-post's own steps). */
+const BRIDGE_CONFIG = CONFIG.replace('link = macvlan', 'link = bridge');
+
+test('link = bridge: a fault at every step of boot-post leaves the node as before; a crash converges', async () => {
+  const macvlanConfig = config;
+  config = writeConfig(BRIDGE_CONFIG);
+  try {
+    const empty = await snapshot();
+    for (const mode of ['fail-before', 'kill-after', 'crash'] as const) {
+      await bringUpTo('boot-post');
+      await phaseWithFaults('boot-post', mode);
+      const stop = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
+      assert.is(stop.exitCode, 0, stop.stderr);
+    }
+    assert.fixture(await snapshot(), empty);
+  } finally {
+    config = macvlanConfig;
+  }
 });
 
 test.run();

@@ -84,8 +84,10 @@ R('a record string that would reach an ip -batch line (a newline and a netns exe
 
 R('a link-create whose link names a kind clusternet does not make, or a field its kind has not, is refused', async () => {
   for (const [link, words] of [
-    [{ kind: 'bridge' }, /link\.kind: not one of vlan, macvlan/],
+    [{ kind: 'ipvlan' }, /link\.kind: not one of vlan, macvlan/],
     [{ kind: 'macvlan', id: 7 }, /link: unknown field "id"/],
+    [{ kind: 'veth', peer: 'cnh1', bridge: 'br0 x' }, /link\.bridge: /],
+    [{ kind: 'bridge', peer: 'cnh1' }, /link: unknown field "peer"/],
   ] as const) {
     const rec = JSON.parse(original) as { phases: Record<string, { op: string; link?: unknown }[]> };
     rec.phases['boot-post']!.find((op) => op.op === 'link-create')!.link = link;

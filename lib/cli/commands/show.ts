@@ -9,7 +9,8 @@ import { withContainer, withJson, withNode, type GlobalArgs } from '../options.j
 import type { NodeClusterIp } from '../../clusterip/types.js';
 import type { Ns } from '../../system/ns.js';
 import { table } from '../../value/table.js';
-import { LINK_FIELDS, fieldsOf, ownerOf } from '../../link/index.js';
+import { fieldsOf, ownerOf } from '../../link/index.js';
+import type { LinkKind, LinkParams } from '../../link/driver.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;
@@ -44,7 +45,7 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['link', values.kind],
       ['device', values.device],
       ['interface', values.interface],
-      ...Object.entries(fieldsOf(values.link)).map(([name, value]): [string, string] => [name, value === null ? '-' : String(value)]),
+      ...kindFields(values.kind, values.link).map(([name, value]): [string, string] => [name, value]),
       ['mac', values.mac || '- (node network disabled)'],
       ['address', values.address || '- (node network disabled)'],
       ['address6', values.address6 ?? '-'],
@@ -98,8 +99,15 @@ function asJson(v: NodeValues) {
   };
 }
 
+/** The columns of the node's kind only (a vlan config shows no bridge column); '-' where unset. */
+function kindFields(kind: LinkKind, link: LinkParams | null): [string, string][] {
+  const all = fieldsOf(link);
+  return ownerOf(kind).fieldNames.map((name) => [name, all[name] === null || all[name] === undefined ? '-' : String(all[name])]);
+}
+
 function nodeTable(nodes: NodeValues[]): string {
-  const head = ['node', 'device', 'interface', ...LINK_FIELDS, 'mac', 'address', 'mtu'];
-  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...Object.values(fieldsOf(v.link)).map((f) => (f === null ? '-' : String(f))), v.mac, v.address, String(v.mtu)]);
+  const kind = nodes[0]?.kind;
+  const head = ['node', 'device', 'interface', ...(kind ? ownerOf(kind).fieldNames : []), 'mac', 'address', 'mtu'];
+  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...kindFields(v.kind, v.link).map(([, value]) => value), v.mac, v.address, String(v.mtu)]);
   return `${table(head, rows)}\n`;
 }
