@@ -1,7 +1,8 @@
 // Each planned op against what the kernel has: already done, still to do, different from
 // the plan, or impossible right now. This one comparison serves `run` (apply only what is
 // pending), `check` (report item by item) and `stop` (tolerate what is already gone).
-import { ZERO_MAC, routeFamily, type Op } from '../plan/ops.js';
+import { routeFamily, type Op } from '../plan/ops.js';
+import { ZERO_MAC } from '../link/ops.js';
 import { isOurRoute, type LinkState } from '../system/state.js';
 import { ownerOf } from '../link/index.js';
 import type { Drift } from '../link/driver.js';
@@ -72,7 +73,8 @@ export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Asse
       // A crash between create and rename leaves the temporary name: the rename finishes it.
       if (target.links.has(op.tmpName)) return { state: 'ok' };
       if (op.lower !== null && !st.links.has(op.lower)) return { state: 'blocked', reason: `lower device ${op.lower} does not exist in ${where}` };
-      return { state: 'pending' };
+      const cannot = ownerOf(op.link.kind).cannotCreate?.({ lower: op.lower, link: op.link }, st);
+      return cannot ? { state: 'blocked', reason: cannot } : { state: 'pending' };
     }
     case 'link-rename':
       return st.links.has(op.to) ? { state: 'ok' } : { state: 'pending' };

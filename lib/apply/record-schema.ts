@@ -125,7 +125,11 @@ function linkParams(v: unknown, where: string): LinkParams {
   const out: Obj = { kind };
   for (const [key, field] of Object.entries(fields)) {
     const at = `${where}.${key}`;
-    out[key] = field.type === 'int' ? int(o[key], at, field.min, field.max) : field.type === 'ifname' ? ifName(o[key], at) : ip(o[key], at);
+    out[key] =
+      field.type === 'int' ? int(o[key], at, field.min, field.max)
+      : field.type === 'ifname' ? ifName(o[key], at)
+      : field.type === 'ips' ? arr(o[key], at, field.max).map((x, i) => ip(x, `${at}[${i}]`))
+      : ip(o[key], at);
   }
   return out as LinkParams;
 }

@@ -3,7 +3,8 @@
 // entries it does not plan, cluster-IP rules for other addresses. Found once per prepared phase; `run` (and its dry run) removes what has a
 // removal op, `check` and `status` list them all.
 import type { NodeValues } from '../derive/node.js';
-import { ZERO_MAC, routeFamily, type Op, type Plan } from '../plan/ops.js';
+import { routeFamily, type Op, type Plan } from '../plan/ops.js';
+import { ZERO_MAC } from '../link/ops.js';
 import { cipCidr } from '../plan/phases.js';
 import { CURRENT_NS, nsLabel, type Ns } from '../system/ns.js';
 import { isOurRoute, type FdbEntry } from '../system/state.js';

@@ -233,9 +233,6 @@ export function parseConfig(text: string, file: string): Config {
   const nodes = (cluster.nodes as number[] | undefined) ?? [];
 
   // Rules that involve more than one key.
-  if (net.enable && sections.has('net')) {
-    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`))) problem(p.key, p.message, headerLine.get('net'));
-  }
   // Another kind's key is a mistake, not a setting to ignore.
   const notThisKind = (path: (key: string) => string, owned: typeof LINK_NET_KEYS, values: ReadonlyMap<string, unknown>) => {
     for (const [key, { spec, owners }] of owned) {
@@ -307,6 +304,11 @@ export function parseConfig(text: string, file: string): Config {
       hostnames.set(settings.hostname, id);
     }
     nodeSettings.set(id, settings);
+  }
+  // The link kind's rules between its keys, and across the nodes' [node N] keys.
+  if (net.enable && sections.has('net')) {
+    const nodesKeys = { ids: nodes, keys: (id: number) => nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>(), written: (id: number, key: string) => keys.has(`node.${id}.${key}`) };
+    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`), nodesKeys)) problem(p.key, p.message, headerLine.get('net'));
   }
   // A short name matches a machine's full name by its first label (derive/node-id.ts): one
   // that is another node's first label would give that machine two ids.

@@ -8,7 +8,7 @@ import type { Ns } from '../system/ns.js';
 import type { KernelOp } from './ops.js';
 
 /** The kinds net.conf's `link =` accepts (index.ts LINK_KINDS lists them in order). */
-export type LinkKind = 'vlan' | 'macvlan' | 'bridge';
+export type LinkKind = 'vlan' | 'macvlan' | 'bridge' | 'vxlan';
 
 /**
  * One kernel link we create, as plain data: it is stored in /run records and checked there.
@@ -18,6 +18,8 @@ export type LinkKind = 'vlan' | 'macvlan' | 'bridge';
 export type LinkParams =
   | { kind: 'vlan'; id: number }
   | { kind: 'macvlan' }
+  /** `local`: this host's VTEP (v4 or v6, no prefix); `flood`: VTEPs that are no node (net.vxlan-peers) it sends broadcasts to too. */
+  | { kind: 'vxlan'; vni: number; port: number; local: string; flood: string[] }
   /** link = bridge: the node's veth; `peer` its end on the host, enslaved to `bridge` there. */
   | { kind: 'veth'; peer: string; bridge: string }
   /** link = bridge: the bridge clusternet makes on the host (cnbr0). */
@@ -40,6 +42,7 @@ export interface LinkCreate<P extends LinkParams = LinkParams> {
 
 /** What a driver gets to work out one node's params: its id and its [node N] kind keys. */
 export interface NodeLinkInput {
+  /** 0: a host that is no node (server-config), whose per-node keys come from its options (--underlay). */
   id: number;
   /** This node's [node N] keys that some kind owns (nodeKeys), as parsed. */
   keys: ReadonlyMap<string, unknown>;
@@ -102,11 +105,24 @@ export interface Drift {
 }
 
 /** How a field of a stored LinkParams is checked when a record is read (record-schema.ts). */
-export type ParamField = { type: 'int'; min: number; max: number } | { type: 'ifname' } | { type: 'ip' };
+export type ParamField = { type: 'int'; min: number; max: number } | { type: 'ifname' } | { type: 'ip' } | { type: 'ips'; max: number };
+
+/** The nodes' [node N] kind keys, for rules across nodes (two nodes, one underlay). */
+export interface NodesKeys {
+  ids: readonly number[];
+  keys(id: number): ReadonlyMap<string, unknown>;
+  /** Whether [node id] has the key, even with a value that did not parse. */
+  written(id: number, key: string): boolean;
+}
+
+/** server-config's output formats (server/formats.ts). */
+export type ServerFormat = 'ip' | 'ifupdown' | 'networkd' | 'nmcli';
 
 /** The server side of a kind, in server-config's four formats (server/formats.ts frames them). */
 export interface ServerLink<P extends LinkParams = LinkParams> {
   link: P;
+  /** Every node, as a peer of the server (the kinds that name peers: vxlan's forwarding entries). */
+  peers: LinkPeer<P>[];
   device: string;
   interface: string;
   mac: string;
@@ -129,8 +145,17 @@ export interface ServerFragments<P extends LinkParams = LinkParams> {
    * segment needs no bridge, a macvlan on its NIC does): that link, and why, for the header.
    */
   joinWith?(link: P): { link: LinkParams; note: string };
-  /** Why a host that is no node cannot join at all (every format), or null when it can. */
-  unsupported?(link: P): string | null;
+  /**
+   * Kernel ops to run once the link exists, in the host's own namespace (vxlan: a
+   * forwarding entry per node). `ip` prints them as commands, ifupdown as post-up lines,
+   * networkd as sections of the link's .network ([BridgeFDB]), nmcli as commands after its own.
+   */
+  after?(s: ServerLink<P>): KernelOp[];
+  /**
+   * What `format` cannot say of this link, printed there as a comment; `printable: false`
+   * when it can say nothing useful at all (server-config then exits 2 with `why`).
+   */
+  unsupported?(s: ServerLink<P>, format: ServerFormat): { why: string; printable: boolean } | null;
 }
 
 export interface LinkDriver<P extends LinkParams = LinkParams> {
@@ -147,9 +172,9 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   /**
    * Rules between this kind's keys when `link` is this kind and the node network is on
    * (another kind's keys are refused generically by config/load.ts). `written`: whether
-   * the key was in the file, even with a value that did not parse.
+   * the key was in the file, even with a value that did not parse; `nodes`: every node's [node N] kind keys (rules across nodes).
    */
-  check(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean): KeyProblem[];
+  check(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[];
   /** The [node N] keys this kind owns (per-node values, e.g. an underlay address). */
   nodeKeys: Record<string, KeySpec>;
   /**
@@ -173,6 +198,16 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   overhead(link: P): number;
   /** The largest MTU the link may be given over a lower device of `deviceMtu`. */
   maxMtu(link: P, deviceMtu: number): number;
+  /**
+   * Why the link cannot be made from `host` as it is now (vxlan: the lower device lacks
+   * the VTEP address), or null; assess then blocks the link-create.
+   */
+  cannotCreate?(want: { lower: string | null; link: P }, host: NsState): string | null;
+  /**
+   * The link hands up every multicast frame it carries, so a cluster MAC needs no join
+   * (maddr-add): a VXLAN, whose frames come out of a UDP socket, not through a NIC's filter.
+   */
+  deliversAllMulticast?: true;
   /** `ip` arguments (no leading `ip`) that create the link. */
   createArgs(c: LinkCreate<P>): string[];
   /**

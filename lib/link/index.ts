@@ -4,15 +4,17 @@ import type { KeySpec } from '../value/spec.js';
 import { bridgeDriver } from './bridge.js';
 import { macvlanDriver } from './macvlan.js';
 import { vlanDriver } from './vlan.js';
+import { vxlanDriver } from './vxlan.js';
 
 export const DRIVERS: { [K in LinkKind]: LinkDriver<KindParams<K>> } = {
   vlan: vlanDriver,
   macvlan: macvlanDriver,
   bridge: bridgeDriver,
+  vxlan: vxlanDriver,
 };
 
 /** net.conf's `link =` choices, in the order messages list them. */
-export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan', 'bridge'];
+export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan', 'bridge', 'vxlan'];
 
 /** Every kind of kernel link some kind makes (a stored link-create's `link.kind`). */
 export const LINK_PARAM_KINDS: readonly LinkParams['kind'][] = LINK_KINDS.flatMap((k) => [k, ...(Object.keys(DRIVERS[k].makes ?? {}) as LinkParams['kind'][])]);

@@ -65,6 +65,9 @@ export type KernelOp =
   | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
 ;
 
+/** The FDB entry that floods broadcast and multicast frames to a destination. */
+export const ZERO_MAC = '00:00:00:00:00:00';
+
 /**
  * A probe that never creates anything: with `mtu 1` a type the kernel knows is refused
  * for the MTU ("mtu less than device minimum", "MTU must be between 68 and 65535",

@@ -107,9 +107,6 @@ export function objectKey(op: Op): string {
   }
 }
 
-/** The FDB entry that floods broadcast and multicast frames to a destination. */
-export const ZERO_MAC = '00:00:00:00:00:00';
-
 /** A route's family: that of its next hop (the kernel refuses a v6 route via a v4 one). */
 export const routeFamily = (op: { via: string }): 4 | 6 => (op.via.includes(':') ? 6 : 4);
 

@@ -72,7 +72,9 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
   // After the addresses, all together: one `bridge -batch` joins every MAC
   // (lib/plan/render.ts bridgeArgs), however many there are.
-  const macs = new Set(v.clusterIps.filter((c) => backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
+  // A link that filters no multicast (a VXLAN: software, and `fdb add` of a group MAC is refused there) needs none.
+  const filters = !ownerOf(v.kind).deliversAllMulticast;
+  const macs = new Set(v.clusterIps.filter((c) => filters && backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
   for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
   return ops;
 }

@@ -4,7 +4,8 @@
 import { describeCipOp } from '../clusterip/describe.js';
 import { nsPrefix } from '../system/ns.js';
 import { ROUTE_PROTOCOL, TAG } from '../system/tag.js';
-import { ZERO_MAC, type Op } from './ops.js';
+import type { Op } from './ops.js';
+import { ZERO_MAC } from '../link/ops.js';
 import { ownerOf } from '../link/index.js';
 import { probeArgs } from '../link/ops.js';
 

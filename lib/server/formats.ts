@@ -5,9 +5,13 @@
 import { showCommand } from '../system/runner.js';
 import type { ServerValues } from './values.js';
 import { ownerOf } from '../link/index.js';
+import type { ServerFormat } from '../link/driver.js';
+import type { KernelOp } from '../link/ops.js';
+import { batchLine } from '../plan/render.js';
+import { InputError } from '../errors.js';
 
-export const FORMATS = ['ip', 'ifupdown', 'networkd', 'nmcli'] as const;
-export type Format = (typeof FORMATS)[number];
+export const FORMATS = ['ip', 'ifupdown', 'networkd', 'nmcli'] as const satisfies readonly ServerFormat[];
+export type Format = ServerFormat;
 
 export interface OutputFile {
   /** Where the file goes on the server. */
@@ -23,22 +27,40 @@ export function linkAddArgs(v: ServerValues): string[] {
   return ['ip', ...ownerOf(v.link.kind).createArgs({ lower: v.device, name: v.interface, netns: null, mac: v.mac, mtu: v.mtu ?? 0, link: v.link })];
 }
 
+/** What the kind runs once the link exists (vxlan's forwarding entries). */
+const afterOps = (v: ServerValues): KernelOp[] => ownerOf(v.link.kind).server.after?.(v) ?? [];
+
+/** An op as the command that makes it on the server (`bridge fdb append …`). */
+function commandOf(op: KernelOp): string[] {
+  const line = batchLine(op);
+  if (!line) throw new Error(`server-config: no command for a ${op.op} op`);
+  return [line.tool, ...line.args];
+}
+
+/** The kind's word on what `format` cannot say, as comment lines (none when it can say it all). */
+function notes(v: ServerValues, format: Format): string[] {
+  const u = ownerOf(v.link.kind).server.unsupported?.(v, format);
+  return u ? [`# ${format} cannot say all of it: ${u.why}`] : [];
+}
+
 export function ipCommands(v: ServerValues): string[][] {
-  return [linkAddArgs(v), ['ip', 'address', 'add', v.address, 'dev', v.interface], ['ip', 'link', 'set', 'dev', v.interface, 'up']];
+  return [linkAddArgs(v), ['ip', 'address', 'add', v.address, 'dev', v.interface], ['ip', 'link', 'set', 'dev', v.interface, 'up'], ...afterOps(v).map(commandOf)];
 }
 
 export function ipFormat(v: ServerValues): string {
-  return `${header(v)}\n${ipCommands(v).map(showCommand).join('\n')}\n`;
+  return [header(v), ...notes(v, 'ip'), ...ipCommands(v).map(showCommand), ''].join('\n');
 }
 
 export function ifupdownFormat(v: ServerValues): string {
   return [
     header(v),
+    ...notes(v, 'ifupdown'),
     '# Paste into /etc/network/interfaces (or a file in /etc/network/interfaces.d/).',
     `auto ${v.interface}`,
     `iface ${v.interface} inet static`,
     `\taddress ${v.address}`,
     `\tpre-up ${showCommand(linkAddArgs(v))}`,
+    ...afterOps(v).map((op) => `\tpost-up ${showCommand(commandOf(op))}`),
     `\tpost-down ${showCommand(['ip', 'link', 'delete', 'dev', v.interface])}`,
     '',
   ].join('\n');
@@ -55,7 +77,7 @@ export function networkdFiles(v: ServerValues): OutputFile[] {
     },
     {
       path: `${dir}/50-clusternet-${v.interface}.network`,
-      content: [header(v), '[Match]', `Name=${v.interface}`, '', '[Network]', `Address=${v.address}`, 'LinkLocalAddressing=no', ''].join('\n'),
+      content: [header(v), ...notes(v, 'networkd'), '[Match]', `Name=${v.interface}`, '', '[Network]', `Address=${v.address}`, 'LinkLocalAddressing=no', '', ...afterOps(v).flatMap(networkdSection)].join('\n'),
     },
     {
       path: `${dir}/49-clusternet-${v.device}.network`,
@@ -72,6 +94,12 @@ export function networkdFiles(v: ServerValues): OutputFile[] {
       ].join('\n'),
     },
   ];
+}
+
+/** An op as a section of the link's .network file: a forwarding entry is a [BridgeFDB] (AssociatedWith=self by default). */
+function networkdSection(op: KernelOp): string[] {
+  if (op.op !== 'fdb-add') throw new Error(`server-config: networkd has no section for a ${op.op} op`);
+  return ['[BridgeFDB]', `MACAddress=${op.mac}`, `Destination=${op.dst}`, ''];
 }
 
 export function networkdFormat(v: ServerValues): string {
@@ -97,10 +125,18 @@ export function nmcliCommands(v: ServerValues): string[][] {
 }
 
 export function nmcliFormat(v: ServerValues): string {
-  return `${header(v)}\n${nmcliCommands(v).map(showCommand).join('\n')}\n`;
+  return [header(v), ...nmcliCommands(v).map(showCommand), ...notes(v, 'nmcli'), ...afterOps(v).map((op) => showCommand(commandOf(op))), ''].join('\n');
 }
 
+/** Refused (exit 2) when the kind says `format` can say nothing useful of its link. */
+export function refuseUnsayable(format: Format, v: ServerValues): void {
+  const u = ownerOf(v.link.kind).server.unsupported?.(v, format);
+  if (u && !u.printable) throw new InputError({ key: '--format', message: `${format} cannot say it: ${u.why}` });
+}
+
+/** The format's text. */
 export function render(format: Format, v: ServerValues): string {
+  refuseUnsayable(format, v);
   switch (format) {
     case 'ip':
       return ipFormat(v);

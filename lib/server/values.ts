@@ -4,8 +4,8 @@
 // MAC f0:00:00:00:07:fe — and the nodes' MTU.
 import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
-import type { LinkParams } from '../link/driver.js';
-import { ownerOf } from '../link/index.js';
+import type { LinkParams, LinkPeer } from '../link/driver.js';
+import { LINK_NODE_KEYS, ownerOf } from '../link/index.js';
 import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
 import { bigToIp, inSubnet, ipToBig, macAt, subnetOf, withLastByte } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
@@ -16,6 +16,8 @@ export interface ServerOptions {
   device?: string | undefined;
   mac?: string | undefined;
   mtu?: string | number | undefined;
+  /** The link kind's per-node keys given as options (--underlay), raw, by key. */
+  nodeKeys?: Record<string, string | undefined>;
 }
 
 export interface ServerValues {
@@ -29,6 +31,8 @@ export interface ServerValues {
   mtu: number | null;
   /** With the cluster network's prefix, e.g. 10.4.135.254/18. */
   address: string;
+  /** Every node, for kinds whose link names its peers (vxlan: a forwarding entry per node). */
+  peers: LinkPeer[];
 }
 
 const bad = (key: string, message: string): never => {
@@ -65,7 +69,8 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   const [subnet, broadcast] = [bigToIp(first, 4), bigToIp(last, 4)];
   if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
-  const node = deriveAll(config).find((v) => v.address.split('/')[0] === ip);
+  const nodes = deriveAll(config);
+  const node = nodes.find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
   if (config.clusterIps.some((c) => c.address === ip)) bad('--address', `${ip} is a cluster address`);
 
@@ -86,11 +91,16 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 
   const driver = ownerOf(net.link);
-  // A server is no node: id 0, no [node N] keys (a kind that needs per-node values asks for them as options).
-  const nodeLink = driver.params(net.linkKeys, { id: 0, keys: new Map(), problem: (key, message) => bad(key, message) });
+  // A server is no node: id 0, and what a node has in [node N] it gives as options.
+  const keys = new Map<string, unknown>();
+  for (const [key, raw] of Object.entries(o.nodeKeys ?? {})) {
+    const owned = LINK_NODE_KEYS.get(key);
+    if (raw === undefined || raw === '' || !owned) continue;
+    if (!owned.owners.includes(net.link)) bad(`--${key}`, `applies only to link = ${owned.owners.join(' or ')}; this cluster's link is ${net.link}`);
+    keys.set(key, option(`--${key}`, () => owned.spec.parse(raw)));
+  }
+  const nodeLink = driver.params(net.linkKeys, { id: 0, keys, problem: (key, message) => bad(key, message) });
   if (!nodeLink) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
-  const unsupported = driver.server.unsupported?.(nodeLink) ?? null;
-  if (unsupported !== null) return bad('--address', unsupported);
   const join = driver.server.joinWith?.(nodeLink);
   const link = join?.link ?? nodeLink;
   // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
@@ -112,5 +122,6 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,
+    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link }] : [])) : [],
   };
 }

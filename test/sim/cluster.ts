@@ -221,12 +221,13 @@ export async function links(sim: SimCluster, ns: string): Promise<IpLink[]> {
 }
 
 export interface IpLink {
+  ifindex: number;
   ifname: string;
   mtu: number;
   address: string;
   flags: string[];
   ifalias?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; protocol?: string } };
+  linkinfo?: { info_kind?: string; info_data?: { id?: number; protocol?: string; local?: string; local6?: string } };
   addr_info: { family: string; local: string; prefixlen: number }[];
 }
 
@@ -307,10 +308,10 @@ export async function bringUp(sim: SimCluster, config: string, ids: readonly num
 
 /**
  * Joins namespace `ns` to the cluster network as a server (not a node) would: the commands
- * `clusternet server-config --address ADDRESS` prints, run as printed by a shell in `ns`.
+ * `clusternet server-config --address ADDRESS [extra]` prints, run as printed by a shell in `ns`.
  */
-export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string): Promise<{ commands: string; result: CliResult }> {
-  const printed = await sim.cli(ns, ['server-config', '--address', address, '-c', config]);
+export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string, extra: string[] = []): Promise<{ commands: string; result: CliResult }> {
+  const printed = await sim.cli(ns, ['server-config', '--address', address, '-c', config, ...extra]);
   if (printed.exitCode !== 0) throw new Error(`server-config --address ${address}: ${printed.stderr}`);
   const r = await $({ nothrow: true, input: printed.stdout })`ip netns exec ${ns} sh -e`;
   return { commands: printed.stdout, result: { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr } };

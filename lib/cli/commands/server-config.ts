@@ -4,7 +4,8 @@ import { pathState } from '../../install/fsutil.js';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../context.js';
 import { InputError } from '../../errors.js';
-import { FORMATS, render, type Format } from '../../server/formats.js';
+import { FORMATS, refuseUnsayable, render, type Format } from '../../server/formats.js';
+import { LINK_NODE_KEYS } from '../../link/index.js';
 import { placeNetworkdFiles } from '../../server/networkd.js';
 import type { ServerValues } from '../../server/values.js';
 import { serverValues } from '../../server/values.js';
@@ -19,13 +20,18 @@ interface ServerArgs extends GlobalArgs {
   mtu?: string;
   'output-dir'?: string;
   force: boolean;
+  /** The link kinds' per-node keys, as options (--underlay). */
+  [nodeKey: string]: unknown;
 }
 
 export const serverConfigCommand: CommandModule<GlobalArgs, ServerArgs> = {
   command: 'server-config',
   describe: 'what a server, router or login node on the same segment needs to join the cluster network, ready to paste',
   builder: (y) =>
-    y
+    [...LINK_NODE_KEYS].reduce(
+      (yy, [key, { spec, owners }]) => yy.option(key, { type: 'string', describe: `link = ${owners.join(' or ')}: this host's ${key}, as a node's [node N] ${key} (${spec.what ?? key})` }),
+      y,
+    )
       .option('address', { alias: 'a', type: 'string', demandOption: true, describe: "the host's address in the cluster network, e.g. 10.4.135.254" })
       .option('format', { alias: 'f', choices: FORMATS, default: 'ip' as Format, describe: 'ip commands, an /etc/network/interfaces stanza, systemd-networkd files, or nmcli commands' })
       .option('interface', { type: 'string', describe: "the interface's name (default: net.interface)" })
@@ -35,7 +41,9 @@ export const serverConfigCommand: CommandModule<GlobalArgs, ServerArgs> = {
       .option('output-dir', { type: 'string', describe: "networkd: write the files into this folder instead of printing them; when a .network file there (or, for /etc/systemd/network, in any of networkd's folders) already matches the device, a drop-in extends it instead" })
       .option('force', { type: 'boolean', default: false, describe: 'networkd --output-dir: replace files of ours that differ (never the administrator\'s)' }) as never,
   handler: (args) => {
-    const values = serverValues(loadConfig(args), args);
+    const nodeKeys = Object.fromEntries([...LINK_NODE_KEYS.keys()].map((key) => [key, args[key] as string | undefined]));
+    const values = serverValues(loadConfig(args), { ...args, nodeKeys });
+    refuseUnsayable(args.format, values);
     if (args['output-dir'] && args.format !== 'networkd') throw new InputError({ key: '--output-dir', message: 'only the networkd format is a set of files; the others print' });
     if (args['output-dir']) {
       writeNetworkd(values, args['output-dir'], args.force);

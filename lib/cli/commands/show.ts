@@ -9,7 +9,7 @@ import { withContainer, withJson, withNode, type GlobalArgs } from '../options.j
 import type { NodeClusterIp } from '../../clusterip/types.js';
 import type { Ns } from '../../system/ns.js';
 import { table } from '../../value/table.js';
-import { fieldsOf, ownerOf } from '../../link/index.js';
+import { LINK_FIELDS, fieldsOf, ownerOf } from '../../link/index.js';
 import type { LinkKind, LinkParams } from '../../link/driver.js';
 
 interface ShowArgs extends GlobalArgs {
@@ -106,8 +106,9 @@ function kindFields(kind: LinkKind, link: LinkParams | null): [string, string][]
 }
 
 function nodeTable(nodes: NodeValues[]): string {
-  const kind = nodes[0]?.kind;
-  const head = ['node', 'device', 'interface', ...(kind ? ownerOf(kind).fieldNames : []), 'mac', 'address', 'mtu'];
-  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...kindFields(v.kind, v.link).map(([, value]) => value), v.mac, v.address, String(v.mtu)]);
+  // The columns of the cluster's kind only (every node has the same one).
+  const fields = LINK_FIELDS.filter((name) => nodes.some((v) => ownerOf(v.kind).fieldNames.includes(name)));
+  const head = ['node', 'device', 'interface', ...fields, 'mac', 'address', 'mtu'];
+  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...fields.map((name) => String(fieldsOf(v.link)[name] ?? '-')), v.mac, v.address, String(v.mtu)]);
   return `${table(head, rows)}\n`;
 }
