@@ -13,7 +13,7 @@ import type { CipSpec } from '../clusterip/types.js';
 import type { Ns } from '../system/ns.js';
 
 /** The sysctls a plan sets (lib/plan/phases.ts), and the values they take. */
-const SYSCTLS = new Set(['net.netfilter.nf_conntrack_tcp_loose']);
+const SYSCTLS = new Set(['net.netfilter.nf_conntrack_tcp_loose', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding']);
 const BACKENDS = ['cluster-match', 'nft', 'clusterip'] as const;
 
 class Bad extends Error {}
@@ -251,7 +251,7 @@ export function checkOp(stored: unknown, where: string): Op {
     case 'sysctl': {
       const key = str(o.key, at('key'));
       if (!SYSCTLS.has(key)) throw new Bad(`${at('key')}: not a sysctl clusternet sets (${[...SYSCTLS].join(', ')})`);
-      return { op: 'sysctl', ns: n, key, value: bit(o.value, at('value')), undo: bit(o.undo, at('undo')) };
+      return { op: 'sysctl', ns: n, key, value: bit(o.value, at('value')), undo: o.undo === null ? null : bit(o.undo, at('undo')) };
     }
     case 'cip-rules':
       return { op: 'cip-rules', ns: n, backend: oneOf(o.backend, at('backend'), BACKENDS), specs: specs(o.specs, at('specs')), ...opt('addParentJump'), ...opt('fresh') };

@@ -26,11 +26,14 @@ const PHASE_OF: Record<string, Phase> = {
   address6: 'init-pre',
   gateway: 'init-pre',
   gateway6: 'init-pre',
+  // A routed segment's subnet, host address, underlay and overlay: the host's side (boot-post); peers' routes come with it.
+  routing: 'boot-post',
   clusterIps: 'init-post',
 };
 
 const show = (field: Field, v: NodeValues): string => {
   if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address}/${c.prefix} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
+  if (field === 'routing') return v.routing ? `${[v.routing.subnet, v.routing.subnet6].filter(Boolean).join(' ')} via ${v.routing.underlay.split('/')[0]}${v.routing.overlay ? ` (overlay vni ${v.routing.overlay.vni})` : ''}` : '-';
   const value = field === 'link' ? v.kind : field in v ? v[field as keyof NodeValues] : fieldsOf(v.link)[field];
   return value === null || value === undefined ? '-' : String(value);
 };

@@ -6,6 +6,8 @@
 import { parseIfName, ValueProblem } from '../value/parse.js';
 import type { KindParams, LinkAt, LinkDriver, LinkNode, LinkParams } from './driver.js';
 import { addArgs, tmpLinkName, type KernelOp } from './ops.js';
+import { routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
+import { ipFamily } from '../value/parse.js';
 
 type Bridge = KindParams<'bridge'>;
 type Veth = Extract<LinkParams, { kind: 'veth' }>;
@@ -31,8 +33,10 @@ const vethOf = (link: Bridge): Veth => {
 
 /**
  * The host's side: our bridge (made under a temporary name, renamed, the lower device as
- * its port, up) unless net.conf names one; then the veth, its host end on the bridge, up.
- * The host end goes with the veth when stop deletes it: it is not taken down on its own.
+ * its port — with routing = per-node it has none: the host routes — up) unless net.conf
+ * names one; then the veth, its host end on the bridge, up; then a routed segment's
+ * addresses and routes (routed.ts). The host end goes with the veth when stop deletes it:
+ * it is not taken down on its own.
  */
 function bootOps(n: LinkNode<Bridge>, at: LinkAt): KernelOp[] {
   const veth = vethOf(n.link);
@@ -42,7 +46,7 @@ function bootOps(n: LinkNode<Bridge>, at: LinkAt): KernelOp[] {
     ops.push(
       { op: 'link-create', ns: at.host, target: at.host, lower: null, tmpName, name: OUR_BRIDGE, link: { kind: 'bridge' }, mac: null, mtu: at.mtu },
       { op: 'link-rename', ns: at.host, from: tmpName, to: OUR_BRIDGE },
-      { op: 'link-master', ns: at.host, dev: n.device, master: OUR_BRIDGE },
+      ...(n.routing ? [] : [{ op: 'link-master', ns: at.host, dev: n.device, master: OUR_BRIDGE } as KernelOp]),
       { op: 'link-up', ns: at.host, dev: OUR_BRIDGE, shared: false },
     );
   }
@@ -53,17 +57,18 @@ function bootOps(n: LinkNode<Bridge>, at: LinkAt): KernelOp[] {
     { op: 'link-master', ns: at.host, dev: veth.peer, master: veth.bridge },
     { op: 'link-up', ns: at.host, dev: veth.peer, shared: true },
   );
-  return ops;
+  return n.routing ? [...ops, ...routedOps(n, at, n.routing)] : ops;
 }
 
 export const bridgeDriver: LinkDriver<Bridge> = {
   kind: 'bridge',
   makes: { veth: { peer: { type: 'ifname' }, bridge: { type: 'ifname' } } },
   alsoMakes: (link) => (link.kind === 'veth' ? [link.peer] : []),
-  netKeys: { bridge: { parse: bridgeName, what: 'an existing bridge on the host' } },
-  check: () => [],
+  netKeys: { bridge: { parse: bridgeName, what: 'an existing bridge on the host' }, ...ROUTED_NET_KEYS },
+  check: (values, written, nodes) => routedProblems(values, written, nodes, values.get('bridge') as string | undefined),
   params: (values, node) => ({ kind: 'veth', peer: hostEnd(node.id), bridge: (values.get('bridge') as string | undefined) ?? OUR_BRIDGE }),
-  nodeKeys: {},
+  nodeKeys: ROUTED_NODE_KEYS,
+  routing: (values, node, net) => routingOf(values, node, net, (values.get('bridge') as string | undefined) ?? OUR_BRIDGE),
   needsPeers: false,
   ops: (n, at) => ({ boot: bootOps(n, at), init: [] }),
   recordFields: {},
@@ -71,10 +76,12 @@ export const bridgeDriver: LinkDriver<Bridge> = {
     { type: 'bridge', module: 'bridge', hint: '' },
     { type: 'veth', module: 'veth', hint: '' },
   ],
-  overhead: () => 0,
-  // Our bridge has the lower device as a port: no larger than it. A bridge of the site's
-  // own may reach the segment some other way.
-  maxMtu: (link, deviceMtu) => (link.kind === 'veth' && link.bridge !== OUR_BRIDGE ? 65535 : deviceMtu),
+  // A routed segment with an overlay leaves room for its encapsulation (vxlan.ts: 50, 70 over IPv6).
+  overhead: (_link, routing) => (routing?.overlay ? (ipFamily(routing.underlay.split('/')[0]!) === 6 ? 70 : 50) : 0),
+  // Our bridge has the lower device as a port, a routed segment leaves through it: no
+  // larger than it. A bridge of the site's own may reach the segment some other way.
+  maxMtu: (link, deviceMtu, routing) =>
+    routing ? deviceMtu - bridgeDriver.overhead(link, routing) : link.kind === 'veth' && link.bridge !== OUR_BRIDGE ? 65535 : deviceMtu,
   createArgs: (c) =>
     c.link.kind === 'bridge'
       ? addArgs(c, ['type', 'bridge'])

@@ -3,6 +3,7 @@
 // Plan, apply, check, show, status, hooks and server-config ask the driver; none of them
 // names a kind. Adding a kind is one new file here, listed in index.ts, plus its tests.
 import type { KeySpec } from '../value/spec.js';
+import type { Cidr } from '../value/parse.js';
 import type { LinkState, NsState } from '../system/state.js';
 import type { Ns } from '../system/ns.js';
 import type { KernelOp } from './ops.js';
@@ -58,6 +59,32 @@ export interface LinkPeer<P extends LinkParams = LinkParams> {
   address: string;
   address6: string | null;
   link: P;
+  /** The peer's routed segment (routing = per-node), else null. */
+  routing: Routing | null;
+}
+
+/**
+ * A node's own routed segment (link = bridge, routing = per-node; OpenSVC's routed_bridge,
+ * xcluster-cni): plain values, read by clusternet's plan and by other tools that put
+ * containers on the node's bridge in its subnet (the CNI plugin). Addresses are
+ * ADDR/PREFIX with the node prefix, subnets CIDRs; the *6 fields are null without address6.
+ */
+export interface Routing {
+  /** Node N's subnet: the N-th subnet of net.address at net.node-prefix (10.5.3.0/24). */
+  subnet: string;
+  subnet6: string | null;
+  /** The host's address on the node's bridge: subnet + 1 (10.5.3.1/24), the containers' gateway. */
+  hostAddress: string;
+  hostAddress6: string | null;
+  /** The cluster container's address: subnet + 2 (10.5.3.2/24). */
+  address: string;
+  address6: string | null;
+  /** The bridge the subnet lives on, in the host (cnbr0). */
+  bridge: string;
+  /** The node's underlay address (ADDR/PREFIX, on its device): the peers' next hop to its subnet, its VTEP. */
+  underlay: string;
+  /** The overlay towards peers not reachable directly (net.vni, net.vxlan-port); null without vni. */
+  overlay: { vni: number; port: number } | null;
 }
 
 /** One node's link as derive made it: what a driver's ops() turns into kernel ops. */
@@ -69,8 +96,10 @@ export interface LinkNode<P extends LinkParams = LinkParams> {
   address: string;
   address6: string | null;
   link: P;
-  /** The other nodes (empty unless the driver sets needsPeers). */
+  /** The other nodes (empty unless the driver sets needsPeers, or the node has a routed segment). */
   peers: LinkPeer<P>[];
+  /** The node's routed segment (routing = per-node), else null. */
+  routing: Routing | null;
 }
 
 /** Where the ops go: the host (boot hooks, the lower device) and the cluster container; the MTU resolved (0: kernel default). */
@@ -182,6 +211,11 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * null when they are incomplete (config/load.ts has then reported it, or `node.problem` was called).
    */
   params(values: ReadonlyMap<string, unknown>, node: NodeLinkInput): P | null;
+  /**
+   * The node's own routed segment when the kind's keys ask for one (routing = per-node),
+   * else null; problems (a node id that does not fit, …) through `node.problem`.
+   */
+  routing?(values: ReadonlyMap<string, unknown>, node: NodeLinkInput, net: { address: Cidr | undefined; address6: Cidr | undefined }): Routing | null;
   /** Whether ops() needs the other nodes (derive then works out each peer's values). */
   needsPeers: boolean;
   /**
@@ -195,9 +229,9 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   /** Link types probed in boot-pre, in order. */
   kernel: readonly KernelNeed[];
   /** Bytes the link takes from its lower device's MTU (a VLAN tag: 4). */
-  overhead(link: P): number;
+  overhead(link: P, routing?: Routing | null): number;
   /** The largest MTU the link may be given over a lower device of `deviceMtu`. */
-  maxMtu(link: P, deviceMtu: number): number;
+  maxMtu(link: P, deviceMtu: number, routing?: Routing | null): number;
   /**
    * Why the link cannot be made from `host` as it is now (vxlan: the lower device lacks
    * the VTEP address), or null; assess then blocks the link-create.

@@ -107,13 +107,13 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
 export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number {
   if (v.mtu !== 'auto') return v.mtu;
   if (deviceMtu === undefined) return 0; // unknown: the plan printer shows "auto"
-  return deviceMtu - ownerOf(v.kind).overhead(linkOf(v));
+  return deviceMtu - ownerOf(v.kind).overhead(linkOf(v), v.routing);
 }
 
 /** The link kind's kernel ops for this node (boot-post's, and init-pre's before the addresses). */
 function linkOps(v: NodeValues, ctx: PlanContext): { boot: Op[]; init: Op[] } {
   const link = linkOf(v);
-  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers };
+  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers, routing: v.routing };
   return ownerOf(v.kind).ops(node, { host: ctx.host, container: ctx.container, mtu: resolveMtu(v, ctx.deviceMtu) });
 }
 

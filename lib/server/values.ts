@@ -70,6 +70,9 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const nodes = deriveAll(config);
+  // Each node routes a subnet of its own (routing = per-node): no segment is shared to join.
+  const routed = nodes.find((v) => v.routing)?.routing;
+  if (routed) bad('--address', `routed per-node segments have no shared segment to join (node subnets like ${routed.subnet}); route ${base.address}/${base.prefix} via a node instead (its underlay address)`);
   const node = nodes.find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
   if (config.clusterIps.some((c) => c.address === ip)) bad('--address', `${ip} is a cluster address`);
@@ -122,6 +125,6 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,
-    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link }] : [])) : [],
+    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing }] : [])) : [],
   };
 }

@@ -7,6 +7,7 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bringUp, createSimCluster, links, reaches, runPhase, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { stableSnapshot } from '../sim/stable.js';
 import { CIP, macToNode, probe, startClient, verdict } from '../sim/clients.js';
 
 const NODES = [1, 2, 3];
@@ -75,13 +76,13 @@ ours('boot: a veth per node on cnbr0 with eth0; every container reaches every ot
 });
 
 ours('a second boot changes nothing', async () => {
-  const before = await Promise.all(NODES.flatMap((id) => [snapshot(sim, sim.host(id)), snapshot(sim, sim.container(id))]));
+  const before = await Promise.all(NODES.flatMap((id) => [stableSnapshot(sim, sim.host(id)), stableSnapshot(sim, sim.container(id))]));
   for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const) {
     const again = await runPhase(sim, config, 2, phase);
     assert.is(again.exitCode, 0, again.stderr);
     assert.match(again.stderr + again.stdout, new RegExp(`${phase}: nothing to change`));
   }
-  const after = await Promise.all(NODES.flatMap((id) => [snapshot(sim, sim.host(id)), snapshot(sim, sim.container(id))]));
+  const after = await Promise.all(NODES.flatMap((id) => [stableSnapshot(sim, sim.host(id)), stableSnapshot(sim, sim.container(id))]));
   assert.equal(after, before);
 });
 

@@ -69,7 +69,7 @@ R('buckets assigned by the cluster manager are input too: a bucket out of range 
 
 R('an op added to the record (a sysctl with any key and undo) is refused, not run by stop', async () => {
   const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
-  rec.phases['init-pre']!.push({ op: 'sysctl', ns: { kind: 'netns', name: '@container' }, key: 'net.ipv4.ip_forward', value: '0', undo: '1' });
+  rec.phases['init-pre']!.push({ op: 'sysctl', ns: { kind: 'netns', name: '@container' }, key: 'net.ipv4.conf.all.rp_filter', value: '0', undo: '1' });
   writeFileSync(recordFile, JSON.stringify(rec));
   await refusedCleanly(await stop(), new RegExp(`${recordFile}: node 1's record is not one clusternet wrote \\(phases\\.init-pre\\[\\d+\\]\\.key: not a sysctl clusternet sets`), 'sysctl op');
 });
