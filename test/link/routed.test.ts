@@ -9,6 +9,7 @@ import { deriveAll, deriveNode } from '../../lib/derive/node.js';
 import { InputError } from '../../lib/errors.js';
 import { describeOp } from '../../lib/plan/render.js';
 import type { LinkNode, LinkPeer, Routing } from '../../lib/link/driver.js';
+import { describeChange } from '../../lib/edit/meaning.js';
 
 const KEYS = new Map<string, unknown>([
   ['routing', 'per-node'],
@@ -136,6 +137,13 @@ test('derive: the node\'s address and gateway are its subnet\'s; peers carry the
   const refused = (text: string, words: RegExp) => assert.throws(() => deriveAll(parseConfig(text, 'net.conf')), (e: unknown) => e instanceof InputError && words.test(e.message));
   refused(CONF.replace('node-prefix = 24', 'node-prefix = 24\ngateway = 10.5.0.254'), /net\.gateway: with routing = per-node the node's bridge is the gateway/);
   refused(`${CONF}[clusterip]\naddress = 10.9.0.1\nmac = 01:00:5e:04:c0:01\n`, /clusterip\.address: a cluster address needs every node on one L2 segment/);
+});
+
+test('edit explains a changed node prefix: the routed segment and the address change, boot-post and init-pre act', () => {
+  const lines = describeChange(parseConfig(CONF, 'net.conf'), parseConfig(CONF.replace('node-prefix = 24', 'node-prefix = 25'), 'net.conf'));
+  assert.ok(lines.some((l) => l.startsWith('routing: nodes 1-3 change (node 1: 10.5.1.0/24 via 192.168.10.1 → 10.5.0.128/25 via 192.168.10.1)')), lines.join('\n'));
+  assert.ok(lines.some((l) => l.startsWith('address: nodes 1-3 change (node 1: 10.5.1.2/24 → 10.5.0.130/25)')), lines.join('\n'));
+  assert.ok(lines.some((l) => /boot-post/.test(l) && /1-3/.test(l)), lines.join('\n'));
 });
 
 test.run();
