@@ -1,7 +1,7 @@
 // A Config written out in the native format: what `clusternet convert` prints for a
 // legacy Kerrighed file (or to normalise a native one).
 import type { Config } from './types.js';
-import { LINK_NET_KEYS } from '../link/index.js';
+import { LINK_NET_KEYS, LINK_NODE_KEYS } from '../link/index.js';
 import { formatNodeList, hostPrefix } from '../value/parse.js';
 
 /** `key = value` when there is a value: a disabled section may leave keys unset. */
@@ -49,6 +49,7 @@ export function toNative(config: Config): string {
     if (node.device) lines.push(`device = ${node.device}`);
     if (node.mtu !== undefined) lines.push(`mtu = ${node.mtu}`);
     if (node.backend !== undefined) lines.push(`backend = ${node.backend}`);
+    for (const [key, value] of node.linkKeys) lines.push(...line(key, LINK_NODE_KEYS.get(key)?.spec.show?.(value) ?? String(value)));
   }
   return `${lines.join('\n')}\n`;
 }

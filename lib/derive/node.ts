@@ -76,8 +76,12 @@ export function deriveNode(config: Config, id: number): NodeValues {
   return deriveOne(config, id, true);
 }
 
-/** `cipCheck`: check the cluster addresses here (deriveAll checks them once, first). */
-function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
+/**
+ * `cipCheck`: check the cluster addresses here (deriveAll checks them once, first).
+ * `known`: every node as a peer, worked out once by deriveAll (else each node would work
+ * out every other: quadratic in nodes).
+ */
+function deriveOne(config: Config, id: number, cipCheck: boolean, known?: ReadonlyMap<number, LinkPeer>): NodeValues {
   const problems: InputProblem[] = [];
   const problem = problemsOf(config, id, problems);
   const net = config.net;
@@ -98,8 +102,8 @@ function deriveOne(config: Config, id: number, cipCheck: boolean): NodeValues {
   if ((driver.needsPeers || routing) && net.enable) {
     for (const peer of config.nodes) {
       if (peer === id) continue;
-      const values = linkValues(config, peer, problemsOf(config, peer, problems));
-      if (values.link) peers.push({ node: peer, mac: values.mac, address: values.address, address6: values.address6, link: values.link, routing: values.routing });
+      const found = known ? known.get(peer) : asPeer(peer, linkValues(config, peer, problemsOf(config, peer, problems)));
+      if (found) peers.push(found);
     }
   }
   const clusterIps = config.clusterIps
@@ -145,9 +149,19 @@ export function deriveAll(config: Config): NodeValues[] {
   }
   const problems: InputProblem[] = [];
   const values: NodeValues[] = [];
+  // Every node as a peer, once, for kinds whose links name their peers (or that may route to them).
+  let known: Map<number, LinkPeer> | undefined;
+  const driver = ownerOf(config.net.link);
+  if ((driver.needsPeers || driver.routing) && config.net.enable) {
+    known = new Map();
+    for (const id of config.nodes) {
+      const peer = asPeer(id, linkValues(config, id, problemsOf(config, id, problems)));
+      if (peer) known.set(id, peer);
+    }
+  }
   for (const id of config.nodes) {
     try {
-      values.push(deriveOne(config, id, false));
+      values.push(deriveOne(config, id, false, known));
     } catch (error) {
       if (!(error instanceof InputError)) throw error;
       problems.push(...error.problems);
@@ -163,6 +177,10 @@ export function deriveAll(config: Config): NodeValues[] {
   if (unique.length > 0) throw new InputError(unique);
   return values;
 }
+
+/** A node's link values as another node's peer; undefined while incomplete (its problems are reported). */
+const asPeer = (node: number, v: ReturnType<typeof linkValues>): LinkPeer | undefined =>
+  v.link ? { node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing } : undefined;
 
 /**
  * The id in a template's last byte, as Kerrighed's hooks put it there: a MAC's

@@ -5,7 +5,7 @@ import type { Config } from '../config/types.js';
 import { formatNodeList } from '../value/parse.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import type { Phase } from '../plan/ops.js';
-import { LINK_FIELDS, fieldsOf } from '../link/index.js';
+import { LINK_FIELDS, fieldsOf, ownerOf } from '../link/index.js';
 
 /** A NodeValues field (`link` for its kind), or a link kind's own field (vlan, …). */
 type Field = string;
@@ -24,6 +24,8 @@ const PHASE_OF: Record<string, Phase> = {
   mtu: 'boot-post',
   address: 'init-pre',
   address6: 'init-pre',
+  // The other nodes a kind's link names (vxlan's forwarding entries): init-pre, in place.
+  peers: 'init-pre',
   gateway: 'init-pre',
   gateway6: 'init-pre',
   // A routed segment's subnet, host address, underlay and overlay: the host's side (boot-post); peers' routes come with it.
@@ -34,6 +36,10 @@ const PHASE_OF: Record<string, Phase> = {
 const show = (field: Field, v: NodeValues): string => {
   if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address}/${c.prefix} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
   if (field === 'routing') return v.routing ? `${[v.routing.subnet, v.routing.subnet6].filter(Boolean).join(' ')} via ${v.routing.underlay.split('/')[0]}${v.routing.overlay ? ` (overlay vni ${v.routing.overlay.vni})` : ''}` : '-';
+  if (field === 'peers') {
+    const hosts = [...(v.peers.length > 0 ? [`nodes ${formatNodeList(v.peers.map((p) => p.node))}`] : []), ...(v.link ? (ownerOf(v.kind).extraPeers?.(v.link) ?? []) : [])];
+    return hosts.join(' ') || '-';
+  }
   const value = field === 'link' ? v.kind : field in v ? v[field as keyof NodeValues] : fieldsOf(v.link)[field];
   return value === null || value === undefined ? '-' : String(value);
 };

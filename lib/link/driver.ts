@@ -218,6 +218,8 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   routing?(values: ReadonlyMap<string, unknown>, node: NodeLinkInput, net: { address: Cidr | undefined; address6: Cidr | undefined }): Routing | null;
   /** Whether ops() needs the other nodes (derive then works out each peer's values). */
   needsPeers: boolean;
+  /** Hosts that are no node which the link names too (vxlan-peers), for edit's explanations. */
+  extraPeers?(link: P): string[];
   /**
    * The kind's kernel ops: `boot` runs in boot-post (the host's namespace is there: links
    * made and moved, host-side devices, routes), `init` in init-pre before the addresses

@@ -9,7 +9,7 @@ import { ipFamily, parseChoice, parseInteger, type Cidr } from '../value/parse.j
 import { bigToIp, eui64LinkLocal, inSubnet, ipToBig, nthSubnet } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
 import type { KeyProblem, LinkAt, LinkNode, LinkParams, LinkPeer, NodeLinkInput, NodesKeys, Routing } from './driver.js';
-import { DEFAULT_VXLAN_PORT, OVERLAY_NET_KEYS, OVERLAY_NODE_KEYS, vtepOf } from './vxlan.js';
+import { DEFAULT_VXLAN_PORT, OVERLAY_NET_KEYS, OVERLAY_NODE_KEYS, underlayProblems, vtepOf } from './vxlan.js';
 import type { KernelOp } from './ops.js';
 
 export const ROUTINGS = ['shared', 'per-node'] as const;
@@ -66,24 +66,12 @@ export function routedProblems(values: ReadonlyMap<string, unknown>, written: (k
   }
   if (bridge !== undefined) problems.push({ key: 'net.bridge', message: 'routing = per-node puts each node\'s subnet on a bridge of clusternet\'s own (cnbr0); remove bridge' });
   if (!values.has('node-prefix') && !written('node-prefix')) problems.push({ key: 'net.node-prefix', message: 'missing; routing = per-node needs the prefix length of each node\'s subnet, e.g. node-prefix = 24' });
-  if (written('underlay') && !values.has('underlay')) return problems;
-  const underlays: { id: number; underlay: string }[] = [];
-  const missing: number[] = [];
-  for (const id of nodes.ids) {
-    const keys = nodes.keys(id);
-    if (!keys.has('underlay') && nodes.written(id, 'underlay')) continue; // reported where written
-    if (!keys.has('underlay') && !values.has('underlay')) {
-      missing.push(id);
-      continue;
-    }
-    const underlay = underlayOf(values, id, keys, (key, message) => problems.push({ key, message }));
-    const same = underlay && underlays.find((u) => bare(u.underlay) === bare(underlay));
-    if (same) problems.push({ key: keys.has('underlay') ? `node.${id}.underlay` : 'net.underlay', message: `node ${id}'s underlay ${bare(underlay!)} is also node ${same.id}'s; every node needs an underlay address of its own` });
-    if (underlay) underlays.push({ id, underlay });
-  }
-  if (missing.length > 0) {
-    problems.push({ key: 'net.underlay', message: `missing; routing = per-node routes each node's subnet via its underlay address, and ${missing.length === 1 ? `node ${missing[0]} has` : `nodes ${missing.join(', ')} have`} none; allowed: [net] underlay = BASE/PREFIX (node N: base + N), or underlay = ADDR/PREFIX in [node N]` });
-  }
+  // Every node an underlay, none shared, one family: the overlay's own rules (vxlan.ts).
+  problems.push(...underlayProblems(values, written, nodes));
+  const underlays = nodes.ids.flatMap((id) => {
+    const underlay = underlayOf(values, id, nodes.keys(id), () => {});
+    return underlay ? [{ id, underlay }] : [];
+  });
   if (!values.has('vni') && !written('vni')) {
     const first = underlays[0];
     const apart = first && underlays.find((u) => !onLink(first.underlay, u.underlay));

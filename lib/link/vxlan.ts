@@ -4,7 +4,7 @@
 // unicast frames straight to the peer whose MAC they carry: no multicast underlay, no
 // learning. The link is made in the host with `netns C` (its UDP socket stays there) and
 // renamed in the container, as vlan and macvlan are.
-import { ValueProblem, ipFamily, parseInteger, parseIp, type Cidr } from '../value/parse.js';
+import { ValueProblem, formatNodeList, ipFamily, parseInteger, parseIp, type Cidr } from '../value/parse.js';
 import { offsetAddress } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
 import type { Drift, KeyProblem, LinkCreate, LinkDriver, LinkParams, LinkPeer, NodesKeys } from './driver.js';
@@ -38,13 +38,13 @@ const showCidr = (value: unknown): string => `${(value as Cidr).address}/${(valu
 /** [net] underlay: a base; node N's VTEP is base + N (room for nodes: /30, /126 at most). */
 const underlayBase: KeySpec = {
   parse: (raw) => cidrOf(raw, (f) => (f === 4 ? 30 : 126), '192.168.10.0/24 or fd10:a::/64'),
-  what: 'an underlay',
+  what: 'underlay (a VTEP address)',
   show: showCidr,
 };
 /** [node N] underlay (and server-config's --underlay): the node's own VTEP, exactly. */
 const underlayExact: KeySpec = {
   parse: (raw) => cidrOf(raw.includes('/') ? raw : `${raw}/${ipFamily(raw) === 4 ? 32 : 128}`, (f) => (f === 4 ? 32 : 128), '192.168.20.3/24 or fd10:b::3/64'),
-  what: 'an underlay',
+  what: 'underlay (a VTEP address)',
   show: showCidr,
 };
 
@@ -122,11 +122,13 @@ export const vxlanCreateArgs = (c: LinkCreate<Vxlan>): string[] =>
 const carries = (host: NsState, lower: string | null, local: string): boolean =>
   lower === null || (host.links.get(lower)?.addresses ?? []).some((a) => a.split('/')[0] === local);
 
-/** Rules across the nodes: one VTEP each, none shared, one family with net.vxlan-peers. */
-function overlayProblems(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[] {
+/**
+ * Rules across the nodes' underlays: one VTEP each, none shared, one family (with
+ * net.vxlan-peers too). Every overlay of ours needs them (the routed bridge's as well).
+ */
+export function underlayProblems(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[] {
   const problems: KeyProblem[] = [];
   const fail = (key: string, message: string) => problems.push({ key, message });
-  if (!values.has('vni') && !written('vni')) fail('net.vni', `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})`);
   const baseBroken = written('underlay') && !values.has('underlay');
   const missing: number[] = [];
   const byAddress = new Map<string, number>();
@@ -150,7 +152,7 @@ function overlayProblems(values: ReadonlyMap<string, unknown>, written: (key: st
     else if (family.family !== vtep.family) fail(vtep.key, `node ${id}'s underlay ${vtep.address} is IPv${vtep.family}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`);
   }
   if (missing.length > 0) {
-    const who = missing.length === 1 ? `node ${missing[0]} has` : `nodes ${missing.join(', ')} have`;
+    const who = missing.length === 1 ? `node ${missing[0]} has` : `nodes ${formatNodeList(missing)} have`;
     fail('net.underlay', `missing; ${who} no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]`);
   }
   for (const ip of (values.get('vxlan-peers') as string[] | undefined) ?? []) {
@@ -199,7 +201,10 @@ export function vxlanDrift(want: { lower: string | null; link: Vxlan }, live: Li
 export const vxlanDriver: LinkDriver<Vxlan> = {
   kind: 'vxlan',
   netKeys: { ...OVERLAY_NET_KEYS, 'vxlan-peers': vxlanPeers },
-  check: overlayProblems,
+  check: (values, written, nodes) => [
+    ...(values.has('vni') || written('vni') ? [] : [{ key: 'net.vni', message: `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})` }]),
+    ...underlayProblems(values, written, nodes),
+  ],
   nodeKeys: OVERLAY_NODE_KEYS,
   params: (values, node) => {
     if (!values.has('vni')) return null;
@@ -219,6 +224,7 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
     return overlayParams(values, vtep.address, peers.filter((ip) => ip !== vtep.address));
   },
   needsPeers: true,
+  extraPeers: (link) => link.flood,
   ops: (n, at) => ({ boot: movedLinkOps(n, at), init: forwardingOps(at.container, n.interface, n.link, n.peers) }),
   recordFields: { vni: { type: 'int', min: 1, max: MAX_VNI }, port: { type: 'int', min: 1, max: 65535 }, local: { type: 'ip' }, flood: { type: 'ips', max: MAX_FLOOD } },
   kernel: [{ type: 'vxlan', module: 'vxlan', hint: '' }],
@@ -230,7 +236,8 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
   deliversAllMulticast: true,
   createArgs: vxlanCreateArgs,
   compare: vxlanDrift,
-  describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`} local ${link.local}`,
+  // Cluster-wide (status's network row): each node's own VTEP is its `underlay` field.
+  describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`}`,
   fieldNames: ['vni', 'underlay'],
   fields: (link) => ({ vni: link.vni, underlay: link.local }),
   env: (link) => ({ CLUSTERNET_VNI: String(link.vni), CLUSTERNET_UNDERLAY: link.local, CLUSTERNET_VXLAN_PORT: String(link.port) }),

@@ -89,9 +89,11 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
   'init-pre': (v, ctx) => {
     const { container } = ctx;
     const ops: Op[] = [
-      { op: 'link-up', ns: container, dev: 'lo', shared: true },
-      // The kind's own first (forwarding entries, neighbours): in place before the link comes up.
+      // The kind's own first (forwarding entries, neighbours): in place before the link
+      // comes up, and before `lo up`, which is never undone: a failed step here leaves the
+      // container as it was.
       ...linkOps(v, ctx).init,
+      { op: 'link-up', ns: container, dev: 'lo', shared: true },
       { op: 'addr-add', ns: container, dev: v.interface, address: v.address },
     ];
     if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });

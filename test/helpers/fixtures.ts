@@ -158,3 +158,22 @@ mac = 01:00:5e:04:c0:01
 backend = nft
 seed = 7
 `;
+
+/**
+ * link = vxlan on the sim's two segments: nodes' VTEPs 192.168.10.N (the base), node 3's
+ * behind the router (192.168.20.3), the client's 192.168.10.100 flooded to as well.
+ * `net`: more [net] lines; `rest`: the sections after [net] ([clusterip], [node 3]'s own).
+ */
+export const vxlanConf = (o: { nodes?: string; net?: string; rest?: string } = {}): string => `[cluster]
+nodes = ${o.nodes ?? '1-3'}
+
+[net]
+link = vxlan
+device = eth0
+vni = 42
+underlay = 192.168.10.0/24
+vxlan-peers = 192.168.10.100
+mac = 02:00:00:00:07:00
+address = 10.4.135.0/18
+${o.net ?? ''}
+${o.rest ?? '[node 3]\nunderlay = 192.168.20.3/24\n'}`;

@@ -68,7 +68,7 @@ test('checks across nodes: the keys only with per-node, no site bridge, node-pre
   const v4only = new Map([...noVni].filter(([k]) => k !== 'node-prefix6'));
   assert.equal(routedProblems(v4only, written(v4only), nodes([1, 2]), undefined), []);
   const noUnderlay = new Map([...KEYS].filter(([k]) => k !== 'underlay'));
-  assert.match(routedProblems(noUnderlay, written(noUnderlay), nodes([1, 2, 3], { 3: node3 }), undefined)[0]!.message, /nodes 1, 2 have none/);
+  assert.match(routedProblems(noUnderlay, written(noUnderlay), nodes([1, 2, 3], { 3: node3 }), undefined)[0]!.message, /nodes 1-2 have no underlay/);
 });
 
 const at = { host: { kind: 'current' as const }, container: { kind: 'netns' as const, name: 'c1' }, mtu: 1450 };

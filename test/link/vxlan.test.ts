@@ -11,6 +11,7 @@ import { ipJson } from '../helpers/fake-runner.js';
 import { InputError } from '../../lib/errors.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveAll } from '../../lib/derive/node.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const net = (over: Record<string, string> = {}): ReadonlyMap<string, unknown> => {
   const raw = { vni: '42', underlay: '192.168.10.0/24', ...over };
@@ -59,7 +60,7 @@ test('check: vni required; every node an underlay, none shared, one family (vxla
   assert.equal(vxlan.check(net(), () => true, keys()), []);
   assert.equal(vxlan.check(net({ vni: '' }), () => false, keys()), [{ key: 'net.vni', message: 'missing; link = vxlan needs a VXLAN id (1..16777215)' }]);
   assert.equal(vxlan.check(net({ underlay: '' }), () => false, keys({ 3: '192.168.20.3/24' })), [
-    { key: 'net.underlay', message: 'missing; nodes 1, 2 have no underlay; allowed: [net] underlay = BASE/PREFIX (node N\'s VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]' },
+    { key: 'net.underlay', message: 'missing; nodes 1-2 have no underlay; allowed: [net] underlay = BASE/PREFIX (node N\'s VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]' },
   ]);
   assert.equal(vxlan.check(net(), () => true, keys({ 3: '192.168.10.1/24' })), [
     { key: 'node.3.underlay', message: 'node 3\'s underlay 192.168.10.1 is also node 1\'s; every node needs a VTEP address of its own' },
@@ -145,8 +146,8 @@ test('compare: id, port, local, learning; the VTEP on the host\'s device stands 
 });
 
 test('describe, fields, env', () => {
-  assert.is(vxlan.describe(link('192.168.10.1')), 'vxlan 42 local 192.168.10.1');
-  assert.is(vxlan.describe({ ...link('fd10:a::1'), port: 8472 }), 'vxlan 42 port 8472 local fd10:a::1');
+  assert.is(vxlan.describe(link('192.168.10.1')), 'vxlan 42');
+  assert.is(vxlan.describe({ ...link('fd10:a::1'), port: 8472 }), 'vxlan 42 port 8472');
   assert.equal(vxlan.fields(link('192.168.10.1')), { vni: 42, underlay: '192.168.10.1' });
   assert.equal(vxlan.env(link('192.168.10.1')), { CLUSTERNET_VNI: '42', CLUSTERNET_UNDERLAY: '192.168.10.1', CLUSTERNET_VXLAN_PORT: '4789' });
 });
@@ -164,18 +165,7 @@ test('server fragments: [VXLAN], the forwarding entries after the link, nmcli sa
   assert.is(vxlan.server.unsupported!(s, 'nmcli')?.printable, true);
 });
 
-const CONF = `[cluster]
-nodes = 1-3
-[net]
-link = vxlan
-device = eth0
-vni = 42
-underlay = 192.168.10.0/24
-mac = f0:00:00:00:07:00
-address = 10.4.135.0/18
-[node 3]
-underlay = 192.168.20.3/24
-`;
+const CONF = vxlanConf();
 
 test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at their line', () => {
   const values = deriveAll(parseConfig(CONF, 'net.conf'));
@@ -183,12 +173,24 @@ test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at 
   assert.equal(values[0]!.peers.map((p) => [p.node, (p.link as Vxlan).local]), [[2, '192.168.10.2'], [3, '192.168.20.3']]);
   assert.throws(
     () => parseConfig(CONF.replace('192.168.20.3/24', '192.168.10.2/24'), 'net.conf'),
-    (e: unknown) => e instanceof InputError && e.message.includes('net.conf:11: node.3.underlay: node 3\'s underlay 192.168.10.2 is also node 2\'s'),
+    (e: unknown) => e instanceof InputError && e.message.includes('net.conf:14: node.3.underlay: node 3\'s underlay 192.168.10.2 is also node 2\'s'),
   );
   assert.throws(
     () => parseConfig(CONF.replace('link = vxlan', 'link = macvlan'), 'net.conf'),
     (e: unknown) => e instanceof InputError && /vni.*applies only to link = (bridge or )?vxlan/.test(e.message) && /node\.3\.underlay: .*applies only to link = (bridge or )?vxlan/.test(e.message),
   );
+});
+
+
+test('edit explains a peer that joins or a vxlan-peer added: init-pre, in place', async () => {
+  const { describeChange } = await import('../../lib/edit/meaning.js');
+  const before = parseConfig(CONF, 'net.conf');
+  assert.equal(describeChange(before, parseConfig(CONF.replace('vxlan-peers = 192.168.10.100', 'vxlan-peers = 192.168.10.100, 192.168.10.101'), 'net.conf')), [
+    'peers: nodes 1-3 change (node 1: nodes 2-3 192.168.10.100 → nodes 2-3 192.168.10.100 192.168.10.101)',
+    'init-pre would act on nodes 1-3',
+  ]);
+  const joined = describeChange(before, parseConfig(CONF.replace('nodes = 1-3', 'nodes = 1-4'), 'net.conf'));
+  assert.ok(joined.includes('peers: nodes 1-3 change (node 1: nodes 2-3 192.168.10.100 → nodes 2-4 192.168.10.100)'), joined.join('\n'));
 });
 
 test.run();

@@ -8,6 +8,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bringUp, createSimCluster, joinAsServer, links, reaches, runPhase, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
 import { CIP, macToNode, probe, setupClient, startListeners, verdict } from '../sim/clients.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const NODES = [1, 2, 3];
 const CLUSTER_IP = `
@@ -16,22 +17,12 @@ address = ${CIP}
 mac = 01:00:5e:04:c0:01
 seed = 0xdeadbeef
 `;
-const conf = (o: { nodes?: string; underlay?: string; node3?: string | null; extra?: string } = {}) => `
-[cluster]
-nodes = ${o.nodes ?? '1-3'}
-
-[net]
-link = vxlan
-device = eth0
-vni = 42
-underlay = ${o.underlay ?? '192.168.10.0/24'}
-vxlan-peers = 192.168.10.100
-mac = 02:00:00:00:07:00
-address = 10.4.135.0/18
-address6 = fd00:4:135::/64
-${o.extra ?? ''}
-${CLUSTER_IP}
-${o.node3 === null ? '' : `[node 3]\nunderlay = ${o.node3 ?? '192.168.20.3/24'}\n`}`;
+const conf = (o: { nodes?: string; underlay?: string; node3?: string | null; extra?: string } = {}) =>
+  vxlanConf({
+    nodes: o.nodes,
+    net: `address6 = fd00:4:135::/64\n${o.extra ?? ''}`,
+    rest: `${CLUSTER_IP}\n${o.node3 === null ? '' : `[node 3]\nunderlay = ${o.node3 ?? '192.168.20.3/24'}\n`}`,
+  }).replace('underlay = 192.168.10.0/24', `underlay = ${o.underlay ?? '192.168.10.0/24'}`);
 
 /** Reaches `to` within a few seconds (IPv6 neighbour discovery takes a moment). */
 async function reachesSoon(sim: SimCluster, from: string, to: string): Promise<boolean> {
@@ -136,6 +127,9 @@ v4('a second run of every phase changes nothing', async () => {
   assert.equal(await Promise.all([snapshot(sim, sim.container(1)), snapshot(sim, sim.host(1))]), before);
   const ok = await check(sim, config, 1);
   assert.is(ok.exitCode, 0, ok.stdout + ok.stderr);
+  const status = await sim.cli(sim.host(1), ['status', '--node', '1', '-c', config, '--netns', sim.container(1)]);
+  assert.is(status.exitCode, 0, status.stdout + status.stderr);
+  assert.match(status.stdout, /vxlan 42/);
 });
 
 v4('a deleted peer entry is missing, a hand-made one unexpected: check says so, run repairs both', async () => {

@@ -15,6 +15,8 @@ const sub = (from: string, to: string) => GOOD.replace(from, to);
 /** routing = per-node, valid but for what a case adds: its cluster address off. */
 const ROUTED = sub('link = macvlan', 'link = bridge\nrouting = per-node\nnode-prefix = 24\nunderlay = 192.168.10.0/24').replace('[clusterip]\n', '[clusterip]\nenable = false\n');
 const routed = (from: string, to: string) => ROUTED.replace(from, to);
+/** link = vxlan with the sim's underlay base (the VNI left to each case). */
+const VX = 'link = vxlan\nunderlay = 192.168.10.0/24';
 
 /** [name, file content (string or bytes), how the file must be set up, extra args]. */
 type Case = { name: string; content: string | Buffer; node?: string; mode?: number; uid?: number; located: boolean };
@@ -63,6 +65,17 @@ const corpus: Case[] = [
   { name: 'routing = per-node without an underlay', content: routed('underlay = 192.168.10.0/24\n', ''), located: true },
   { name: 'two nodes with one underlay', content: `${ROUTED}\n[node 3]\nunderlay = 192.168.10.2/24\n`, located: true },
   { name: 'node-prefix with routing = shared', content: sub('link = macvlan', 'link = bridge\nnode-prefix = 24'), located: true },
+  { name: 'VNI 0', content: sub('link = macvlan', `${VX}\nvni = 0`), located: true },
+  { name: 'VNI 16777216', content: sub('link = macvlan', `${VX}\nvni = 16777216`), located: true },
+  { name: 'a vxlan without a VNI', content: sub('link = macvlan', VX), located: true },
+  { name: 'a VNI with macvlan', content: sub('link = macvlan', 'link = macvlan\nvni = 42'), located: true },
+  { name: 'a vxlan-port 0', content: sub('link = macvlan', `${VX}\nvni = 42\nvxlan-port = 0`), located: true },
+  { name: 'an underlay without a prefix', content: sub('link = macvlan', `${VX.replace('/24', '')}\nvni = 42`), located: true },
+  { name: 'a vxlan node without an underlay', content: sub('link = macvlan', 'link = vxlan\nvni = 42').concat('\n[node 3]\nunderlay = 192.168.20.3/24\n'), located: true },
+  { name: 'two nodes with one underlay', content: sub('link = macvlan', `${VX}\nvni = 42`).concat('\n[node 3]\nunderlay = 192.168.10.1/24\n'), located: true },
+  { name: 'an underlay of another family', content: sub('link = macvlan', `${VX}\nvni = 42`).concat('\n[node 3]\nunderlay = fd10:b::3/64\n'), located: true },
+  { name: 'a vxlan-peer that is a node\'s VTEP', content: sub('link = macvlan', `${VX}\nvni = 42\nvxlan-peers = 192.168.10.2`), located: true },
+  { name: 'an underlay with macvlan', content: GOOD.concat('\n[node 3]\nunderlay = 192.168.20.3/24\n'), located: true },
   { name: 'an interface name of 16 bytes', content: sub('interface = krg0', 'interface = krg0krg0krg0krg0'), located: true },
   { name: 'an interface name with /', content: sub('interface = krg0', 'interface = krg/0'), located: true },
   { name: 'an interface name with :', content: sub('interface = krg0', 'interface = krg:0'), located: true },

@@ -4,11 +4,13 @@
 //    and the node is exactly as before the phase;
 //  - clusternet itself killed mid-phase: the next `run` converges to the full state, and
 //    `stop` then leaves nothing behind.
-// `stop` rolls forward: a failed stop is completed by the next stop. Needs root.
-import { test } from 'uvu';
+// `stop` rolls forward: a failed stop is completed by the next stop. Once with macvlan,
+// once with a vxlan (its forwarding entries are `bridge -batch` steps). Needs root.
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, writeConfig, type SimCluster, type SimOptions } from '../sim/cluster.js';
 import { makeShim, type FaultMode, type Shim } from './shim.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const CONFIG = `
 [cluster]
@@ -33,170 +35,197 @@ mac = 01:00:5e:04:c0:01
 backend = nft
 seed = 7
 `;
+/** Node 1 of four over a VXLAN: the host's eth0 carries its VTEP (the sim's router gives it one). */
+const VXLAN_CONFIG = vxlanConf({
+  nodes: '1-4',
+  net: 'address6 = fd00:4:135::/64\ngateway = 10.4.135.254',
+  rest: '[clusterip]\naddress = 10.4.192.1\nmac = 01:00:5e:04:c0:01\nbackend = nft\nseed = 0xdeadbeef\n',
+});
 const PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
 
-let sim: SimCluster;
-let config: string;
-let shim: Shim;
 /** Figures for the README's reliability section. */
 export const figures = { faults: 0, dirty: 0 };
 
-test.before(async () => {
-  sim = await createSimCluster({ nodes: [1] });
-  config = writeConfig(CONFIG);
-  shim = makeShim();
-});
-test.after(async () => {
-  console.log(`faults injected: ${figures.faults}, states left dirty: ${figures.dirty}`);
-  await sim?.destroy();
-});
+function faultSuite(name: string, text: string, options: SimOptions) {
+  const test = suite(name);
+  let sim: SimCluster;
+  let config: string;
+  let shim: Shim;
 
-function run(phase: string, env: Record<string, string> = {}) {
-  const inside = phase.startsWith('init');
-  const ns = inside ? sim.container(1) : sim.host(1);
-  return sim.cli(ns, ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])], env);
-}
-
-/** Everything a phase may touch, in both namespaces, without counters or timers. */
-async function snapshot(): Promise<string> {
-  const parts: string[] = [];
-  for (const [ns, cmds] of [
-    [sim.host(1), [['ip', '-br', 'link'], ['bridge', 'link'], ['ip', 'route']]],
-    [
-      sim.container(1),
-      [
-        ['ip', '-br', '-d', 'link'],
-        ['ip', '-br', 'address'],
-        ['ip', 'route'],
-        ['ip', 'maddr', 'show', 'dev', 'krg0'],
-        ['iptables-save'],
-        ['arptables-nft-save'],
-        ['nft', '-j', 'list', 'ruleset'],
-        ['sysctl', '-n', 'net.netfilter.nf_conntrack_tcp_loose'],
-      ],
-    ],
-  ] as const) {
-    for (const cmd of cmds) {
-      const r = await sim.exec(ns, [...cmd]);
-      parts.push(`## ${cmd.join(' ')}\n${normalize(cmd.includes('maddr') ? 'maddr' : cmd[0], r.stdout)}`);
-    }
-  }
-  return parts.join('\n');
-}
-
-/**
- * Rules only: once iptables-nft or arptables-nft has been used in a namespace, empty
- * built-in tables and chains stay behind; they are the tools', not state we made.
- */
-function normalize(tool: string, out: string): string {
-  // The kernel's own multicast entries come and go with link state; ours is the cluster MAC.
-  if (tool === 'maddr') return out.split('\n').filter((l) => l.includes('01:00:5e:04:c0')).join('\n');
-  if (tool === 'iptables-save' || tool === 'arptables-nft-save') return out.split('\n').filter((l) => l.startsWith('-A')).join('\n');
-  if (tool === 'nft') {
-    const items = (JSON.parse(out) as { nftables: Record<string, { table?: string; name?: string; handle?: number }>[] }).nftables;
-    return items
-      .filter((i) => i.rule || i.set || i.table?.name === 'clusternet')
-      .map((i) => JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)))
-      .join('\n');
-  }
-  return out;
-}
-
-async function phaseWithFaults(phase: (typeof PHASES)[number], mode: FaultMode) {
-  const before = await snapshot();
-  for (let at = 1; at < 50; at++) {
-    const r = await run(phase, shim.env(at, mode));
-    const hit = shim.hit();
-    if (!hit) {
-      // Fewer mutating calls than `at`: the phase ran clean; every step has been faulted.
-      assert.is(r.exitCode, 0, r.stderr);
-      assert.ok(at > 1 || phase === 'boot-pre', `${phase} made no change at all`);
-      return;
-    }
-    figures.faults++;
-    if (mode === 'crash') {
-      assert.is.not(r.exitCode, 0, `${phase}: clusternet survived being killed at ${hit}`);
-      // The next run completes the work from the journal and the state…
-      const again = await run(phase);
-      assert.is(again.exitCode, 0, `${phase} after a crash at ${hit}: ${again.stderr}`);
-      const stop = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
-      assert.is(stop.exitCode, 0, stop.stderr);
-      await bringUpTo(phase);
-      continue;
-    }
-    assert.is(r.exitCode, 1, `${phase} with ${mode} at ${hit}: exit ${r.exitCode}\n${r.stderr}`);
-    assert.match(r.stderr, /command failed|hook failed/);
-    const after = await snapshot();
-    if (after !== before) figures.dirty++;
-    assert.fixture(after, before, `${phase}: ${mode} at ${hit} left the node changed`);
-  }
-  throw new Error(`${phase}: more than 50 mutating calls?`);
-}
-
-/** Runs the phases before `phase` (from a node with nothing), so `phase` starts from its own "before". */
-async function bringUpTo(phase: string) {
-  for (const p of PHASES) {
-    if (p === phase) return;
-    const r = await run(p);
-    assert.is(r.exitCode, 0, `${p}: ${r.stderr}`);
-  }
-}
-
-for (const mode of ['fail-before', 'kill-after'] as const) {
-  test(`a ${mode} fault at every step of every phase leaves the node as before`, async () => {
-    for (const phase of PHASES) {
-      await phaseWithFaults(phase, mode);
-    }
-    // Clean up for the next mode.
-    const stop = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
-    assert.is(stop.exitCode, 0, stop.stderr);
+  test.before(async () => {
+    sim = await createSimCluster(options);
+    config = writeConfig(text);
+    shim = makeShim();
   });
-}
+  test.after(async () => {
+    console.log(`${name}: faults injected: ${figures.faults}, states left dirty: ${figures.dirty}`);
+    await sim?.destroy();
+  });
 
-test('clusternet killed mid-phase: the next run converges, stop then cleans up', async () => {
-  const empty = await snapshot();
-  for (const phase of PHASES) {
-    await bringUpTo(phase);
-    await phaseWithFaults(phase, 'crash');
-    const stop = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
-    assert.is(stop.exitCode, 0, stop.stderr);
+  function run(phase: string, env: Record<string, string> = {}) {
+    const inside = phase.startsWith('init');
+    const ns = inside ? sim.container(1) : sim.host(1);
+    return sim.cli(ns, ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])], env);
   }
-  const left = await snapshot();
-  if (left !== empty) figures.dirty++;
-  assert.fixture(left.replace(/## sysctl.*\n.*$/m, ''), empty.replace(/## sysctl.*\n.*$/m, ''));
-});
 
-test('a failed stop is completed by the next stop', async () => {
-  const empty = await snapshot();
-  for (const p of PHASES) assert.is((await run(p)).exitCode, 0);
-  const failed = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)], shim.env(2, 'fail-before'));
-  assert.is(failed.exitCode, 1);
-  figures.faults++;
-  const again = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
-  assert.is(again.exitCode, 0, again.stderr);
-  const left = await snapshot();
-  if (left !== empty) figures.dirty++;
-  assert.fixture(left, empty);
-});
+  /** Everything a phase may touch, in both namespaces, without counters or timers. */
+  async function snapshot(): Promise<string> {
+    const parts: string[] = [];
+    for (const [ns, cmds] of [
+      [
+        sim.host(1),
+        [
+          ['ip', '-br', 'link'],
+          ['ip', '-br', 'link', 'show', 'master', 'cnbr0'],
+          ['ip', 'route'],
+          ['ip', '-6', 'route'],
+          ['ip', 'neigh', 'show', 'nud', 'permanent'],
+          ['bridge', 'fdb', 'show', 'dev', 'cnvx0'],
+        ],
+      ],
+      [
+        sim.container(1),
+        [
+          ['ip', '-br', '-d', 'link'],
+          ['ip', '-br', 'address'],
+          ['ip', 'route'],
+          ['ip', 'maddr', 'show', 'dev', 'krg0'],
+          ['bridge', 'fdb', 'show', 'dev', 'krg0'],
+          ['iptables-save'],
+          ['arptables-nft-save'],
+          ['nft', '-j', 'list', 'ruleset'],
+          ['sysctl', '-n', 'net.netfilter.nf_conntrack_tcp_loose'],
+        ],
+      ],
+    ] as const) {
+      for (const cmd of cmds) {
+        const r = await sim.exec(ns, [...cmd]);
+        parts.push(`## ${cmd.join(' ')}\n${normalize(cmd.includes('maddr') ? 'maddr' : cmd[0], r.stdout)}`);
+      }
+    }
+    return parts.join('\n');
+  }
 
-/** link = bridge: our cnbr0 made with eth0 as its port, the veth's host end on it (boot-post's own steps). */
-const BRIDGE_CONFIG = CONFIG.replace('link = macvlan', 'link = bridge');
+  /**
+   * Rules only: once iptables-nft or arptables-nft has been used in a namespace, empty
+   * built-in tables and chains stay behind; they are the tools', not state we made.
+   */
+  function normalize(tool: string, out: string): string {
+    // The kernel's own multicast entries come and go with link state; ours is the cluster MAC.
+    if (tool === 'maddr') return out.split('\n').filter((l) => l.includes('01:00:5e:04:c0')).join('\n');
+    // Forwarding entries with a destination: a VXLAN's (a macvlan's list is its multicast joins).
+    if (tool === 'bridge') return out.split('\n').filter((l) => l.includes(' dst ')).join('\n');
+    if (tool === 'iptables-save' || tool === 'arptables-nft-save') return out.split('\n').filter((l) => l.startsWith('-A')).join('\n');
+    if (tool === 'nft') {
+      const items = (JSON.parse(out) as { nftables: Record<string, { table?: string; name?: string; handle?: number }>[] }).nftables;
+      return items
+        .filter((i) => i.rule || i.set || i.table?.name === 'clusternet')
+        .map((i) => JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)))
+        .join('\n');
+    }
+    return out;
+  }
 
-test('link = bridge: a fault at every step of boot-post leaves the node as before; a crash converges', async () => {
-  const macvlanConfig = config;
-  config = writeConfig(BRIDGE_CONFIG);
-  try {
+  async function phaseWithFaults(phase: (typeof PHASES)[number], mode: FaultMode) {
+    const before = await snapshot();
+    for (let at = 1; at < 50; at++) {
+      const r = await run(phase, shim.env(at, mode));
+      const hit = shim.hit();
+      if (!hit) {
+        // Fewer mutating calls than `at`: the phase ran clean; every step has been faulted.
+        assert.is(r.exitCode, 0, r.stderr);
+        assert.ok(at > 1 || phase === 'boot-pre', `${phase} made no change at all`);
+        return;
+      }
+      figures.faults++;
+      if (mode === 'crash') {
+        assert.is.not(r.exitCode, 0, `${phase}: clusternet survived being killed at ${hit}`);
+        // The next run completes the work from the journal and the state…
+        const again = await run(phase);
+        assert.is(again.exitCode, 0, `${phase} after a crash at ${hit}: ${again.stderr}`);
+        const stop = await run('stop');
+        assert.is(stop.exitCode, 0, stop.stderr);
+        await bringUpTo(phase);
+        continue;
+      }
+      assert.is(r.exitCode, 1, `${phase} with ${mode} at ${hit}: exit ${r.exitCode}\n${r.stderr}`);
+      assert.match(r.stderr, /command failed|hook failed/);
+      const after = await snapshot();
+      if (after !== before) figures.dirty++;
+      assert.fixture(after, before, `${phase}: ${mode} at ${hit} left the node changed`);
+    }
+    throw new Error(`${phase}: more than 50 mutating calls?`);
+  }
+
+  /** Runs the phases before `phase` (from a node with nothing), so `phase` starts from its own "before". */
+  async function bringUpTo(phase: string) {
+    for (const p of PHASES) {
+      if (p === phase) return;
+      const r = await run(p);
+      assert.is(r.exitCode, 0, `${p}: ${r.stderr}`);
+    }
+  }
+
+  for (const mode of ['fail-before', 'kill-after'] as const) {
+    test(`a ${mode} fault at every step of every phase leaves the node as before`, async () => {
+      for (const phase of PHASES) {
+        await phaseWithFaults(phase, mode);
+      }
+      // Clean up for the next mode.
+      const stop = await run('stop');
+      assert.is(stop.exitCode, 0, stop.stderr);
+    });
+  }
+
+  test('clusternet killed mid-phase: the next run converges, stop then cleans up', async () => {
     const empty = await snapshot();
-    for (const mode of ['fail-before', 'kill-after', 'crash'] as const) {
-      await bringUpTo('boot-post');
-      await phaseWithFaults('boot-post', mode);
-      const stop = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)]);
+    for (const phase of PHASES) {
+      await bringUpTo(phase);
+      await phaseWithFaults(phase, 'crash');
+      const stop = await run('stop');
       assert.is(stop.exitCode, 0, stop.stderr);
     }
-    assert.fixture(await snapshot(), empty);
-  } finally {
-    config = macvlanConfig;
-  }
-});
+    const left = await snapshot();
+    if (left !== empty) figures.dirty++;
+    assert.fixture(left.replace(/## sysctl.*\n.*$/m, ''), empty.replace(/## sysctl.*\n.*$/m, ''));
+  });
 
-test.run();
+  test('a failed stop is completed by the next stop', async () => {
+    const empty = await snapshot();
+    for (const p of PHASES) assert.is((await run(p)).exitCode, 0);
+    const failed = await run('stop', shim.env(2, 'fail-before'));
+    assert.is(failed.exitCode, 1);
+    figures.faults++;
+    const again = await run('stop');
+    assert.is(again.exitCode, 0, again.stderr);
+    const left = await snapshot();
+    if (left !== empty) figures.dirty++;
+    assert.fixture(left, empty);
+  });
+
+  test.run();
+}
+
+faultSuite('faults: macvlan', CONFIG, { nodes: [1] });
+faultSuite('faults: vxlan', VXLAN_CONFIG, { nodes: [1], router: true });
+// link = bridge: our cnbr0 with eth0 as its port, the veth's host end on it.
+faultSuite('faults: bridge', CONFIG.replace('link = macvlan', 'link = bridge'), { nodes: [1] });
+// routing = per-node: node 1's bridge addresses, routes to its peers (on-link IPv4 via
+// eth0, IPv6 through cnvx0: forwarding entries, neighbours), no cluster address.
+const ROUTED_CONFIG = `
+[cluster]
+nodes = 1-4
+
+[net]
+link = bridge
+routing = per-node
+device = eth0
+mac = 02:00:00:00:05:00
+address = 10.5.0.0/16
+node-prefix = 24
+address6 = fd05::/48
+node-prefix6 = 64
+underlay = 192.168.10.0/24
+vni = 77
+`;
+faultSuite('faults: routed per-node', ROUTED_CONFIG, { nodes: [1], router: true });

@@ -88,6 +88,9 @@ R('a link-create whose link names a kind clusternet does not make, or a field it
     [{ kind: 'macvlan', id: 7 }, /link: unknown field "id"/],
     [{ kind: 'veth', peer: 'cnh1', bridge: 'br0 x' }, /link\.bridge: /],
     [{ kind: 'bridge', peer: 'cnh1' }, /link: unknown field "peer"/],
+    [{ kind: 'vxlan', vni: 0, port: 4789, local: '192.168.10.1', flood: [] }, /link\.vni: /],
+    [{ kind: 'vxlan', vni: 42, port: 4789, local: '192.168.10.1', flood: ['192.168.10.100\nlink del eth0'] }, /link\.flood\[0\]: /],
+    [{ kind: 'vxlan', vni: 42, port: 4789, local: '192.168.10.1' }, /link: /],
   ] as const) {
     const rec = JSON.parse(original) as { phases: Record<string, { op: string; link?: unknown }[]> };
     rec.phases['boot-post']!.find((op) => op.op === 'link-create')!.link = link;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { EXAMPLE, clusternet, show, tempDir, writeConf } from '../install/cli.js';
 import { unpacked } from './debian.js';
+import { vxlanConf } from '../helpers/fixtures.js';
 
 const example = readFileSync(EXAMPLE, 'utf8');
 const macvlan = example.replace('link = vlan', 'link = macvlan').replace('\nvlan = 7\n', '\n');
@@ -140,6 +141,76 @@ test('networkd (vlan): systemd-networkd parses the files without a complaint', a
   // The checker is real: a misspelt key is reported.
   writeFileSync(join(dir, '50-clusternet-krg0.netdev'), readFileSync(join(dir, '50-clusternet-krg0.netdev'), 'utf8').replace('MTUBytes', 'MTUByte'));
   assert.match(await networkdLog(dir, 3000), /50-clusternet-krg0\.netdev:6: Unknown key 'MTUByte' in section \[NetDev\]/);
+});
+
+/** A node's two forwarding entries (flood, its MAC), as bridge lines. */
+const fdbLines = (node: number, vtep: string) => [
+  `bridge fdb append 00:00:00:00:00:00 dev krg0 dst ${vtep} self permanent`,
+  `bridge fdb replace 02:00:00:00:07:0${node} dev krg0 dst ${vtep} self permanent`,
+];
+
+test('vxlan: --underlay one of vxlan-peers; the link, then a flood and a MAC entry per node, in every format', async () => {
+  const conf = writeConf(vxlanConf());
+  const underlay = ['--underlay', '192.168.10.100'];
+  const entries = [...fdbLines(1, '192.168.10.1'), ...fdbLines(2, '192.168.10.2'), ...fdbLines(3, '192.168.20.3')];
+  const ip = server(conf, 'ip', underlay);
+  assert.is(ip.code, 0, show(ip));
+  assert.equal(ip.stdout.split('\n').filter((l) => l && !l.startsWith('#')), [
+    'ip link add name krg0 address 02:00:00:00:07:fe mtu 1450 type vxlan id 42 dev eth0 local 192.168.10.100 dstport 4789 nolearning',
+    'ip address add 10.4.135.254/18 dev krg0',
+    'ip link set dev krg0 up',
+    ...entries,
+  ]);
+  for (const [extra, message] of [
+    [[], /--underlay: a host joining a VXLAN needs its VTEP address/],
+    [['--underlay', '192.168.10.99'], /--underlay: 192\.168\.10\.99 is not in net\.vxlan-peers; add it to net\.vxlan-peers so the nodes send to it/],
+    [['--underlay', 'x'], /--underlay: "x" is not an IP address/],
+  ] as const) {
+    const r = server(conf, 'ip', [...extra]);
+    assert.is(r.code, 2, show(r));
+    assert.match(r.stderr, message);
+  }
+  const notVxlan = server(EXAMPLE, 'ip', underlay);
+  assert.is(notVxlan.code, 2);
+  assert.match(notVxlan.stderr, /--underlay: applies only to link = vxlan/);
+
+  // ifupdown: Debian's ifquery reads the link as pre-up and each entry as post-up (up).
+  const stanza = server(conf, 'ifupdown', underlay);
+  const file = join(tempDir(), 'interfaces');
+  writeFileSync(file, stanza.stdout);
+  const options = execFileSync(join(unpacked('ifupdown'), 'sbin', 'ifquery'), ['-i', file, 'krg0'], { encoding: 'utf8' });
+  assert.match(options, /^pre-up: ip link add name krg0 .* type vxlan id 42 dev eth0 local 192\.168\.10\.100 dstport 4789 nolearning$/m);
+  // ifupdown files post-up under its synonym, up.
+  assert.equal(options.split('\n').filter((l) => l.startsWith('up: ')).map((l) => l.slice(4)), entries);
+
+  // nmcli: NetworkManager's own properties; what it cannot hold is said, then printed.
+  const nm = server(conf, 'nmcli', underlay);
+  assert.is(nm.code, 0, show(nm));
+  const lines = nm.stdout.split('\n').filter(Boolean);
+  const add = lines[1]!.split(' ');
+  const props = nmProperties();
+  const given = new Map<string, string>();
+  for (let i = 3; i < add.length; i += 2) {
+    assert.ok(props.has(add[i]!), `${add[i]} is a NetworkManager property`);
+    given.set(add[i]!, add[i + 1]!);
+  }
+  assert.equal(['connection.type', 'vxlan.id', 'vxlan.local', 'vxlan.remote', 'vxlan.parent', 'vxlan.learning'].map((k) => given.get(k)), ['vxlan', '42', '192.168.10.100', '192.168.10.1', 'eth0', 'no']);
+  assert.match(lines[3]!, /^# nmcli cannot say all of it: NetworkManager holds no static forwarding entries/);
+  assert.equal(lines.slice(4), entries);
+
+  // networkd: [VXLAN] in the .netdev, a [BridgeFDB] per entry, parsed by networkd itself.
+  const { networkdLog } = await import('./networkd.js');
+  const dir = tempDir();
+  const r = clusternet(['-c', conf, 'server-config', '--address', '10.4.135.254', '--format', 'networkd', '--output-dir', dir, ...underlay]);
+  assert.is(r.code, 0, show(r));
+  const network = readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8');
+  assert.is(network.split('[BridgeFDB]').length - 1, 6);
+  assert.match(network, /\[BridgeFDB\]\nMACAddress=02:00:00:00:07:03\nDestination=192\.168\.20\.3\n/);
+  assert.match(readFileSync(join(dir, '50-clusternet-krg0.netdev'), 'utf8'), /\[VXLAN\]\nVNI=42\nLocal=192\.168\.10\.100\nDestinationPort=4789\nMacLearning=no\n/);
+  const log = await networkdLog(dir, 3000);
+  assert.match(log, /krg0: loaded "?vxlan"?/);
+  const complaints = log.split('\n').filter((l) => /50-clusternet|49-clusternet/.test(l) && /[Uu]nknown|ignoring|[Ff]ailed to parse|[Ii]nvalid/.test(l));
+  assert.equal(complaints, []);
 });
 
 test.run();
