@@ -3,11 +3,10 @@
 // container under a temporary name and renamed, its host end enslaved to a bridge on the
 // host — ours (cnbr0, made and tagged, with the lower device as its port onto the segment)
 // or one the site already has, named by `bridge =` and used as it is.
-import { parseIfName, ValueProblem } from '../value/parse.js';
+import { ipFamily, parseIfName, ValueProblem } from '../value/parse.js';
 import type { KindParams, LinkAt, LinkDriver, LinkNode, LinkParams } from './driver.js';
 import { addArgs, tmpLinkName, type KernelOp } from './ops.js';
 import { routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
-import { ipFamily } from '../value/parse.js';
 
 type Bridge = KindParams<'bridge'>;
 type Veth = Extract<LinkParams, { kind: 'veth' }>;

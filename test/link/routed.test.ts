@@ -10,6 +10,7 @@ import { InputError } from '../../lib/errors.js';
 import { describeOp } from '../../lib/plan/render.js';
 import type { LinkNode, LinkPeer, Routing } from '../../lib/link/driver.js';
 import { describeChange } from '../../lib/edit/meaning.js';
+import { routedConf } from '../helpers/fixtures.js';
 
 const KEYS = new Map<string, unknown>([
   ['routing', 'per-node'],
@@ -117,18 +118,8 @@ test('the bridge driver: no device port with routing, room for the overlay in th
   assert.is(bridge.overhead({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, null), 0);
 });
 
-const CONF = `
-[cluster]
-nodes = 1-3
-[net]
-link = bridge
-routing = per-node
-device = eth0
-mac = 02:00:00:00:05:00
-address = 10.5.0.0/16
-node-prefix = 24
-underlay = 192.168.10.0/24
-`;
+/** IPv4 only, every node on segment a's underlay: no overlay needed. */
+const CONF = routedConf().replace(/address6 = .*\nnode-prefix6 = .*\n/, '').replace('vni = 77\n', '').replace(/\[node 3\][^]*$/, '');
 
 test('derive: the node\'s address and gateway are its subnet\'s; peers carry theirs; gateway and a cluster address refused', () => {
   const v = deriveNode(parseConfig(CONF, 'net.conf'), 2);

@@ -10,24 +10,10 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { bringUp, createSimCluster, links, reaches, runPhase, writeConfig, type SimCluster } from '../sim/cluster.js';
 import { stableSnapshot as snapshot } from '../sim/stable.js';
+import { routedConf } from '../helpers/fixtures.js';
 
 const NODES = [1, 2, 3];
-const conf = (nodes = '1-3', node3 = true) => `
-[cluster]
-nodes = ${nodes}
-
-[net]
-link = bridge
-routing = per-node
-device = eth0
-mac = 02:00:00:00:05:00
-address = 10.5.0.0/16
-node-prefix = 24
-address6 = fd05::/48
-node-prefix6 = 64
-underlay = 192.168.10.0/24
-vni = 77
-${node3 ? '\n[node 3]\nunderlay = 192.168.20.3/24\n' : ''}`;
+const conf = (nodes = '1-3', node3 = true) => routedConf({ nodes, node3 });
 
 async function reachesSoon(sim: SimCluster, from: string, to: string): Promise<boolean> {
   for (let i = 0; i < 16; i++) {

@@ -172,7 +172,7 @@ test('vxlan: --underlay one of vxlan-peers; the link, then a flood and a MAC ent
   }
   const notVxlan = server(EXAMPLE, 'ip', underlay);
   assert.is(notVxlan.code, 2);
-  assert.match(notVxlan.stderr, /--underlay: applies only to link = vxlan/);
+  assert.match(notVxlan.stderr, /--underlay: applies only to link = (bridge or )?vxlan/);
 
   // ifupdown: Debian's ifquery reads the link as pre-up and each entry as post-up (up).
   const stanza = server(conf, 'ifupdown', underlay);
