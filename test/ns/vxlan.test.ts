@@ -149,6 +149,19 @@ v4('a deleted peer entry is missing, a hand-made one unexpected: check says so, 
   assert.not.ok((await fdbOf(sim, 1)).some((e) => e.endsWith('192.168.10.99')));
 });
 
+v4('an MTU changed by hand differs and is set back in place by boot-post, the link kept', async () => {
+  const index = (await krg0(sim, 1))?.ifindex;
+  assert.is((await sim.exec(sim.container(1), ['ip', 'link', 'set', 'dev', 'krg0', 'mtu', '1300'])).exitCode, 0);
+  const drift = await check(sim, config, 1);
+  assert.is(drift.exitCode, 1, drift.stdout);
+  assert.match(drift.stdout, /PROBLEM\s+boot-post\s+.*type vxlan id 42 .*differs: want mtu 1450, have mtu 1300/);
+  const fix = await runPhase(sim, config, 1, 'boot-post');
+  assert.is(fix.exitCode, 0, fix.stderr);
+  const link = await krg0(sim, 1);
+  assert.equal([link?.mtu, link?.ifindex], [1450, index]);
+  assert.is((await check(sim, config, 1)).exitCode, 0);
+});
+
 v4('a VXLAN remade by hand with another id differs and is refused, nothing changed; stop and the phases again mend it', async () => {
   const c2 = sim.container(2);
   for (const argv of [

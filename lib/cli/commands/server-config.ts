@@ -29,7 +29,7 @@ export const serverConfigCommand: CommandModule<GlobalArgs, ServerArgs> = {
   describe: 'what a server, router or login node on the same segment needs to join the cluster network, ready to paste',
   builder: (y) =>
     [...LINK_NODE_KEYS].reduce(
-      (yy, [key, { spec, owners }]) => yy.option(key, { type: 'string', describe: `link = ${owners.join(' or ')}: this host's ${key}, as a node's [node N] ${key} (${spec.what ?? key})` }),
+      (yy, [key, { spec, owners }]) => yy.option(key, { type: 'string', describe: `link = ${owners.join(' or ')}: this host's ${spec.what ?? key}, as [node N] ${key} gives a node's` }),
       y,
     )
       .option('address', { alias: 'a', type: 'string', demandOption: true, describe: "the host's address in the cluster network, e.g. 10.4.135.254" })
