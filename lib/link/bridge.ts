@@ -6,10 +6,16 @@
 import { ipFamily, parseIfName, ValueProblem } from '../value/parse.js';
 import type { KindParams, LinkAt, LinkDriver, LinkNode, LinkParams } from './driver.js';
 import { addArgs, tmpLinkName, type KernelOp } from './ops.js';
+import { vxlanDriver } from './vxlan.js';
 import { routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
 
 type Bridge = KindParams<'bridge'>;
 type Veth = Extract<LinkParams, { kind: 'veth' }>;
+
+const KERNEL = [
+  { type: 'bridge', module: 'bridge', hint: '' },
+  { type: 'veth', module: 'veth', hint: '' },
+];
 
 /** The bridge clusternet makes on the host when net.conf names none. */
 export const OUR_BRIDGE = 'cnbr0';
@@ -71,10 +77,9 @@ export const bridgeDriver: LinkDriver<Bridge> = {
   needsPeers: false,
   ops: (n, at) => ({ boot: bootOps(n, at), init: [] }),
   recordFields: {},
-  kernel: [
-    { type: 'bridge', module: 'bridge', hint: '' },
-    { type: 'veth', module: 'veth', hint: '' },
-  ],
+  kernel: KERNEL,
+  // A routed segment with an overlay makes the hosts' VXLAN too.
+  kernelFor: (routing) => (routing?.overlay ? [...KERNEL, ...vxlanDriver.kernel] : KERNEL),
   // A routed segment with an overlay leaves room for its encapsulation (vxlan.ts: 50, 70 over IPv6).
   overhead: (_link, routing) => (routing?.overlay ? (ipFamily(routing.underlay.split('/')[0]!) === 6 ? 70 : 50) : 0),
   // Our bridge has the lower device as a port, a routed segment leaves through it: no

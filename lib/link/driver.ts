@@ -228,6 +228,8 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   ops(n: LinkNode<P>, at: LinkAt): { boot: KernelOp[]; init: KernelOp[] };
   /** How a stored LinkParams's fields are checked (besides `kind`). */
   recordFields: Record<string, ParamField>;
+  /** The link types a node with this routed segment needs probed (else `kernel`): a routed overlay's vxlan too. */
+  kernelFor?(routing: Routing | null): readonly KernelNeed[];
   /** Link types probed in boot-pre, in order. */
   kernel: readonly KernelNeed[];
   /** Bytes the link takes from its lower device's MTU (a VLAN tag: 4). */

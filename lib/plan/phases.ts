@@ -81,7 +81,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
 
 const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext) => Op[]> = {
   'boot-pre': (v, { host }) => [
-    ...ownerOf(v.kind).kernel.map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
+    ...(ownerOf(v.kind).kernelFor?.(v.routing) ?? ownerOf(v.kind).kernel).map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
     // A VLAN cannot come up while its lower device is down (Kerrighed's old trap).
     { op: 'link-up', ns: host, dev: v.device, shared: true },
   ],

@@ -116,6 +116,8 @@ test('the bridge driver: no device port with routing, room for the overlay in th
   assert.is(bridge.overhead({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, r1), 50);
   assert.is(bridge.maxMtu({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, 1500, r1), 1450);
   assert.is(bridge.overhead({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, null), 0);
+  assert.equal(bridge.kernelFor!(r1).map((k) => k.type), ['bridge', 'veth', 'vxlan'], 'boot-pre probes the overlay\'s type too');
+  assert.equal(bridge.kernelFor!(null).map((k) => k.type), ['bridge', 'veth']);
 });
 
 /** IPv4 only, every node on segment a's underlay: no overlay needed. */
