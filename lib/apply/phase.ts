@@ -7,7 +7,7 @@ import type { Config } from '../config/types.js';
 import type { NodeValues } from '../derive/node.js';
 import type { Logger } from '../log.js';
 import type { Op, Phase, Plan } from '../plan/ops.js';
-import { backendOf, buildPlan, type PlanContext } from '../plan/phases.js';
+import { backendOf, buildPlan, kernelNeeds, type PlanContext } from '../plan/phases.js';
 import { mergeOps } from '../plan/stop.js';
 import { bucketOf, cipName } from '../clusterip/rules.js';
 import { chooseBackend, describeChoice, probeOnce } from '../clusterip/choose.js';
@@ -282,7 +282,7 @@ export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promis
 function firstRunThisBoot(req: PhaseRequest, record: NodeRecord): boolean {
   if (req.phase === 'stop' || !req.values.enable) return false;
   // boot-pre keeps no record (nothing of it to undo), but its link-type probe is remembered.
-  if (req.phase === 'boot-pre') return !probedOk(req.runner, CURRENT_NS, `link ${req.values.link}`);
+  if (req.phase === 'boot-pre') return !kernelNeeds(req.values).every((need) => probedOk(req.runner, CURRENT_NS, `link ${need.type}`));
   return !record.phases[req.phase];
 }
 

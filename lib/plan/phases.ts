@@ -7,7 +7,7 @@ import { CURRENT_NS, type Ns } from '../system/ns.js';
 import { stopOps, type RecordView } from './stop.js';
 import { cipName } from '../clusterip/rules.js';
 import { ownerOf } from '../link/index.js';
-import type { LinkParams } from '../link/driver.js';
+import type { KernelNeed, LinkParams } from '../link/driver.js';
 
 export interface PlanContext {
   /** Where the lower device lives: the host's namespace (where boot hooks run). */
@@ -81,7 +81,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
 
 const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext) => Op[]> = {
   'boot-pre': (v, { host }) => [
-    ...(ownerOf(v.kind).kernelFor?.(v.routing) ?? ownerOf(v.kind).kernel).map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
+    ...kernelNeeds(v).map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
     // A VLAN cannot come up while its lower device is down (Kerrighed's old trap).
     { op: 'link-up', ns: host, dev: v.device, shared: true },
   ],
@@ -110,6 +110,12 @@ export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number
   if (v.mtu !== 'auto') return v.mtu;
   if (deviceMtu === undefined) return 0; // unknown: the plan printer shows "auto"
   return deviceMtu - ownerOf(v.kind).overhead(linkOf(v), v.routing);
+}
+
+/** The kernel link types this node's link needs, probed in boot-pre (routed adds the overlay's vxlan). */
+export function kernelNeeds(v: NodeValues): readonly KernelNeed[] {
+  const driver = ownerOf(v.kind);
+  return driver.kernelFor?.(v.routing) ?? driver.kernel;
 }
 
 /** The link kind's kernel ops for this node (boot-post's, and init-pre's before the addresses). */
