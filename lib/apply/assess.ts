@@ -38,7 +38,10 @@ export function assessPlan(ops: readonly Op[], stateOf: StateOf): { op: Op; asse
   const made = new Set<string>();
   return ops.map((op) => {
     const assessment = assess(op, stateOf, (ns, dev) => made.has(`${nsLabel(ns)} ${dev}`));
-    if (op.op === 'link-create') made.add(`${nsLabel(op.target)} ${op.tmpName}`);
+    if (op.op === 'link-create') {
+      made.add(`${nsLabel(op.target)} ${op.tmpName}`);
+      for (const dev of ownerOf(op.link.kind).alsoMakes?.(op.link) ?? []) made.add(`${nsLabel(op.ns)} ${dev}`);
+    }
     if (op.op === 'link-rename') made.add(`${nsLabel(op.ns)} ${op.to}`);
     return { op, assessment };
   });
@@ -133,6 +136,11 @@ export function assess(op: Op, stateOf: StateOf, made: Made = () => false): Asse
       if (missing) return missing;
       const master = st.links.get(op.dev)?.master ?? null;
       if (master === op.master) return { state: 'ok' };
+      // A port's addresses stop working: a device the host reaches its network with is never enslaved.
+      const global = (st.links.get(op.dev)?.addresses ?? []).filter((a) => !a.startsWith('fe80:'));
+      if (master === null && global.length > 0) {
+        return { state: 'blocked', reason: `enslaving ${op.dev} to ${op.master} would take its addresses (${global.join(', ')}) off ${where}'s network; put them on a bridge of the site's own and name it in net.conf ([net] bridge)` };
+      }
       // A port of another bridge is someone else's: never moved.
       return master === null ? { state: 'pending' } : { state: 'differs', want: `${op.dev} master ${op.master}`, have: `${op.dev} master ${master}` };
     }
@@ -223,11 +231,11 @@ function assessLink(op: LinkCreateOp, made: LinkState, host: NsView): Assessment
     made.kind === op.link.kind
       ? driver.compare({ lower: op.lower, link: op.link }, made, host)
       : [{ attribute: 'kind', want: driver.describe(op.link), have: made.kind ?? 'a link of no kind', inPlace: false }];
-  if (made.mac !== op.mac) drifts.push({ attribute: 'address', want: `address ${op.mac}`, have: `address ${made.mac}`, inPlace: true });
+  if (op.mac !== null && made.mac !== op.mac) drifts.push({ attribute: 'address', want: `address ${op.mac}`, have: `address ${made.mac}`, inPlace: true });
   if (op.mtu > 0 && made.mtu !== op.mtu) drifts.push({ attribute: 'mtu', want: `mtu ${op.mtu}`, have: `mtu ${made.mtu}`, inPlace: true });
   if (drifts.length === 0) return { state: 'ok' };
   const want = drifts.map((d) => d.want).join(', ');
   const have = drifts.map((d) => d.have).join(', ');
   if (!drifts.every((d) => d.inPlace)) return { state: 'differs', want, have };
-  return { state: 'differs', want, have, fix: [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }] };
+  return { state: 'differs', want, have, fix: [{ op: 'link-set', ns: op.target, dev: op.name, mac: op.mac ?? made.mac, mtu: op.mtu, was: { mac: made.mac, mtu: made.mtu } }] };
 }

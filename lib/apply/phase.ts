@@ -208,7 +208,7 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
 /** A link cannot be larger than its kind allows over the lower device (a vlan or macvlan: the device's MTU). */
 function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
   const mtu = values.mtu as number;
-  const max = values.link ? ownerOf(values.kind).maxMtu(values.link, deviceMtu) : deviceMtu;
+  const max = values.link ? ownerOf(values.kind).maxMtu(values.link, deviceMtu, values.routing) : deviceMtu;
   if (mtu > max) {
     const where = config.keys.get(config.nodeSettings.get(values.node)?.mtu !== undefined ? `node.${values.node}.mtu` : 'net.mtu');
     throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}${max < deviceMtu ? `, less ${deviceMtu - max} for ${values.kind}` : ''}); allowed: 68 to ${max}` });

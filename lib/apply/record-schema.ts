@@ -4,7 +4,7 @@
 // any of it is used. A record that fails is named with what to do; never a stack trace.
 import { InputError } from '../errors.js';
 import { HASH_MODES } from '../config/types.js';
-import { KERNEL_NEEDS, LINK_KINDS, legacyLinkParams, ownerOf } from '../link/index.js';
+import { KERNEL_NEEDS, LINK_PARAM_KINDS, legacyLinkParams, ownerOf } from '../link/index.js';
 import type { LinkParams } from '../link/driver.js';
 import { parseIfName, parseIp, parseMac, ipFamily } from '../value/parse.js';
 import { PHASES, type Op, type Phase } from '../plan/ops.js';
@@ -13,7 +13,7 @@ import type { CipSpec } from '../clusterip/types.js';
 import type { Ns } from '../system/ns.js';
 
 /** The sysctls a plan sets (lib/plan/phases.ts), and the values they take. */
-const SYSCTLS = new Set(['net.netfilter.nf_conntrack_tcp_loose']);
+const SYSCTLS = new Set(['net.netfilter.nf_conntrack_tcp_loose', 'net.ipv4.ip_forward', 'net.ipv6.conf.all.forwarding']);
 const BACKENDS = ['cluster-match', 'nft', 'clusterip'] as const;
 
 class Bad extends Error {}
@@ -118,8 +118,9 @@ const mtu = (v: unknown, where: string) => (v === 0 ? 0 : int(v, where, 68, 6553
 
 /** A stored link's parameters: a known kind, and exactly the fields its driver declares. */
 function linkParams(v: unknown, where: string): LinkParams {
-  const kind = oneOf((v as Obj | null)?.kind, `${where}.kind`, LINK_KINDS);
-  const fields = ownerOf(kind).recordFields;
+  const kind = oneOf((v as Obj | null)?.kind, `${where}.kind`, LINK_PARAM_KINDS);
+  const driver = ownerOf(kind);
+  const fields = driver.makes?.[kind] ?? driver.recordFields;
   const o = obj(v, where, { required: ['kind', ...Object.keys(fields)] });
   const out: Obj = { kind };
   for (const [key, field] of Object.entries(fields)) {
@@ -214,7 +215,7 @@ export function checkOp(stored: unknown, where: string): Op {
         tmpName: ifName(o.tmpName, at('tmpName')),
         name: ifName(o.name, at('name')),
         link: linkParams(o.link, at('link')),
-        mac: mac(o.mac, at('mac')),
+        mac: o.mac === null ? null : mac(o.mac, at('mac')),
         mtu: mtu(o.mtu, at('mtu')),
         ...opt('owned'),
       };
@@ -250,7 +251,7 @@ export function checkOp(stored: unknown, where: string): Op {
     case 'sysctl': {
       const key = str(o.key, at('key'));
       if (!SYSCTLS.has(key)) throw new Bad(`${at('key')}: not a sysctl clusternet sets (${[...SYSCTLS].join(', ')})`);
-      return { op: 'sysctl', ns: n, key, value: bit(o.value, at('value')), undo: bit(o.undo, at('undo')) };
+      return { op: 'sysctl', ns: n, key, value: bit(o.value, at('value')), undo: o.undo === null ? null : bit(o.undo, at('undo')) };
     }
     case 'cip-rules':
       return { op: 'cip-rules', ns: n, backend: oneOf(o.backend, at('backend'), BACKENDS), specs: specs(o.specs, at('specs')), ...opt('addParentJump'), ...opt('fresh') };

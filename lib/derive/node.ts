@@ -3,7 +3,7 @@
 // and every result checked (Kerrighed gave node 0 the template itself and .255 addresses).
 import { InputError, type InputProblem } from '../errors.js';
 import type { Backend, ClusterIpSettings, Config, TemplateMode } from '../config/types.js';
-import type { LinkKind, LinkParams, LinkPeer } from '../link/driver.js';
+import type { LinkKind, LinkParams, LinkPeer, Routing } from '../link/driver.js';
 import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
@@ -28,6 +28,12 @@ export interface NodeValues {
   mtu: number | 'auto';
   gateway: string | null;
   gateway6: string | null;
+  /**
+   * The node's own routed segment (link = bridge, routing = per-node): its subnets, the
+   * host's and the container's addresses, the bridge, the underlay (link/driver.ts Routing).
+   * Other tools read it (the CNI plugin puts containers on `bridge` in `subnet`). null otherwise.
+   */
+  routing: Routing | null;
   clusterIps: NodeClusterIp[];
 }
 
@@ -45,12 +51,16 @@ function problemsOf(config: Config, id: number, problems: InputProblem[]): (path
  * no link and no address: only a cluster address may still go on the interface
  * (Kerrighed's 20clusterip ran whatever NETCONF_ENABLE said).
  */
-function linkValues(config: Config, id: number, problem: (path: string, message: string) => void): { mac: string; address: string; address6: string | null; link: LinkParams | null } {
+function linkValues(config: Config, id: number, problem: (path: string, message: string) => void): { mac: string; address: string; address6: string | null; link: LinkParams | null; routing: Routing | null } {
   const net = config.net;
   const keys = config.nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>();
-  const link = ownerOf(net.link).params(net.linkKeys, { id, keys, problem });
-  if (!net.enable || !net.address) return { mac: '', address: '', address6: null, link };
+  const driver = ownerOf(net.link);
+  const link = driver.params(net.linkKeys, { id, keys, problem });
+  if (!net.enable || !net.address) return { mac: '', address: '', address6: null, link, routing: null };
   const mac = nodeMac(net.mac, net.template, id, (m) => problem('net.mac', m)) ?? '';
+  // A routed segment of its own (routing = per-node): the node's address is its subnet's.
+  const routing = driver.routing?.(net.linkKeys, { id, keys, problem }, { address: net.address, address6: net.address6 }) ?? null;
+  if (routing) return { mac, address: routing.address, address6: routing.address6, link, routing };
   const address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
   const address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
   return {
@@ -58,6 +68,7 @@ function linkValues(config: Config, id: number, problem: (path: string, message:
     address: address ? `${address}/${net.address.prefix}` : '',
     address6: address6 && net.address6 ? `${address6}/${net.address6.prefix}` : null,
     link,
+    routing: null,
   };
 }
 
@@ -75,12 +86,20 @@ function deriveOne(config: Config, id: number, cipCheck: boolean, known?: Readon
   const problem = problemsOf(config, id, problems);
   const net = config.net;
   const own = config.nodeSettings.get(id);
-  const { mac, address, address6, link } = linkValues(config, id, problem);
+  const { mac, address, address6, link, routing } = linkValues(config, id, problem);
+  if (routing) {
+    // The node's bridge is its containers' gateway; a cluster address answers on one L2 segment, which routed nodes have not.
+    if (net.gateway) problem('net.gateway', 'with routing = per-node the node\'s bridge is the gateway (its subnet + 1); remove gateway');
+    if (net.gateway6) problem('net.gateway6', 'with routing = per-node the node\'s bridge is the gateway (its subnet + 1); remove gateway6');
+    for (const cip of config.clusterIps.filter((c) => c.enable)) {
+      problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', 'a cluster address needs every node on one L2 segment, and routing = per-node gives each its own; set enable = false in this section, or routing = shared');
+    }
+  }
   if (address && net.gateway === address.split('/')[0]) problem('net.gateway', `${net.gateway} is node ${id}'s own address; the gateway must be another host`);
   if (address6 && net.gateway6 === address6.split('/')[0]) problem('net.gateway6', `${net.gateway6} is node ${id}'s own address; the gateway must be another host`);
   const driver = ownerOf(net.link);
   const peers: LinkPeer[] = [];
-  if (driver.needsPeers && net.enable) {
+  if ((driver.needsPeers || routing) && net.enable) {
     for (const peer of config.nodes) {
       if (peer === id) continue;
       const found = known ? known.get(peer) : asPeer(peer, linkValues(config, peer, problemsOf(config, peer, problems)));
@@ -113,8 +132,9 @@ function deriveOne(config: Config, id: number, cipCheck: boolean, known?: Readon
     address,
     address6,
     mtu: own?.mtu ?? net.mtu,
-    gateway: net.gateway ?? null,
-    gateway6: net.gateway6 ?? null,
+    gateway: routing ? routing.hostAddress.split('/')[0]! : (net.gateway ?? null),
+    gateway6: routing?.hostAddress6 ? routing.hostAddress6.split('/')[0]! : (net.gateway6 ?? null),
+    routing,
     clusterIps,
   };
 }
@@ -129,9 +149,10 @@ export function deriveAll(config: Config): NodeValues[] {
   }
   const problems: InputProblem[] = [];
   const values: NodeValues[] = [];
-  // Every node as a peer, once, for kinds whose links name their peers.
+  // Every node as a peer, once, for kinds whose links name their peers (or that may route to them).
   let known: Map<number, LinkPeer> | undefined;
-  if (ownerOf(config.net.link).needsPeers && config.net.enable) {
+  const driver = ownerOf(config.net.link);
+  if ((driver.needsPeers || driver.routing) && config.net.enable) {
     known = new Map();
     for (const id of config.nodes) {
       const peer = asPeer(id, linkValues(config, id, problemsOf(config, id, problems)));
@@ -159,7 +180,7 @@ export function deriveAll(config: Config): NodeValues[] {
 
 /** A node's link values as another node's peer; undefined while incomplete (its problems are reported). */
 const asPeer = (node: number, v: ReturnType<typeof linkValues>): LinkPeer | undefined =>
-  v.link ? { node, mac: v.mac, address: v.address, address6: v.address6, link: v.link } : undefined;
+  v.link ? { node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing } : undefined;
 
 /**
  * The id in a template's last byte, as Kerrighed's hooks put it there: a MAC's

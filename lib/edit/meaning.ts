@@ -29,11 +29,14 @@ const PHASE_OF: Record<string, Phase> = {
   peers: 'init-pre',
   gateway: 'init-pre',
   gateway6: 'init-pre',
+  // A routed segment's subnet, host address, underlay and overlay: the host's side (boot-post); peers' routes come with it.
+  routing: 'boot-post',
   clusterIps: 'init-post',
 };
 
 const show = (field: Field, v: NodeValues): string => {
   if (field === 'clusterIps') return v.clusterIps.map((c) => `${c.name || 'clusterip'} ${c.address}/${c.prefix} ${c.mac} ${c.hash} ${c.backend} 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`).join(', ') || 'none';
+  if (field === 'routing') return v.routing ? `${[v.routing.subnet, v.routing.subnet6].filter(Boolean).join(' ')} via ${v.routing.underlay.split('/')[0]}${v.routing.overlay ? ` (overlay vni ${v.routing.overlay.vni})` : ''}` : '-';
   if (field === 'peers') {
     const hosts = [...(v.peers.length > 0 ? [`nodes ${formatNodeList(v.peers.map((p) => p.node))}`] : []), ...(v.link ? (ownerOf(v.kind).extraPeers?.(v.link) ?? []) : [])];
     return hosts.join(' ') || '-';

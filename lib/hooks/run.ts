@@ -84,6 +84,13 @@ export function hookEnv(ctx: NodeContext, phase: Phase): Record<string, string> 
   };
   if (v.link) Object.assign(env, ownerOf(v.kind).env(v.link));
   if (v.address6) env.CLUSTERNET_ADDRESS6 = v.address6;
+  // A routed segment (routing = per-node): the node's subnets and the host's addresses on its bridge.
+  if (v.routing) {
+    env.CLUSTERNET_SUBNET = v.routing.subnet;
+    env.CLUSTERNET_HOST_ADDRESS = v.routing.hostAddress;
+    if (v.routing.subnet6) env.CLUSTERNET_SUBNET6 = v.routing.subnet6;
+    if (v.routing.hostAddress6) env.CLUSTERNET_HOST_ADDRESS6 = v.routing.hostAddress6;
+  }
   if (ctx.container.kind === 'pid') env.CLUSTERNET_PID = String(ctx.container.pid);
   if (ctx.container.kind === 'netns') env.CLUSTERNET_NETNS = ctx.container.name;
   return env;

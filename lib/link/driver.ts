@@ -3,25 +3,38 @@
 // Plan, apply, check, show, status, hooks and server-config ask the driver; none of them
 // names a kind. Adding a kind is one new file here, listed in index.ts, plus its tests.
 import type { KeySpec } from '../value/spec.js';
+import type { Cidr } from '../value/parse.js';
 import type { LinkState, NsState } from '../system/state.js';
 import type { Ns } from '../system/ns.js';
 import type { KernelOp } from './ops.js';
 
 /** The kinds net.conf's `link =` accepts (index.ts LINK_KINDS lists them in order). */
-export type LinkKind = LinkParams['kind'];
+export type LinkKind = 'vlan' | 'macvlan' | 'bridge' | 'vxlan';
 
-/** One kernel link we create, as plain data: it is stored in /run records and checked there. */
+/**
+ * One kernel link we create, as plain data: it is stored in /run records and checked there.
+ * Its `kind` is the kernel's (`ip -d link` info_kind): a kind of net.conf may make more
+ * than one (link = bridge: the node's veth, and a bridge of ours on the host).
+ */
 export type LinkParams =
   | { kind: 'vlan'; id: number }
   | { kind: 'macvlan' }
   /** `local`: this host's VTEP (v4 or v6, no prefix); `flood`: VTEPs that are no node (net.vxlan-peers) it sends broadcasts to too. */
-  | { kind: 'vxlan'; vni: number; port: number; local: string; flood: string[] };
+  | { kind: 'vxlan'; vni: number; port: number; local: string; flood: string[] }
+  /** link = bridge: the node's veth; `peer` its end on the host, enslaved to `bridge` there. */
+  | { kind: 'veth'; peer: string; bridge: string }
+  /** link = bridge: the bridge clusternet makes on the host (cnbr0). */
+  | { kind: 'bridge' };
+
+/** The links a kind of net.conf makes (link = bridge: the veth and our bridge). */
+export type KindParams<K extends LinkKind> = K extends 'bridge' ? Extract<LinkParams, { kind: 'veth' | 'bridge' }> : Extract<LinkParams, { kind: K }>;
 
 /** A link to create: `lower` its lower device (null: none), `netns` where it goes (null: here). */
 export interface LinkCreate<P extends LinkParams = LinkParams> {
   lower: string | null;
   name: string;
   netns: string | null;
+  /** null: the kernel's choice (a bridge's: its ports'). */
   mac: string | null;
   /** 0: the kernel's default (the lower device's MTU for a vlan or macvlan). */
   mtu: number;
@@ -46,6 +59,32 @@ export interface LinkPeer<P extends LinkParams = LinkParams> {
   address: string;
   address6: string | null;
   link: P;
+  /** The peer's routed segment (routing = per-node), else null. */
+  routing: Routing | null;
+}
+
+/**
+ * A node's own routed segment (link = bridge, routing = per-node; OpenSVC's routed_bridge,
+ * xcluster-cni): plain values, read by clusternet's plan and by other tools that put
+ * containers on the node's bridge in its subnet (the CNI plugin). Addresses are
+ * ADDR/PREFIX with the node prefix, subnets CIDRs; the *6 fields are null without address6.
+ */
+export interface Routing {
+  /** Node N's subnet: the N-th subnet of net.address at net.node-prefix (10.5.3.0/24). */
+  subnet: string;
+  subnet6: string | null;
+  /** The host's address on the node's bridge: subnet + 1 (10.5.3.1/24), the containers' gateway. */
+  hostAddress: string;
+  hostAddress6: string | null;
+  /** The cluster container's address: subnet + 2 (10.5.3.2/24). */
+  address: string;
+  address6: string | null;
+  /** The bridge the subnet lives on, in the host (cnbr0). */
+  bridge: string;
+  /** The node's underlay address (ADDR/PREFIX, on its device): the peers' next hop to its subnet, its VTEP. */
+  underlay: string;
+  /** The overlay towards peers not reachable directly (net.vni, net.vxlan-port); null without vni. */
+  overlay: { vni: number; port: number } | null;
 }
 
 /** One node's link as derive made it: what a driver's ops() turns into kernel ops. */
@@ -57,8 +96,10 @@ export interface LinkNode<P extends LinkParams = LinkParams> {
   address: string;
   address6: string | null;
   link: P;
-  /** The other nodes (empty unless the driver sets needsPeers). */
+  /** The other nodes (empty unless the driver sets needsPeers, or the node has a routed segment). */
   peers: LinkPeer<P>[];
+  /** The node's routed segment (routing = per-node), else null. */
+  routing: Routing | null;
 }
 
 /** Where the ops go: the host (boot hooks, the lower device) and the cluster container; the MTU resolved (0: kernel default). */
@@ -129,6 +170,11 @@ export interface ServerFragments<P extends LinkParams = LinkParams> {
   /** nmcli: connection.type and the kind's own settings. */
   nmcli(s: ServerLink<P>): { type: string; settings: string[] };
   /**
+   * A host that is no node joins with another kind of link (link = bridge: a host on the
+   * segment needs no bridge, a macvlan on its NIC does): that link, and why, for the header.
+   */
+  joinWith?(link: P): { link: LinkParams; note: string };
+  /**
    * Kernel ops to run once the link exists, in the host's own namespace (vxlan: a
    * forwarding entry per node). `ip` prints them as commands, ifupdown as post-up lines,
    * networkd as sections of the link's .network ([BridgeFDB]), nmcli as commands after its own.
@@ -142,7 +188,14 @@ export interface ServerFragments<P extends LinkParams = LinkParams> {
 }
 
 export interface LinkDriver<P extends LinkParams = LinkParams> {
-  kind: P['kind'];
+  kind: LinkKind;
+  /**
+   * The links this kind makes besides the one of its own name (link = bridge: `veth`), each
+   * with how its stored fields are checked; `recordFields` is for the link of its own name.
+   */
+  makes?: Partial<Record<LinkParams['kind'], Record<string, ParamField>>>;
+  /** Devices a link-create of this kind also makes in the creating namespace (a veth's host end). */
+  alsoMakes?(link: P): string[];
   /** The [net] keys this kind owns; config/load.ts merges them into its schema. */
   netKeys: Record<string, KeySpec>;
   /**
@@ -158,6 +211,11 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * null when they are incomplete (config/load.ts has then reported it, or `node.problem` was called).
    */
   params(values: ReadonlyMap<string, unknown>, node: NodeLinkInput): P | null;
+  /**
+   * The node's own routed segment when the kind's keys ask for one (routing = per-node),
+   * else null; problems (a node id that does not fit, …) through `node.problem`.
+   */
+  routing?(values: ReadonlyMap<string, unknown>, node: NodeLinkInput, net: { address: Cidr | undefined; address6: Cidr | undefined }): Routing | null;
   /** Whether ops() needs the other nodes (derive then works out each peer's values). */
   needsPeers: boolean;
   /** Hosts that are no node which the link names too (vxlan-peers), for edit's explanations. */
@@ -170,12 +228,14 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
   ops(n: LinkNode<P>, at: LinkAt): { boot: KernelOp[]; init: KernelOp[] };
   /** How a stored LinkParams's fields are checked (besides `kind`). */
   recordFields: Record<string, ParamField>;
+  /** The link types a node with this routed segment needs probed (else `kernel`): a routed overlay's vxlan too. */
+  kernelFor?(routing: Routing | null): readonly KernelNeed[];
   /** Link types probed in boot-pre, in order. */
   kernel: readonly KernelNeed[];
   /** Bytes the link takes from its lower device's MTU (a VLAN tag: 4). */
-  overhead(link: P): number;
+  overhead(link: P, routing?: Routing | null): number;
   /** The largest MTU the link may be given over a lower device of `deviceMtu`. */
-  maxMtu(link: P, deviceMtu: number): number;
+  maxMtu(link: P, deviceMtu: number, routing?: Routing | null): number;
   /**
    * Why the link cannot be made from `host` as it is now (vxlan: the lower device lacks
    * the VTEP address), or null; assess then blocks the link-create.

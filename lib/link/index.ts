@@ -1,24 +1,35 @@
 // Every link kind clusternet knows, listed explicitly: a new kind is one file and one line here.
-import type { LinkDriver, LinkKind, LinkParams } from './driver.js';
+import type { KindParams, LinkDriver, LinkKind, LinkParams } from './driver.js';
 import type { KeySpec } from '../value/spec.js';
+import { bridgeDriver } from './bridge.js';
 import { macvlanDriver } from './macvlan.js';
 import { vlanDriver } from './vlan.js';
 import { vxlanDriver } from './vxlan.js';
 
-export const DRIVERS: { [K in LinkKind]: LinkDriver<Extract<LinkParams, { kind: K }>> } = {
+export const DRIVERS: { [K in LinkKind]: LinkDriver<KindParams<K>> } = {
   vlan: vlanDriver,
   macvlan: macvlanDriver,
+  bridge: bridgeDriver,
   vxlan: vxlanDriver,
 };
 
 /** net.conf's `link =` choices, in the order messages list them. */
-export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan', 'vxlan'];
+export const LINK_KINDS: readonly LinkKind[] = ['vlan', 'macvlan', 'bridge', 'vxlan'];
+
+/** Every kind of kernel link some kind makes (a stored link-create's `link.kind`). */
+export const LINK_PARAM_KINDS: readonly LinkParams['kind'][] = LINK_KINDS.flatMap((k) => [k, ...(Object.keys(DRIVERS[k].makes ?? {}) as LinkParams['kind'][])]);
+
+const OWNERS = new Map<string, LinkDriver>(LINK_KINDS.flatMap((k) => [k, ...Object.keys(DRIVERS[k].makes ?? {})].map((p) => [p, DRIVERS[k] as LinkDriver] as const)));
 
 /** The default `link` (Kerrighed's: always a VLAN). */
 export const DEFAULT_LINK: LinkKind = 'vlan';
 
-/** The driver of a kind, typed for any of its params. */
-export const ownerOf = (kind: LinkKind): LinkDriver => DRIVERS[kind] as LinkDriver;
+/** The driver of a kind of net.conf, or of a kernel link it makes (veth: bridge's), typed for any of its params. */
+export function ownerOf(kind: LinkKind | LinkParams['kind']): LinkDriver {
+  const driver = OWNERS.get(kind);
+  if (!driver) throw new Error(`no link driver makes ${kind}`);
+  return driver;
+}
 
 type OwnedKeys = ReadonlyMap<string, { spec: KeySpec; owners: LinkKind[] }>;
 

@@ -24,7 +24,8 @@ export interface LinkCreateOp {
   tmpName: string;
   name: string;
   link: LinkParams;
-  mac: string;
+  /** null: the kernel's choice (a bridge of ours takes its ports'). */
+  mac: string | null;
   mtu: number;
   /** Set on a journal's intent: the link is ours even before it carries our tag. */
   owned?: boolean;
@@ -60,8 +61,8 @@ export type KernelOp =
   /** Join a multicast MAC on a link, so the NIC accepts frames sent to the cluster MAC. */
   | { op: 'maddr-add'; ns: Ns; dev: string; mac: string }
   | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
-  /** Set a sysctl of the namespace (net.netfilter.*); undo writes `undo`. */
-  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string }
+  /** Set a sysctl of the namespace (net.netfilter.*, forwarding); undo writes `undo` (null: left as set). */
+  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string | null }
 ;
 
 /** The FDB entry that floods broadcast and multicast frames to a destination. */

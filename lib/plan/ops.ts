@@ -39,7 +39,8 @@ export function undoOf(op: Op): Op | null {
     case 'maddr-add':
       return { ...op, op: 'maddr-delete' };
     case 'sysctl':
-      return { ...op, value: op.undo, undo: op.value };
+      // Forwarding stays on at stop: other things on a host may rely on it.
+      return op.undo === null ? null : { ...op, value: op.undo, undo: op.value };
     case 'cip-rules':
       return { op: 'cip-rules-delete', ns: op.ns, backend: op.backend, specs: op.specs };
     case 'cip-buckets': {

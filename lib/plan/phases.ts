@@ -81,7 +81,7 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
 
 const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext) => Op[]> = {
   'boot-pre': (v, { host }) => [
-    ...ownerOf(v.kind).kernel.map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
+    ...(ownerOf(v.kind).kernelFor?.(v.routing) ?? ownerOf(v.kind).kernel).map((need): Op => ({ op: 'require-link-type', ns: host, ...need })),
     // A VLAN cannot come up while its lower device is down (Kerrighed's old trap).
     { op: 'link-up', ns: host, dev: v.device, shared: true },
   ],
@@ -109,13 +109,13 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
 export function resolveMtu(v: NodeValues, deviceMtu: number | undefined): number {
   if (v.mtu !== 'auto') return v.mtu;
   if (deviceMtu === undefined) return 0; // unknown: the plan printer shows "auto"
-  return deviceMtu - ownerOf(v.kind).overhead(linkOf(v));
+  return deviceMtu - ownerOf(v.kind).overhead(linkOf(v), v.routing);
 }
 
 /** The link kind's kernel ops for this node (boot-post's, and init-pre's before the addresses). */
 function linkOps(v: NodeValues, ctx: PlanContext): { boot: Op[]; init: Op[] } {
   const link = linkOf(v);
-  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers };
+  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers, routing: v.routing };
   return ownerOf(v.kind).ops(node, { host: ctx.host, container: ctx.container, mtu: resolveMtu(v, ctx.deviceMtu) });
 }
 

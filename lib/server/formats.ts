@@ -20,7 +20,7 @@ export interface OutputFile {
 }
 
 const what = (v: ServerValues) => `${ownerOf(v.link.kind).server.title(v.link)} on ${v.device} as ${v.interface} ${v.address}`;
-const header = (v: ServerValues) => `# clusternet server-config: join the cluster network (${what(v)}).`;
+const header = (v: ServerValues) => `# clusternet server-config: join the cluster network (${what(v)}).${v.note ? `\n# ${v.note}.` : ''}`;
 
 /** `ip link add` for the link, as the nodes make theirs (the kind's driver's own argv). */
 export function linkAddArgs(v: ServerValues): string[] {

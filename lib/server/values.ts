@@ -22,6 +22,8 @@ export interface ServerOptions {
 
 export interface ServerValues {
   link: LinkParams;
+  /** Why the host joins with another kind of link than the nodes' (link = bridge: a macvlan), or null. */
+  note: string | null;
   device: string;
   interface: string;
   mac: string;
@@ -68,6 +70,9 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
   if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const nodes = deriveAll(config);
+  // Each node routes a subnet of its own (routing = per-node): no segment is shared to join.
+  const routed = nodes.find((v) => v.routing)?.routing;
+  if (routed) bad('--address', `routed per-node segments have no shared segment to join (node subnets like ${routed.subnet}); route ${base.address}/${base.prefix} via a node instead (its underlay address)`);
   const node = nodes.find((v) => v.address.split('/')[0] === ip);
   if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
   if (config.clusterIps.some((c) => c.address === ip)) bad('--address', `${ip} is a cluster address`);
@@ -97,11 +102,13 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
     if (!owned.owners.includes(net.link)) bad(`--${key}`, `applies only to link = ${owned.owners.join(' or ')}; this cluster's link is ${net.link}`);
     keys.set(key, option(`--${key}`, () => owned.spec.parse(raw)));
   }
-  const link = driver.params(net.linkKeys, { id: 0, keys, problem: (key, message) => bad(key, message) });
-  if (!link) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  const nodeLink = driver.params(net.linkKeys, { id: 0, keys, problem: (key, message) => bad(key, message) });
+  if (!nodeLink) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  const join = driver.server.joinWith?.(nodeLink);
+  const link = join?.link ?? nodeLink;
   // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
   // is 1500 less it (a VLAN: 1496). Without overhead, the kernel's own (null).
-  const overhead = driver.overhead(link);
+  const overhead = driver.overhead(nodeLink);
   const mtu =
     o.mtu !== undefined && o.mtu !== ''
       ? option('--mtu', () => parseInteger(String(o.mtu), 68, 65535, 'an MTU'))
@@ -112,11 +119,12 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
           : null;
   return {
     link,
+    note: join?.note ?? null,
     device: option('--device', () => parseIfName(o.device ?? net.device)),
     interface: option('--interface', () => parseIfName(o.interface ?? net.interface)),
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,
-    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link }] : [])) : [],
+    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing }] : [])) : [],
   };
 }

@@ -5,6 +5,7 @@
 import { inSubnet, subnetOf } from '../value/arith.js';
 import { table } from '../value/table.js';
 import { ownerOf } from '../link/index.js';
+import type { Routing } from '../link/driver.js';
 import type { Config } from '../config/types.js';
 import { deriveAll, type NodeValues } from '../derive/node.js';
 import { preparePhase } from '../apply/phase.js';
@@ -73,6 +74,8 @@ export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
   const driver = ownerOf(net.link);
   const link = nodes.find((v) => v.link)?.link;
   const type = link ? driver.describe(link) : net.link;
+  // Routed per-node segments: each node's subnet is a network of its own (the host's bridge address and the container's used).
+  if (nodes.some((v) => v.routing)) return nodes.flatMap((v) => (v.routing ? routedRows(v.node, v.routing) : []));
   const rows: NetworkRow[] = [];
   for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
     if (!cidr) continue;
@@ -84,6 +87,17 @@ export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
     rows.push({ name, type, network, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 });
   }
   return rows;
+}
+
+/** A node's routed subnets (routing = per-node), one row each: `net/N`, `net6/N`. */
+function routedRows(node: number, r: Routing): NetworkRow[] {
+  return [['net', r.subnet], ['net6', r.subnet6]].flatMap(([name, cidr]) => {
+    if (!cidr) return [];
+    const [base, prefix] = cidr.split('/');
+    const { size } = subnetOf(base!, Number(prefix));
+    const used = 2;
+    return [{ name: `${name}/${node}`, type: `routed /${prefix}`, network: cidr, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 }];
+  });
 }
 
 export interface LocalView {

@@ -177,3 +177,24 @@ mac = 02:00:00:00:07:00
 address = 10.4.135.0/18
 ${o.net ?? ''}
 ${o.rest ?? '[node 3]\nunderlay = 192.168.20.3/24\n'}`;
+
+/**
+ * routing = per-node (link = bridge) on the two-segment sim: node N's subnet 10.5.N.0/24
+ * and fd05:0:0:N::/64, underlays from the sim's segment a base, the overlay's VNI 77.
+ * `node3`: node 3's own underlay across the router (192.168.20.3), as the sim gives it.
+ */
+export const routedConf = (o: { nodes?: string; node3?: boolean } = {}): string => `[cluster]
+nodes = ${o.nodes ?? '1-3'}
+
+[net]
+link = bridge
+routing = per-node
+device = eth0
+mac = 02:00:00:00:05:00
+address = 10.5.0.0/16
+node-prefix = 24
+address6 = fd05::/48
+node-prefix6 = 64
+underlay = 192.168.10.0/24
+vni = 77
+${o.node3 === false ? '' : '\n[node 3]\nunderlay = 192.168.20.3/24\n'}`;

@@ -177,7 +177,7 @@ test('net.conf: loaded, derived with every peer\'s VTEP; cross-node problems at 
   );
   assert.throws(
     () => parseConfig(CONF.replace('link = vxlan', 'link = macvlan'), 'net.conf'),
-    (e: unknown) => e instanceof InputError && /vni.*applies only to link = vxlan/.test(e.message) && /node\.3\.underlay: .*applies only to link = vxlan/.test(e.message),
+    (e: unknown) => e instanceof InputError && /vni.*applies only to link = (bridge or )?vxlan/.test(e.message) && /node\.3\.underlay: .*applies only to link = (bridge or )?vxlan/.test(e.message),
   );
 });
 

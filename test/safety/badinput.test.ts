@@ -12,6 +12,9 @@ import { SIM_CONF } from '../helpers/fixtures.js';
 
 const GOOD = SIM_CONF;
 const sub = (from: string, to: string) => GOOD.replace(from, to);
+/** routing = per-node, valid but for what a case adds: its cluster address off. */
+const ROUTED = sub('link = macvlan', 'link = bridge\nrouting = per-node\nnode-prefix = 24\nunderlay = 192.168.10.0/24').replace('[clusterip]\n', '[clusterip]\nenable = false\n');
+const routed = (from: string, to: string) => ROUTED.replace(from, to);
 /** link = vxlan with the sim's underlay base (the VNI left to each case). */
 const VX = 'link = vxlan\nunderlay = 192.168.10.0/24';
 
@@ -51,6 +54,17 @@ const corpus: Case[] = [
   { name: 'VLAN id 0', content: sub('link = macvlan', 'link = vlan\nvlan = 0'), located: true },
   { name: 'VLAN id 4095', content: sub('link = macvlan', 'link = vlan\nvlan = 4095'), located: true },
   { name: 'a VLAN id with macvlan', content: sub('link = macvlan', 'link = macvlan\nvlan = 7'), located: true },
+  { name: 'a bridge name of 16 bytes', content: sub('link = macvlan', 'link = bridge\nbridge = br0br0br0br0br0b'), located: true },
+  { name: 'bridge = cnbr0 (the name of ours)', content: sub('link = macvlan', 'link = bridge\nbridge = cnbr0'), located: true },
+  { name: 'a bridge with macvlan', content: sub('link = macvlan', 'link = macvlan\nbridge = br0'), located: true },
+  { name: 'routing = per-node with macvlan', content: sub('link = macvlan', 'link = macvlan\nrouting = per-node'), located: true },
+  { name: 'routing = per-node with a cluster address', content: ROUTED.replace('enable = false\n', ''), located: true },
+  { name: 'routing = per-node with a gateway', content: routed('mtu = auto', 'mtu = auto\ngateway = 10.4.135.254'), located: true },
+  { name: 'a node prefix not longer than the network\'s', content: routed('node-prefix = 24', 'node-prefix = 18'), located: true },
+  { name: 'a node id that does not fit the node subnets', content: routed('node-prefix = 24', 'node-prefix = 22'), located: true },
+  { name: 'routing = per-node without an underlay', content: routed('underlay = 192.168.10.0/24\n', ''), located: true },
+  { name: 'two nodes with one underlay', content: `${ROUTED}\n[node 3]\nunderlay = 192.168.10.2/24\n`, located: true },
+  { name: 'node-prefix with routing = shared', content: sub('link = macvlan', 'link = bridge\nnode-prefix = 24'), located: true },
   { name: 'VNI 0', content: sub('link = macvlan', `${VX}\nvni = 0`), located: true },
   { name: 'VNI 16777216', content: sub('link = macvlan', `${VX}\nvni = 16777216`), located: true },
   { name: 'a vxlan without a VNI', content: sub('link = macvlan', VX), located: true },

@@ -10,7 +10,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster, type SimOptions } from '../sim/cluster.js';
 import { makeShim, type FaultMode, type Shim } from './shim.js';
-import { vxlanConf } from '../helpers/fixtures.js';
+import { routedConf, vxlanConf } from '../helpers/fixtures.js';
 
 const CONFIG = `
 [cluster]
@@ -46,7 +46,8 @@ const PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
 /** Figures for the README's reliability section. */
 export const figures = { faults: 0, dirty: 0 };
 
-function faultSuite(name: string, text: string, options: SimOptions) {
+/** `idle`: phases that change nothing with this config (boot-pre once probed; init-post without a cluster address). */
+function faultSuite(name: string, text: string, options: SimOptions, idle: readonly string[] = ['boot-pre']) {
   const test = suite(name);
   let sim: SimCluster;
   let config: string;
@@ -68,11 +69,25 @@ function faultSuite(name: string, text: string, options: SimOptions) {
     return sim.cli(ns, ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])], env);
   }
 
+  /** Which normalisation a command's output gets. */
+  const kindOf = (cmd: readonly string[]): string =>
+    cmd.includes('maddr') ? 'maddr' : cmd[0] === 'ip' && cmd.includes('-br') && cmd.includes('link') ? 'links' : cmd.includes('-6') ? 'routes6' : cmd[0]!;
+
   /** Everything a phase may touch, in both namespaces, without counters or timers. */
   async function snapshot(): Promise<string> {
     const parts: string[] = [];
     for (const [ns, cmds] of [
-      [sim.host(1), [['ip', '-br', 'link'], ['ip', 'route']]],
+      [
+        sim.host(1),
+        [
+          ['ip', '-br', 'link'],
+          ['ip', '-br', 'link', 'show', 'master', 'cnbr0'],
+          ['ip', 'route'],
+          ['ip', '-6', 'route'],
+          ['ip', 'neigh', 'show', 'nud', 'permanent'],
+          ['bridge', 'fdb', 'show', 'dev', 'cnvx0'],
+        ],
+      ],
       [
         sim.container(1),
         [
@@ -90,7 +105,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
     ] as const) {
       for (const cmd of cmds) {
         const r = await sim.exec(ns, [...cmd]);
-        parts.push(`## ${cmd.join(' ')}\n${normalize(cmd.includes('maddr') ? 'maddr' : cmd[0], r.stdout)}`);
+        parts.push(`## ${cmd.join(' ')}\n${normalize(kindOf(cmd), r.stdout)}`);
       }
     }
     return parts.join('\n');
@@ -101,6 +116,17 @@ function faultSuite(name: string, text: string, options: SimOptions) {
    * built-in tables and chains stay behind; they are the tools', not state we made.
    */
   function normalize(tool: string, out: string): string {
+    // A link's name, MAC and flags we set (UP); its carrier and operational state follow
+    // its peer and a bridge's ports, settling in their own time.
+    if (tool === 'links') {
+      return out
+        .split('\n')
+        .map((l) => l.split(/\s+/))
+        .map(([name, , mac, flags]) => `${name} ${mac ?? ''} ${(flags ?? '').replace(/NO-CARRIER,|,LOWER_UP|,M-DOWN/g, '')}`)
+        .join('\n');
+    }
+    // The kernel's own routes (link-local, connected) come with links and carrier.
+    if (tool === 'routes6') return out.split('\n').filter((l) => !l.includes('proto kernel')).join('\n');
     // The kernel's own multicast entries come and go with link state; ours is the cluster MAC.
     if (tool === 'maddr') return out.split('\n').filter((l) => l.includes('01:00:5e:04:c0')).join('\n');
     // Forwarding entries with a destination: a VXLAN's (a macvlan's list is its multicast joins).
@@ -124,7 +150,7 @@ function faultSuite(name: string, text: string, options: SimOptions) {
       if (!hit) {
         // Fewer mutating calls than `at`: the phase ran clean; every step has been faulted.
         assert.is(r.exitCode, 0, r.stderr);
-        assert.ok(at > 1 || phase === 'boot-pre', `${phase} made no change at all`);
+        assert.ok(at > 1 || idle.includes(phase), `${phase} made no change at all`);
         return;
       }
       figures.faults++;
@@ -198,3 +224,9 @@ function faultSuite(name: string, text: string, options: SimOptions) {
 
 faultSuite('faults: macvlan', CONFIG, { nodes: [1] });
 faultSuite('faults: vxlan', VXLAN_CONFIG, { nodes: [1], router: true });
+// link = bridge: our cnbr0 with eth0 as its port, the veth's host end on it.
+faultSuite('faults: bridge', CONFIG.replace('link = macvlan', 'link = bridge'), { nodes: [1] });
+// routing = per-node: node 1's bridge addresses, routes to its peers (on-link IPv4 via
+// eth0, IPv6 through cnvx0: forwarding entries, neighbours), no cluster address.
+const ROUTED_CONFIG = routedConf({ nodes: '1-4', node3: false });
+faultSuite('faults: routed per-node', ROUTED_CONFIG, { nodes: [1], router: true }, ['boot-pre', 'init-post']);

@@ -69,7 +69,7 @@ R('buckets assigned by the cluster manager are input too: a bucket out of range 
 
 R('an op added to the record (a sysctl with any key and undo) is refused, not run by stop', async () => {
   const rec = JSON.parse(original) as { phases: Record<string, unknown[]> };
-  rec.phases['init-pre']!.push({ op: 'sysctl', ns: { kind: 'netns', name: '@container' }, key: 'net.ipv4.ip_forward', value: '0', undo: '1' });
+  rec.phases['init-pre']!.push({ op: 'sysctl', ns: { kind: 'netns', name: '@container' }, key: 'net.ipv4.conf.all.rp_filter', value: '0', undo: '1' });
   writeFileSync(recordFile, JSON.stringify(rec));
   await refusedCleanly(await stop(), new RegExp(`${recordFile}: node 1's record is not one clusternet wrote \\(phases\\.init-pre\\[\\d+\\]\\.key: not a sysctl clusternet sets`), 'sysctl op');
 });
@@ -84,8 +84,10 @@ R('a record string that would reach an ip -batch line (a newline and a netns exe
 
 R('a link-create whose link names a kind clusternet does not make, or a field its kind has not, is refused', async () => {
   for (const [link, words] of [
-    [{ kind: 'bridge' }, /link\.kind: not one of vlan, macvlan/],
+    [{ kind: 'ipvlan' }, /link\.kind: not one of vlan, macvlan/],
     [{ kind: 'macvlan', id: 7 }, /link: unknown field "id"/],
+    [{ kind: 'veth', peer: 'cnh1', bridge: 'br0 x' }, /link\.bridge: /],
+    [{ kind: 'bridge', peer: 'cnh1' }, /link: unknown field "peer"/],
     [{ kind: 'vxlan', vni: 0, port: 4789, local: '192.168.10.1', flood: [] }, /link\.vni: /],
     [{ kind: 'vxlan', vni: 42, port: 4789, local: '192.168.10.1', flood: ['192.168.10.100\nlink del eth0'] }, /link\.flood\[0\]: /],
     [{ kind: 'vxlan', vni: 42, port: 4789, local: '192.168.10.1' }, /link: /],

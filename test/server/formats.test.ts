@@ -28,6 +28,18 @@ test('ip: the seed README\'s commands: MAC from the template and the address, MT
   assert.match(mv.stdout, /^ip link add link eth1 name cl0 address f0:00:00:00:07:fe type macvlan mode bridge$/m);
 });
 
+test('link = bridge: a host on the segment joins with a macvlan, and every format says why', () => {
+  const bridge = writeConf(example.replace('link = vlan', 'link = bridge').replace('\nvlan = 7\n', '\n'));
+  for (const format of ['ip', 'ifupdown', 'networkd', 'nmcli']) {
+    const r = server(bridge, format);
+    assert.is(r.code, 0, show(r));
+    assert.match(r.stdout, /^# the nodes reach the segment through a bridge of their own; a host on the segment needs none: a macvlan on its NIC joins it\.$/m);
+    assert.match(r.stdout, /macvlan/);
+    assert.not.match(r.stdout, /veth|cnbr0/);
+  }
+  assert.match(server(bridge, 'ip').stdout, /^ip link add link eth0 name krg0 address f0:00:00:00:07:fe type macvlan mode bridge$/m);
+});
+
 test('the values\' rules: inside the network, no node\'s or cluster address, a MAC that follows', () => {
   for (const [address, message] of [
     ['10.4.135.3', /10\.4\.135\.3 is node 3's address/],
@@ -160,7 +172,7 @@ test('vxlan: --underlay one of vxlan-peers; the link, then a flood and a MAC ent
   }
   const notVxlan = server(EXAMPLE, 'ip', underlay);
   assert.is(notVxlan.code, 2);
-  assert.match(notVxlan.stderr, /--underlay: applies only to link = vxlan/);
+  assert.match(notVxlan.stderr, /--underlay: applies only to link = (bridge or )?vxlan/);
 
   // ifupdown: Debian's ifquery reads the link as pre-up and each entry as post-up (up).
   const stanza = server(conf, 'ifupdown', underlay);

@@ -257,7 +257,7 @@ values('gateway6: outside address6, without address6, IPv4, a node\'s own addres
 
 values('choices, booleans and seeds', () => {
   const cases: [Record<string, string>, string, string][] = [
-    [{ link: 'bridge' }, 'net.link', '"bridge" is not allowed; allowed: vlan, macvlan'],
+    [{ link: 'ipvlan' }, 'net.link', '"ipvlan" is not allowed; allowed: vlan, macvlan, bridge, vxlan'],
     [{ enable: 'maybe' }, 'net.enable', '"maybe" is not a boolean'],
   ];
   for (const [net, key, message] of cases) {

@@ -201,6 +201,16 @@ shipped('hookEnv: what a site hook learns about the node', () => {
   const netns = hookEnv({ ...ctx, container: { kind: 'netns', name: 'c1' } }, 'init-pre');
   assert.is(netns.CLUSTERNET_NETNS, 'c1');
   assert.is(netns.CLUSTERNET_PID, undefined);
+  // routing = per-node: the node's subnets and the host's addresses on its bridge.
+  const routed = parseConfig(
+    '[cluster]\nnodes = 1-4\n[net]\nlink = bridge\nrouting = per-node\ndevice = eth0\nmac = 02:00:00:00:05:00\naddress = 10.5.0.0/16\nnode-prefix = 24\naddress6 = fd05::/48\nnode-prefix6 = 64\nunderlay = 192.168.10.0/24\nvni = 5\n',
+    '/etc/net.conf',
+  );
+  const env = hookEnv({ ...ctx, config: routed, values: deriveNode(routed, 4) }, 'boot-post');
+  assert.equal(
+    [env.CLUSTERNET_BRIDGE, env.CLUSTERNET_ADDRESS, env.CLUSTERNET_SUBNET, env.CLUSTERNET_HOST_ADDRESS, env.CLUSTERNET_SUBNET6, env.CLUSTERNET_HOST_ADDRESS6],
+    ['cnbr0', '10.5.4.2/24', '10.5.4.0/24', '10.5.4.1/24', 'fd05:0:0:4::/64', 'fd05:0:0:4::1/64'],
+  );
 });
 
 const kerrighed = suite('hooks: under Kerrighed\'s helpers');

@@ -31,7 +31,8 @@ test('an old op upgraded is still checked: a VLAN id out of range is refused', (
 
 test('today\'s link field: an unknown kind, a field the kind has not, a missing id are refused', () => {
   const { type: _t, vlan: _v, ...rest } = old;
-  refused([{ ...rest, link: { kind: 'bridge' } }], /link\.kind: not one of vlan, macvlan/);
+  refused([{ ...rest, link: { kind: 'ipvlan' } }], /link\.kind: not one of vlan, macvlan, bridge, veth/);
+  refused([{ ...rest, link: { kind: 'veth', peer: 'cnh1' } }], /link: missing field bridge/);
   refused([{ ...rest, link: { kind: 'macvlan', id: 7 } }], /link: unknown field "id"/);
   refused([{ ...rest, link: { kind: 'vlan' } }], /link: missing field id/);
   refused([{ ...rest, link: { kind: 'vlan', id: 7 }, type: 'vlan' }], /unknown field "type"/);

@@ -10,6 +10,7 @@ import type { NodeClusterIp } from '../../clusterip/types.js';
 import type { Ns } from '../../system/ns.js';
 import { table } from '../../value/table.js';
 import { LINK_FIELDS, fieldsOf, ownerOf } from '../../link/index.js';
+import type { LinkKind, LinkParams, Routing } from '../../link/driver.js';
 
 interface ShowArgs extends GlobalArgs {
   node?: string;
@@ -44,13 +45,14 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['link', values.kind],
       ['device', values.device],
       ['interface', values.interface],
-      ...Object.entries(fieldsOf(values.link)).map(([name, value]): [string, string] => [name, value === null ? '-' : String(value)]),
+      ...kindFields(values.kind, values.link).map(([name, value]): [string, string] => [name, value]),
       ['mac', values.mac || '- (node network disabled)'],
       ['address', values.address || '- (node network disabled)'],
       ['address6', values.address6 ?? '-'],
       ['mtu', String(values.mtu) + (values.mtu === 'auto' ? autoMtu(values) : '')],
       ['gateway', values.gateway ?? '-'],
       ['gateway6', values.gateway6 ?? '-'],
+      ...(values.routing ? routingRows(values.routing) : []),
       ...values.clusterIps.flatMap((c, i): [string, string][] => [
         [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
         ['  backend here', backends[i]!],
@@ -74,9 +76,19 @@ async function backendsHere(values: NodeValues, container: Ns): Promise<string[]
   return Promise.all(values.clusterIps.map(async (c: NodeClusterIp) => describeChoice(c, await chooseBackend(c, probe))));
 }
 
+/** A routed segment (routing = per-node): the node's subnets on its bridge, how peers reach it. */
+function routingRows(r: Routing): [string, string][] {
+  return [
+    ['subnet', `${r.subnet} on ${r.bridge} (host ${r.hostAddress})`],
+    ...(r.subnet6 ? [['subnet6', `${r.subnet6} on ${r.bridge} (host ${r.hostAddress6 ?? '-'})`] as [string, string]] : []),
+    ['underlay', r.underlay],
+    ['overlay', r.overlay ? `vni ${r.overlay.vni} port ${r.overlay.port} (to peers not on ${r.underlay.split('/')[0]}'s subnet, and the other family)` : 'none'],
+  ];
+}
+
 /** What mtu = auto comes to: the device's MTU, less what the link kind takes (a VLAN tag: 4). */
 function autoMtu(v: NodeValues): string {
-  const overhead = v.link ? ownerOf(v.kind).overhead(v.link) : 0;
+  const overhead = v.link ? ownerOf(v.kind).overhead(v.link, v.routing) : 0;
   return overhead > 0 ? ` (${v.device}'s MTU − ${overhead})` : ` (${v.device}'s MTU)`;
 }
 
@@ -94,8 +106,15 @@ function asJson(v: NodeValues) {
     mtu: v.mtu,
     gateway: v.gateway,
     gateway6: v.gateway6,
+    routing: v.routing,
     clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, prefix: c.prefix, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
   };
+}
+
+/** The columns of the node's kind only (a vlan config shows no bridge column); '-' where unset. */
+function kindFields(kind: LinkKind, link: LinkParams | null): [string, string][] {
+  const all = fieldsOf(link);
+  return ownerOf(kind).fieldNames.map((name) => [name, all[name] === null || all[name] === undefined ? '-' : String(all[name])]);
 }
 
 function nodeTable(nodes: NodeValues[]): string {
