@@ -46,6 +46,10 @@ test(`ADD: ${PER_NODE} containers on each of 3 nodes, from subnet+3 of the node'
       assert.match(v6!, new RegExp(`^fd05:0:0:${node}::[0-9a-f]+/64$`));
       placed.push({ node, ns, v4: bare(v4!), v6: bare(v6!), result: r.json! });
     }
+    // The containers get the bridge's MTU: room for the overlay (1450 here).
+    const mtu = async (ns: string, dev: string) => (await links(lab.sim, ns)).find((l) => l.ifname === dev)?.mtu;
+    assert.is(await mtu(placed.at(-1)!.ns, 'eth0'), await mtu(lab.sim.host(node), BRIDGE));
+    assert.is(await mtu(lab.sim.host(node), BRIDGE), 1450);
     // The host's bridge kept its own addresses (the gateways the bridge plugin was given).
     const br = (await links(lab.sim, lab.sim.host(node))).find((l) => l.ifname === BRIDGE);
     assert.equal(br?.addr_info.filter((a) => !a.local.startsWith('fe80')).map((a) => `${a.local}/${a.prefixlen}`), [`10.5.${node}.1/24`, `fd05:0:0:${node}::1/64`]);
