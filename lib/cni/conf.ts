@@ -35,13 +35,21 @@ export function cniOf(config: Config): CniSettings {
 const cidr = (c: Cidr): string => `${c.address}/${c.prefix}`;
 
 /**
- * Node `id`'s ranges, IPv4 first. The subnet's first address is its network address, the
- * second the bridge's (the gateway); containers get the third up to the one before the
+ * The first address host-local hands out, after the subnet's network address (+0) and the
+ * bridge's (+1, the gateway); with [net] routing = per-node the node's cluster container
+ * has +2 on the same bridge (lib/link/routed.ts), so containers start after it.
+ */
+const firstOffset = (cni: CniSettings): bigint => (cni.routed ? 3n : 2n);
+
+/**
+ * Node `id`'s ranges, IPv4 first. Containers get firstOffset up to the address before the
  * last (never an all-ones host part). macvlan containers share one L2 segment: the
  * whole network is on-link, the node's subnet only bounds what host-local hands out.
+ * A routed segment is [net]'s: derive reports a node it has no subnet for.
  */
 export function nodeRanges(config: Config, id: number): NodeRange[] {
   const cni = cniOf(config);
+  if (cni.routed) deriveNode(config, id);
   const families: [Cidr | undefined, number | undefined][] = [
     [cni.network, cni.nodePrefix],
     [cni.network6, cni.nodePrefix6],
@@ -49,7 +57,7 @@ export function nodeRanges(config: Config, id: number): NodeRange[] {
   return families.flatMap(([network, prefix]) => {
     if (!network || prefix === undefined) return [];
     const subnet = nthSubnet(network, prefix, id);
-    const rangeStart = rangeAddress(subnet, 2n);
+    const rangeStart = rangeAddress(subnet, firstOffset(cni));
     const rangeEnd = rangeAddress(subnet, -2n);
     const bridged = cni.delegate === 'bridge';
     return [{ family: network.family, network, subnet, onLink: bridged ? subnet : network, gateway: bridged ? rangeAddress(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];

@@ -3,7 +3,7 @@
 // with host-local IPAM filled in: no IPAM of ours, host-local keeps the leases with
 // its own locking. Called exactly as a runtime calls any plugin: config on stdin, CNI_* in
 // the environment, the result or the spec's error JSON on stdout.
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadConfigFile } from '../config/load.js';
@@ -55,9 +55,33 @@ const errorReply = (version: string, e: CniFailure): Reply => ({
 export interface PluginDeps {
   loadConfig: (path: string) => Config;
   call: (binary: string, env: NodeJS.ProcessEnv, input: string) => Promise<PluginOutcome>;
+  /** A link's MTU in the namespace the plugin runs in (the node's host); undefined when it is absent. */
+  linkMtu: (dev: string) => number | undefined;
 }
 
-const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin };
+function linkMtu(dev: string): number | undefined {
+  try {
+    const mtu = Number(readFileSync(join('/sys/class/net', dev, 'mtu'), 'utf8').trim());
+    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, linkMtu };
+
+/**
+ * On a routed segment the containers share the node's bridge, whose MTU clusternet set
+ * (room for the overlay): unless [cni] mtu says otherwise they get it too, where the
+ * bridge plugin would give its veths 1500 and leave the host to send "fragmentation
+ * needed" for every larger packet towards the overlay.
+ */
+function bridgeMtu(config: Config, deps: PluginDeps): { mtu?: number } {
+  const cni = config.cni!;
+  if (!cni.routed || cni.mtu !== undefined) return {};
+  const mtu = deps.linkMtu(cni.bridge);
+  return mtu === undefined ? {} : { mtu };
+}
 
 /** One CNI call: CNI_COMMAND from `env`, the network config in `stdin`. */
 export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: PluginDeps = realDeps): Promise<Reply> {
@@ -78,7 +102,7 @@ export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: Plugin
     // The runtime's own fields travel on: CHECK needs prevResult, runtimeConfig carries
     // port mappings and the like for plugins that read them.
     const passed = Object.fromEntries(['args', 'runtimeConfig', 'prevResult'].filter((k) => k in conf.raw).map((k) => [k, conf.raw[k]]));
-    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...delegateConf(config, id), ...passed };
+    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...delegateConf(config, id), ...bridgeMtu(config, deps), ...passed };
     const type = delegate.type as string;
     const binary = findPlugin(type, env.CNI_PATH!);
     const input = JSON.stringify(delegate);

@@ -1,24 +1,23 @@
 // The node ranges' arithmetic, on numbers (lib/value/arith.ts), never string surgery.
-// nthSubnet is the rule that gives node N its range; the routed per-node segments (issue
-// 14) use the same rule.
+// nthSubnet is the rule that gives node N its range; the routed per-node segments use the
+// same one (lib/value/arith.ts).
 import { ipaddr } from '../cjs.js';
-import { bigToIp, ipToBig, subnetOf } from '../value/arith.js';
+import { bigToIp, ipToBig, nthSubnet as subnetAt, subnetOf } from '../value/arith.js';
 import type { Cidr } from '../value/parse.js';
-
-const bitsOf = (family: 4 | 6): number => (family === 4 ? 32 : 128);
 
 /**
  * The n-th subnet (from 0) of `network` at the longer prefix `prefix`: node N's range is
- * nthSubnet(network, node-prefix, N). 10.244.0.0/16 at /24: n = 3 → 10.244.3.0/24.
- * Throws when n does not fit (config validation refuses such a file first).
+ * nthSubnet(network, node-prefix, N), arith's rule, the routed segments' too.
+ * 10.244.0.0/16 at /24: n = 3 → 10.244.3.0/24. Throws when n does not fit (config
+ * validation refuses such a file first).
  */
 export function nthSubnet(network: Cidr, prefix: number, n: number): Cidr {
-  const bits = bitsOf(network.family);
-  if (prefix <= network.prefix || prefix > bits) throw new RangeError(`/${prefix} is not a subnet of /${network.prefix}`);
-  const count = 1n << BigInt(prefix - network.prefix);
-  if (!Number.isSafeInteger(n) || n < 0 || BigInt(n) >= count) throw new RangeError(`${network.address}/${network.prefix} has ${count} subnets at /${prefix}, not ${n + 1}`);
-  const { first } = subnetOf(network.address, network.prefix);
-  return { family: network.family, address: bigToIp(first + (BigInt(n) << BigInt(bits - prefix)), network.family), prefix };
+  const subnet = prefix > network.prefix ? subnetAt(network, prefix, n) : undefined;
+  if (subnet === undefined) {
+    const count = prefix > network.prefix ? `${1n << BigInt(prefix - network.prefix)} subnets` : 'no subnets';
+    throw new RangeError(`${network.address}/${network.prefix} has ${count} at /${prefix}, not ${n + 1}`);
+  }
+  return { family: network.family, address: subnet.split('/')[0]!, prefix };
 }
 
 /** The address `offset` after the subnet's first (its network address); negative: from past its last. */

@@ -1,8 +1,12 @@
 // The [cni] section's rules that involve more than one key, or another section: each node's
 // container range must exist for every node id, and must not overlap the networks the
-// node already routes (its own cluster network, the cluster addresses).
+// node already routes (its own cluster network, the cluster addresses). With [net]
+// routing = per-node the containers share the node's routed segment instead: its subnet,
+// on its bridge, is theirs too.
 import { CNI_DELEGATES, type ClusterIpSettings, type CniSettings, type NetSettings } from './types.js';
 import { inSubnet } from '../value/arith.js';
+import { OUR_BRIDGE } from '../link/bridge.js';
+import { isPerNode } from '../link/routed.js';
 import { parseBool, parseChoice, parseCidr, parseIfName, parseInteger, ValueProblem, type Cidr } from '../value/parse.js';
 
 type Problem = (path: string, message: string, fallbackLine?: number) => void;
@@ -25,11 +29,13 @@ function absolutePath(raw: string): string {
 export const CNI_KEYS: Record<string, { parse: (raw: string) => unknown; required?: boolean; default?: unknown }> = {
   enable: { parse: parseBool, default: true },
   name: { parse: cniName, default: 'clusternet' },
-  network: { parse: (raw) => parseCidr(raw, 4), required: true },
-  'node-prefix': { parse: (raw) => parseInteger(raw, 2, 30, 'a prefix length'), required: true },
+  // Required unless [net] routing = per-node gives them (cniProblems says so).
+  network: { parse: (raw) => parseCidr(raw, 4) },
+  'node-prefix': { parse: (raw) => parseInteger(raw, 2, 30, 'a prefix length') },
   network6: { parse: (raw) => parseCidr(raw, 6) },
   'node-prefix6': { parse: (raw) => parseInteger(raw, 2, 126, 'a prefix length') },
-  bridge: { parse: parseIfName, default: 'cni0' },
+  // cni0, or the routed segment's bridge (readCni).
+  bridge: { parse: parseIfName },
   delegate: { parse: (raw) => parseChoice(raw, CNI_DELEGATES), default: 'bridge' },
   master: { parse: parseIfName },
   mtu: { parse: (raw) => parseInteger(raw, 68, 65535, 'an MTU') },
@@ -37,16 +43,52 @@ export const CNI_KEYS: Record<string, { parse: (raw: string) => unknown; require
   'lease-dir': { parse: absolutePath, default: '/var/lib/cni/networks' },
 };
 
-/** The section's keys as read (dashed names) → the typed settings. */
-export function readCni(values: Record<string, unknown>): CniSettings {
+type SegmentKey = 'network' | 'node-prefix' | 'network6' | 'node-prefix6' | 'bridge';
+
+/**
+ * The node's routed segment as [cni] would say it ([net] routing = per-node, link = bridge):
+ * node N's subnet is the N-th of net.address at net.node-prefix (lib/link/routed.ts), on
+ * clusternet's own bridge. Undefined with one shared segment.
+ */
+function routedSegment(net: NetSettings): Record<SegmentKey, Cidr | number | string | undefined> | undefined {
+  if (!net.enable || net.link !== 'bridge' || !isPerNode(net.linkKeys)) return undefined;
+  return {
+    network: net.address,
+    'node-prefix': net.linkKeys.get('node-prefix') as number | undefined,
+    network6: net.address6,
+    'node-prefix6': net.linkKeys.get('node-prefix6') as number | undefined,
+    bridge: OUR_BRIDGE,
+  };
+}
+
+const shown = (v: unknown): string => (typeof v === 'object' && v !== null ? `${(v as Cidr).address}/${(v as Cidr).prefix}` : String(v));
+
+/**
+ * The section's keys as read (dashed names) → the typed settings. With [net] routing =
+ * per-node the network keys and the bridge default to the routed segment's; a value
+ * written that differs is refused: the host routes the node subnets and nothing else, so a
+ * second container network would reach no other node.
+ */
+export function readCni(values: Record<string, unknown>, net: NetSettings, problem: Problem): CniSettings {
+  const segment = values.enable === false ? undefined : routedSegment(net);
+  const pick = (key: SegmentKey): unknown => {
+    if (!segment) return values[key];
+    const theirs = segment[key];
+    if (values[key] !== undefined && shown(values[key]) !== shown(theirs)) {
+      const from = key === 'bridge' ? 'the node\'s bridge' : key.startsWith('network') ? `net.${key === 'network' ? 'address' : 'address6'}` : `net.${key}`;
+      problem(`cni.${key}`, `${shown(values[key])} differs from the routed segment's ${theirs === undefined ? '(none)' : shown(theirs)}: with [net] routing = per-node containers get addresses in the node's own subnet, on its bridge (${from}); allowed: remove ${key} (it defaults to that), or set routing = shared`);
+    }
+    return theirs;
+  };
   return {
     enable: values.enable as boolean,
     name: values.name as string,
-    network: values.network as Cidr | undefined,
-    nodePrefix: values['node-prefix'] as number | undefined,
-    network6: values.network6 as Cidr | undefined,
-    nodePrefix6: values['node-prefix6'] as number | undefined,
-    bridge: values.bridge as string,
+    routed: segment !== undefined,
+    network: pick('network') as Cidr | undefined,
+    nodePrefix: pick('node-prefix') as number | undefined,
+    network6: pick('network6') as Cidr | undefined,
+    nodePrefix6: pick('node-prefix6') as number | undefined,
+    bridge: (pick('bridge') as string | undefined) ?? 'cni0',
     delegate: values.delegate as CniSettings['delegate'],
     master: values.master as string | undefined,
     mtu: values.mtu as number | undefined,
@@ -85,6 +127,13 @@ export function cniProblems(
   headerLine: number | undefined,
 ): void {
   if (!cni.enable) return;
+  if (cni.routed) {
+    // The segment's own rules (node fit, prefixes) are [net]'s, reported by derive.
+    if (cni.delegate !== 'bridge') problem('cni.delegate', `${cni.delegate} puts containers beside the node's device, and with [net] routing = per-node the node's subnet lives on its bridge; allowed: bridge`);
+    return;
+  }
+  if (!cni.network) problem('cni.network', 'missing; this key is required in [cni] (unless [net] routing = per-node gives each node a subnet)', headerLine);
+  else if (cni.nodePrefix === undefined) problem('cni.node-prefix', 'missing; this key is required in [cni] (unless [net] routing = per-node gives each node a subnet)', headerLine);
   if (cni.network && cni.nodePrefix !== undefined) rangeProblem(cni.network, cni.nodePrefix, nodes, 'node-prefix', problem);
   if (cni.network6 && cni.nodePrefix6 === undefined) problem('cni.node-prefix6', 'missing; network6 needs the per-node IPv6 prefix length, e.g. node-prefix6 = 80', headerLine);
   if (!cni.network6 && cni.nodePrefix6 !== undefined) problem('cni.node-prefix6', 'applies only with network6; add network6 or remove it');

@@ -323,7 +323,7 @@ export function parseConfig(text: string, file: string): Config {
     }
   }
 
-  const cni = sections.has('cni') ? readCni(read('cni', 'cni')) : undefined;
+  const cni = sections.has('cni') ? readCni(read('cni', 'cni'), net, problem) : undefined;
   if (cni) cniProblems(cni, net, nodes, clusterIps, problem, headerLine.get('cni'));
 
   if (problems.length > 0) throw new InputError(sortProblems(problems));

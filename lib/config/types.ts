@@ -86,6 +86,11 @@ export interface CniSettings {
   enable: boolean;
   /** The CNI network name: the conflist's, and host-local's lease folder under lease-dir. */
   name: string;
+  /**
+   * [net] routing = per-node: the containers share the node's routed segment (network,
+   * prefixes and bridge are its; subnet + 1 is the host's bridge, + 2 the cluster container).
+   */
+  routed: boolean;
   network: Cidr | undefined;
   nodePrefix: number | undefined;
   network6: Cidr | undefined;

@@ -7,7 +7,7 @@ import { ipFamily, parseIfName, ValueProblem } from '../value/parse.js';
 import type { KindParams, LinkAt, LinkDriver, LinkNode, LinkParams } from './driver.js';
 import { addArgs, tmpLinkName, type KernelOp } from './ops.js';
 import { vxlanDriver } from './vxlan.js';
-import { routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
+import { routedBridgeMac, routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
 
 type Bridge = KindParams<'bridge'>;
 type Veth = Extract<LinkParams, { kind: 'veth' }>;
@@ -49,7 +49,7 @@ function bootOps(n: LinkNode<Bridge>, at: LinkAt): KernelOp[] {
   if (veth.bridge === OUR_BRIDGE) {
     const tmpName = tmpBridgeName(n.node);
     ops.push(
-      { op: 'link-create', ns: at.host, target: at.host, lower: null, tmpName, name: OUR_BRIDGE, link: { kind: 'bridge' }, mac: null, mtu: at.mtu },
+      { op: 'link-create', ns: at.host, target: at.host, lower: null, tmpName, name: OUR_BRIDGE, link: { kind: 'bridge' }, mac: n.routing ? routedBridgeMac(n.mac) : null, mtu: at.mtu },
       { op: 'link-rename', ns: at.host, from: tmpName, to: OUR_BRIDGE },
       ...(n.routing ? [] : [{ op: 'link-master', ns: at.host, dev: n.device, master: OUR_BRIDGE } as KernelOp]),
       { op: 'link-up', ns: at.host, dev: OUR_BRIDGE, shared: false },

@@ -133,6 +133,18 @@ export function routingOf(values: ReadonlyMap<string, unknown>, node: NodeLinkIn
   };
 }
 
+/**
+ * The MAC of a routed node's own bridge, set when it is made: a bridge whose MAC the kernel
+ * chose takes its lowest port's and changes as containers come and go, and the bridge
+ * CNI plugin's CHECK compares the bridge's MAC with the one its ADD reported. The node's
+ * MAC with 0x04 flipped in the first byte (still unicast, still locally administered):
+ * the node's own MAC is its cluster container's, on this same bridge.
+ */
+export const routedBridgeMac = (nodeMac: string): string => {
+  const [first, ...rest] = nodeMac.split(':');
+  return [(parseInt(first!, 16) ^ 0x04).toString(16).padStart(2, '0'), ...rest].join(':');
+};
+
 /** The peers with a routed segment, for ops: each with its own. */
 const routedPeers = (peers: readonly LinkPeer[]): (LinkPeer & { routing: Routing })[] => peers.filter((p): p is LinkPeer & { routing: Routing } => p.routing !== null);
 

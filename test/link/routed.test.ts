@@ -1,7 +1,7 @@
 // Routed per-node segments alone (lib/link/routed.ts) and as derive makes them.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { needsOverlay, routedOps, routedProblems, routingOf } from '../../lib/link/routed.js';
+import { needsOverlay, routedBridgeMac, routedOps, routedProblems, routingOf } from '../../lib/link/routed.js';
 import { bridgeDriver as bridge } from '../../lib/link/bridge.js';
 import { parseCidr } from '../../lib/value/parse.js';
 import { parseConfig } from '../../lib/config/load.js';
@@ -113,6 +113,10 @@ test('the bridge driver: no device port with routing, room for the overlay in th
   const r1 = routing(1)!;
   const boot = bridge.ops(me(r1, []) as never, at).boot;
   assert.not.ok(boot.some((op) => op.op === 'link-master' && op.dev === 'eth0'));
+  // cnbr0 gets a MAC of its own (the bridge CNI plugin's CHECK compares it), not the container's.
+  const made = boot.find((op) => op.op === 'link-create' && op.link.kind === 'bridge');
+  assert.is(made?.op === 'link-create' ? made.mac : undefined, routedBridgeMac(me(r1, []).mac));
+  assert.is(routedBridgeMac('02:00:00:00:05:01'), '06:00:00:00:05:01');
   assert.is(bridge.overhead({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, r1), 50);
   assert.is(bridge.maxMtu({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, 1500, r1), 1450);
   assert.is(bridge.overhead({ kind: 'veth', peer: 'cnh1', bridge: 'cnbr0' }, null), 0);

@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseConfig } from '../../lib/config/load.js';
 import { handle, type PluginDeps } from '../../lib/cni/plugin.js';
+import { routedConf } from '../helpers/fixtures.js';
 import type { PluginOutcome } from '../../lib/cni/exec.js';
 
 const CONF = `[cluster]\nnodes = 1-3\n[net]\nlink = macvlan\ndevice = eth0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24\n[cni]\nnetwork = 10.244.0.0/16\nnode-prefix = 24\n`;
@@ -19,12 +20,13 @@ test.after(() => rmSync(dir, { recursive: true, force: true }));
 const env = (command: string) => ({ CNI_COMMAND: command, CNI_CONTAINERID: 'c1', CNI_NETNS: '/run/netns/x', CNI_IFNAME: 'eth0', CNI_PATH: `/nonexistent:${dir}`, CLUSTERNET_NODE_ID: '2' });
 const stdin = (extra: Record<string, unknown> = {}) => JSON.stringify({ cniVersion: '1.0.0', name: 'pods', type: 'clusternet-cni', ...extra });
 
-function fake(outcomes: PluginOutcome[]): { deps: PluginDeps; calls: { binary: string; command: string | undefined; input: Record<string, unknown> }[] } {
+function fake(outcomes: PluginOutcome[], text = CONF): { deps: PluginDeps; calls: { binary: string; command: string | undefined; input: Record<string, unknown> }[] } {
   const calls: { binary: string; command: string | undefined; input: Record<string, unknown> }[] = [];
   return {
     calls,
     deps: {
-      loadConfig: (path) => parseConfig(CONF, path),
+      loadConfig: (path) => parseConfig(text, path),
+      linkMtu: (dev) => (dev === 'cnbr0' ? 1450 : undefined),
       call: async (binary, e, input) => {
         calls.push({ binary, command: e.CNI_COMMAND, input: JSON.parse(input) as Record<string, unknown> });
         return outcomes.shift() ?? { exitCode: 0, stdout: '', stderr: '' };
@@ -82,6 +84,16 @@ test('CNI_NETNS is not needed for DEL; the error version is the runtime\'s', asy
   assert.is((await handle(e, stdin(), deps)).exitCode, 0);
   const r = await handle({ ...env('ADD'), CNI_NETNS: '' }, stdin({ cniVersion: '0.4.0' }), deps);
   assert.equal(JSON.parse(r.stdout), { cniVersion: '0.4.0', code: 4, msg: 'CNI_NETNS is not set', details: 'ADD needs CNI_CONTAINERID, CNI_IFNAME, CNI_PATH, CNI_NETNS' });
+});
+
+test('routing = per-node: the delegate gets the node\'s cnbr0 and, unless [cni] mtu says otherwise, the bridge\'s live MTU', async () => {
+  const routed = `${routedConf()}\n[cni]\n`;
+  const { deps, calls } = fake([], routed);
+  assert.is((await handle(env('ADD'), stdin(), deps)).exitCode, 0);
+  assert.equal([calls[0]!.input.bridge, calls[0]!.input.mtu], ['cnbr0', 1450]);
+  const set = fake([], `${routed}mtu = 1400\n`);
+  assert.is((await handle(env('ADD'), stdin(), set.deps)).exitCode, 0);
+  assert.is(set.calls[0]!.input.mtu, 1400);
 });
 
 test.run();

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { rangeAddress, between, countBetween, nthSubnet } from '../../lib/cni/range.js';
 import { conflist, delegateConf, nodeRanges } from '../../lib/cni/conf.js';
+import { routedConf } from '../helpers/fixtures.js';
 
 const v4 = (address: string, prefix: number) => ({ family: 4 as const, address, prefix });
 const v6 = (address: string, prefix: number) => ({ family: 6 as const, address, prefix });
@@ -90,6 +91,21 @@ test('macvlan: the whole network on-link, the node range bounds the leases, no r
     mtu: 1400,
     ipam: { type: 'host-local', dataDir: '/var/lib/cni/networks', ranges: [[{ subnet: '10.244.0.0/16', rangeStart: '10.244.2.2', rangeEnd: '10.244.2.254' }]], routes: [] },
   });
+});
+
+test('routing = per-node: the node\'s routed subnet on cnbr0, containers from subnet+3 (+1 the bridge, +2 the cluster container)', () => {
+  const config = parseConfig(`${routedConf()}\n[cni]\n`, 'net.conf');
+  const [r4, r6] = nodeRanges(config, 3);
+  assert.equal({ ...r4!, size: Number(r4!.size) }, { family: 4, network: v4('10.5.0.0', 16), subnet: v4('10.5.3.0', 24), onLink: v4('10.5.3.0', 24), gateway: '10.5.3.1', rangeStart: '10.5.3.3', rangeEnd: '10.5.3.254', size: 252 });
+  assert.equal([r6!.subnet, r6!.gateway, r6!.rangeStart], [v6('fd05:0:0:3::', 64), 'fd05:0:0:3::1', 'fd05:0:0:3::3']);
+  const conf = delegateConf(config, 3) as { bridge: string; isGateway: boolean; ipam: { routes: unknown[] } };
+  assert.equal([conf.bridge, conf.isGateway], ['cnbr0', true]);
+  assert.equal(conf.ipam.routes, [{ dst: '10.5.0.0/16', gw: '10.5.3.1' }, { dst: 'fd05::/48', gw: 'fd05:0:0:3::1' }]);
+});
+
+test('routing = per-node: a node the routed network has no subnet for is [net]\'s error, not a crash', () => {
+  const config = parseConfig(`${routedConf({ nodes: '1-3,300' })}\n[node 300]\nunderlay = 192.168.20.30/24\n[cni]\n`, 'net.conf');
+  assert.throws(() => nodeRanges(config, 300), (e: unknown) => e instanceof Error && e.name !== 'RangeError' && /net\.node-prefix.*node 300 does not fit/.test(e.message));
 });
 
 test.run();

@@ -5,6 +5,7 @@ import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { lineOf } from '../helpers/fixtures.js';
 import { throwsInput } from '../helpers/errors.js';
+import { routedConf } from '../helpers/fixtures.js';
 
 const F = 'net.conf';
 const text = (cni: string, nodes = '1-4') => `[cluster]
@@ -27,6 +28,7 @@ test('defaults: bridge cni0, network name clusternet, the Debian plugin folder, 
   assert.equal(c.cni, {
     enable: true,
     name: 'clusternet',
+    routed: false,
     network: { family: 4, address: '10.244.0.0', prefix: 16 },
     nodePrefix: 24,
     network6: undefined,
@@ -77,6 +79,21 @@ test('delegates: vlan refused (one container per node), master only for macvlan;
   refused('network = 10.244.0.0/16\nnode-prefix = 24\nbin-dir = usr/lib/cni', 'cni.bin-dir', 'is not an absolute folder path');
   refused('network = 10.244.0.0/16\nnode-prefix = 24\nlease-dir = /var/../tmp', 'cni.lease-dir', 'is not an absolute folder path');
   refused('network = 10.244.0.0/16\nnode-prefix = 24\nnetwrok = 1', 'cni.netwrok', 'did you mean network?');
+});
+
+test('routing = per-node: network, prefixes and bridge are the routed segment\'s; the same values written are accepted, others refused', () => {
+  const routed = (cni: string) => `${routedConf()}\n[cni]\n${cni}\n`;
+  const c = parseConfig(routed(''), F).cni!;
+  assert.equal([c.routed, c.network, c.nodePrefix, c.network6, c.nodePrefix6, c.bridge], [true, { family: 4, address: '10.5.0.0', prefix: 16 }, 24, { family: 6, address: 'fd05::', prefix: 48 }, 64, 'cnbr0']);
+  assert.equal(parseConfig(routed('network = 10.5.0.0/16\nnode-prefix = 24\nbridge = cnbr0'), F).cni, c);
+  const refusedRouted = (cni: string, key: string, message: string | RegExp) => {
+    const t = routed(cni);
+    throwsInput(() => parseConfig(t, F), { file: F, line: t.split('\n').lastIndexOf(cni) + 1, key, message });
+  };
+  refusedRouted('network = 10.60.0.0/16', 'cni.network', /10\.60\.0\.0\/16 differs from the routed segment's 10\.5\.0\.0\/16: with \[net\] routing = per-node .*net\.address\); allowed: remove network/);
+  refusedRouted('node-prefix6 = 80', 'cni.node-prefix6', 'differs from the routed segment\'s 64');
+  refusedRouted('bridge = cni0', 'cni.bridge', 'cni0 differs from the routed segment\'s cnbr0');
+  refusedRouted('delegate = macvlan', 'cni.delegate', 'the node\'s subnet lives on its bridge; allowed: bridge');
 });
 
 test.run();
