@@ -6,6 +6,7 @@ import type { BackendLive } from './live.js';
 import { TABLE, XT_ARP_TABLE, arpRemove, arpTable, emptyMangleRemove, hasArpTable, nftBuckets, nftInstall, nftRemove, parseArpTable, parseNft, setOf, type NftJson } from './nft.js';
 import { FLAVOUR, PARENT, chainOf, parseClusteripProc, parseXt, xtBuckets, xtInstall, xtRemove } from './xt.js';
 import type { CipBackend, CipOp, CipSpec } from './types.js';
+import { cipSteps } from './steps.js';
 import { inNs, type Ns } from '../system/ns.js';
 
 /**
@@ -98,7 +99,7 @@ export async function readBucketsOf(runner: Runner, ns: Ns, backend: CipBackend,
   return live.byName.get(name)?.buckets ?? [];
 }
 
-async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Promise<void> {
+async function feed(runner: Runner, ns: Ns, argv: readonly string[], input: string): Promise<void> {
   const r = await runner.run(inNs(ns, argv), { input });
   if (r.exitCode !== 0) throw new ApplyError(`${showCommand(inNs(ns, argv))} <<EOF\n${input}EOF`, r.stderr || `exit ${r.exitCode}`);
 }
@@ -106,28 +107,18 @@ async function feed(runner: Runner, ns: Ns, argv: string[], input: string): Prom
 
 export async function applyCipOp(op: CipOp, runner: Runner): Promise<void> {
   const { ns, backend } = op;
-  if (op.op === 'cip-rules') {
-    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftInstall(op.specs, op.fresh));
-    const rules = feed(runner, ns, FLAVOUR[backend].restore, xtInstall(backend, op.specs, op.addParentJump ?? true));
-    if (backend === 'cluster-match') {
-      // The filter and the ARP table are independent: both at once. Either failing fails
-      // the op, which then counts as applied, so rollback removes whatever half is there.
-      const arp = feed(runner, ns, ['nft', '-f', '-'], arpTable(op.specs, XT_ARP_TABLE, op.fresh));
-      const [a, b] = await Promise.allSettled([rules, arp]);
-      for (const r of [a, b]) if (r.status === 'rejected') throw r.reason;
-      return;
-    }
-    await rules;
-    if (backend === 'clusterip') await setClusteripBuckets(runner, ns, op.specs);
-    return;
-  }
-  if (op.op === 'cip-buckets') {
-    const was = op.wasLive ? op.was : undefined;
-    if (backend === 'nft') return feed(runner, ns, ['nft', '-f', '-'], nftBuckets(op.specs, was));
-    if (backend === 'cluster-match') return feed(runner, ns, FLAVOUR[backend].restore, xtBuckets(op.specs, was));
-    return setClusteripBuckets(runner, ns, op.specs);
-  }
-  // Removal is built from what is there: tolerant of anything already gone.
+  const { feeds, fromKernel } = cipSteps(op);
+  // Side by side; either failing fails the op, which then counts as applied, so rollback
+  // removes whatever half is there.
+  const fed = await Promise.allSettled(feeds.map((f) => feed(runner, ns, f.argv, f.input)));
+  for (const r of fed) if (r.status === 'rejected') throw r.reason;
+  if (fromKernel === 'clusterip-buckets') return setClusteripBuckets(runner, ns, op.specs);
+  if (fromKernel === 'removal') return removeFromKernel(op, runner);
+}
+
+/** A cip-rules-delete's input, built from what the tables hold: tolerant of anything already gone. */
+async function removeFromKernel(op: CipOp, runner: Runner): Promise<void> {
+  const { ns, backend } = op;
   const names = op.specs.map((s) => s.name);
   if (backend === 'nft') {
     const input = nftRemove(names, await nftJson(runner, ns));

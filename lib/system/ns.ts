@@ -17,6 +17,6 @@ export const nsPath = (ns: Ns): string =>
   ns.kind === 'current' ? '/proc/self/ns/net' : ns.kind === 'netns' ? `/run/netns/${ns.name}` : `/proc/${ns.pid}/ns/net`;
 
 /** The argv that runs `argv` inside a namespace (nsenter; nothing for the current one). */
-export function inNs(ns: Ns, argv: string[]): string[] {
-  return ns.kind === 'current' ? argv : ['nsenter', `--net=${nsPath(ns)}`, '--', ...argv];
+export function inNs(ns: Ns, argv: readonly string[]): string[] {
+  return ns.kind === 'current' ? [...argv] : ['nsenter', `--net=${nsPath(ns)}`, '--', ...argv];
 }
