@@ -5,8 +5,7 @@
 // on its bridge, is theirs too.
 import { CNI_DELEGATES, type ClusterIpSettings, type CniSettings, type NetSettings } from './types.js';
 import { inSubnet } from '../value/arith.js';
-import { OUR_BRIDGE } from '../link/bridge.js';
-import { isPerNode } from '../link/routed.js';
+import { perNodeSegment } from '../link/bridge.js';
 import { parseBool, parseChoice, parseCidr, parseIfName, parseInteger, ValueProblem, type Cidr } from '../value/parse.js';
 
 type Problem = (path: string, message: string, fallbackLine?: number) => void;
@@ -51,14 +50,9 @@ type SegmentKey = 'network' | 'node-prefix' | 'network6' | 'node-prefix6' | 'bri
  * clusternet's own bridge. Undefined with one shared segment.
  */
 function routedSegment(net: NetSettings): Record<SegmentKey, Cidr | number | string | undefined> | undefined {
-  if (!net.enable || net.link !== 'bridge' || !isPerNode(net.linkKeys)) return undefined;
-  return {
-    network: net.address,
-    'node-prefix': net.linkKeys.get('node-prefix') as number | undefined,
-    network6: net.address6,
-    'node-prefix6': net.linkKeys.get('node-prefix6') as number | undefined,
-    bridge: OUR_BRIDGE,
-  };
+  const segment = net.enable ? perNodeSegment(net.linkKeys) : undefined;
+  if (!segment) return undefined;
+  return { network: net.address, 'node-prefix': segment.nodePrefix, network6: net.address6, 'node-prefix6': segment.nodePrefix6, bridge: segment.bridge };
 }
 
 const shown = (v: unknown): string => (typeof v === 'object' && v !== null ? `${(v as Cidr).address}/${(v as Cidr).prefix}` : String(v));

@@ -7,7 +7,7 @@ import { ipFamily, parseIfName, ValueProblem } from '../value/parse.js';
 import type { KindParams, LinkAt, LinkDriver, LinkNode, LinkParams } from './driver.js';
 import { addArgs, tmpLinkName, type KernelOp } from './ops.js';
 import { vxlanDriver } from './vxlan.js';
-import { routedBridgeMac, routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
+import { isPerNode, routedBridgeMac, routedOps, routedProblems, routingOf, ROUTED_NET_KEYS, ROUTED_NODE_KEYS } from './routed.js';
 
 type Bridge = KindParams<'bridge'>;
 type Veth = Extract<LinkParams, { kind: 'veth' }>;
@@ -19,6 +19,16 @@ const KERNEL = [
 
 /** The bridge clusternet makes on the host when net.conf names none. */
 export const OUR_BRIDGE = 'cnbr0';
+
+/**
+ * The routed per-node segment's layout from [net]'s parsed kind keys, as [cni] takes it:
+ * the node prefixes and the host bridge every node's subnet lives on. Undefined with one
+ * shared segment (routing is this kind's key: config/load.ts refuses it with another).
+ */
+export function perNodeSegment(values: ReadonlyMap<string, unknown>): { nodePrefix: number | undefined; nodePrefix6: number | undefined; bridge: string } | undefined {
+  if (!isPerNode(values)) return undefined;
+  return { nodePrefix: values.get('node-prefix') as number | undefined, nodePrefix6: values.get('node-prefix6') as number | undefined, bridge: OUR_BRIDGE };
+}
 /** The host end of node N's veth (≤ 15 bytes for every node id). */
 export const hostEnd = (node: number): string => `cnh${node}`;
 /** Our bridge's temporary name: a half-made bridge never has the real one. */

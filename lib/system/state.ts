@@ -204,9 +204,10 @@ interface BridgeFdb {
  * "Cannot find device"); the plan's assess then says what is missing.
  */
 export async function readFdb(runner: Runner, ns: Ns, dev: string): Promise<FdbEntry[]> {
-  const r = await runner.run(inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev]));
+  const argv = inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev]);
+  const r = await runner.run(argv);
   if (r.exitCode === 255 && /Cannot find device/.test(r.stderr)) return [];
-  if (r.exitCode !== 0) throw new ApplyError(showCommand(inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev])), r.stderr.trim() || `exit code ${r.exitCode}`);
+  if (r.exitCode !== 0) throw new ApplyError(showCommand(argv), r.stderr.trim() || `exit code ${r.exitCode}`);
   return parseFdb(r.stdout);
 }
 
