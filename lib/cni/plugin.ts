@@ -12,6 +12,7 @@ import type { Config } from '../config/types.js';
 import { resolveNodeId } from '../derive/node-id.js';
 import { CNI_VERSION, delegateConf } from './conf.js';
 import { callPlugin, type PluginOutcome } from './exec.js';
+import { cacheMaterial, keepAnswer, type CacheInputs, type CachedAnswer } from './cache.js';
 
 /** The spec's well-known error codes (SPEC.md, "Error"); 100 and up are ours. */
 export const CNI_ERRORS = {
@@ -57,6 +58,10 @@ export interface PluginDeps {
   call: (binary: string, env: NodeJS.ProcessEnv, input: string) => Promise<PluginOutcome>;
   /** A link's MTU in the namespace the plugin runs in (the node's host); undefined when it is absent. */
   linkMtu: (dev: string) => number | undefined;
+  /** Leaves the answer for clusternet-cni's start path (lib/cni/cache.ts). */
+  keep: (inputs: CacheInputs, before: Buffer | undefined, answer: CachedAnswer) => void;
+  /** What the answer comes from, taken before net.conf is read. */
+  material: (inputs: CacheInputs) => Buffer | undefined;
 }
 
 function linkMtu(dev: string): number | undefined {
@@ -68,7 +73,7 @@ function linkMtu(dev: string): number | undefined {
   }
 }
 
-const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, linkMtu };
+const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, linkMtu, keep: keepAnswer, material: cacheMaterial };
 
 /**
  * On a routed segment the containers share the node's bridge, whose MTU clusternet set
@@ -76,10 +81,13 @@ const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, lin
  * bridge plugin would give its veths 1500 and leave the host to send "fragmentation
  * needed" for every larger packet towards the overlay.
  */
-function bridgeMtu(config: Config, deps: PluginDeps): { mtu?: number } {
+function mtuBridge(config: Config): string | undefined {
   const cni = config.cni!;
-  if (!cni.routed || cni.mtu !== undefined) return {};
-  const mtu = deps.linkMtu(cni.bridge);
+  return cni.routed && cni.mtu === undefined ? cni.bridge : undefined;
+}
+
+function bridgeMtu(bridge: string | undefined, deps: PluginDeps): { mtu?: number } {
+  const mtu = bridge === undefined ? undefined : deps.linkMtu(bridge);
   return mtu === undefined ? {} : { mtu };
 }
 
@@ -98,11 +106,16 @@ export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: Plugin
     const missing = required.filter((name) => !env[name]);
     if (missing.length > 0) throw new CniFailure(CNI_ERRORS.invalidEnvironment, `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`, `${command} needs ${required.join(', ')}`);
 
-    const { config, id } = nodeOf(conf, env, deps);
+    const inputs: CacheInputs = { name: conf.name, file: configPath(conf.raw.config as string | undefined, env), node: conf.raw.node as number | undefined, env };
+    const before = deps.material(inputs);
+    const { config, id } = nodeOf(conf, inputs.file, env, deps);
+    const own = delegateConf(config, id);
+    const bridge = mtuBridge(config);
+    deps.keep(inputs, before, { versions: SUPPORTED_VERSIONS, type: own.type as string, mtuBridge: bridge, delegate: own });
     // The runtime's own fields travel on: CHECK needs prevResult, runtimeConfig carries
     // port mappings and the like for plugins that read them.
     const passed = Object.fromEntries(['args', 'runtimeConfig', 'prevResult'].filter((k) => k in conf.raw).map((k) => [k, conf.raw[k]]));
-    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...delegateConf(config, id), ...bridgeMtu(config, deps), ...passed };
+    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...own, ...bridgeMtu(bridge, deps), ...passed };
     const type = delegate.type as string;
     const binary = findPlugin(type, env.CNI_PATH!);
     const input = JSON.stringify(delegate);
@@ -152,9 +165,9 @@ function readNetConf(stdin: string): NetConf {
  * node's id: the conf's "node" (as --node: a runtime may call plugins with an environment
  * of its own, podman's cleanup does), else as every command finds it.
  */
-function nodeOf(conf: NetConf, env: NodeJS.ProcessEnv, deps: PluginDeps): { config: Config; id: number } {
+function nodeOf(conf: NetConf, file: string, env: NodeJS.ProcessEnv, deps: PluginDeps): { config: Config; id: number } {
   try {
-    const config = deps.loadConfig(configPath(conf.raw.config as string | undefined, env));
+    const config = deps.loadConfig(file);
     const { id } = resolveNodeId(config, { env, flag: conf.raw.node as number | undefined });
     delegateConf(config, id); // [cni] missing or disabled: refused here, with the file named
     return { config, id };
@@ -180,7 +193,7 @@ function findPlugin(type: string, cniPath: string): string {
   throw new CniFailure(CNI_ERRORS.delegateMissing, `the delegate plugin "${type}" is not in CNI_PATH`, `looked in ${dirs.join(', ') || '(no folder)'}; install the reference plugins (Debian: containernetworking-plugins) or set CNI_PATH`);
 }
 
-/** The delegate's own error JSON when it wrote one, else ours around its exit and stderr. */
+/** The delegate's own error JSON when it wrote one, else ours around its exit and output. */
 function delegateError(type: string, outcome: PluginOutcome, version: string): Reply {
   try {
     const parsed = JSON.parse(outcome.stdout) as { code?: unknown; msg?: unknown };
@@ -188,5 +201,6 @@ function delegateError(type: string, outcome: PluginOutcome, version: string): R
   } catch {
     /* not JSON: wrapped below */
   }
-  return errorReply(version, new CniFailure(CNI_ERRORS.delegateFailed, `the delegate plugin "${type}" failed (exit ${outcome.exitCode})`, `${outcome.stderr}${outcome.stdout}`.trim()));
+  const details = outcome.notStarted ?? outcome.stdout.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
+  return errorReply(version, new CniFailure(CNI_ERRORS.delegateFailed, `the delegate plugin "${type}" failed (exit ${outcome.exitCode})`, details));
 }

@@ -69,7 +69,7 @@ export function layout(options: LayoutOptions): Item[] {
     { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
     { type: 'file', path: PATHS.ocfAgent, content: renderTemplate('ocf/clusterip.in', values), mode: 0o755 },
     // The runtime runs it with its own environment: node named in full, as the units do.
-    { type: 'file', path: join(options.cniBinDir ?? PATHS.cniBinDir, 'clusternet-cni'), content: renderTemplate('cni/clusternet-cni.in', { ...values, PLUGIN: JSON.stringify(join(options.libdir, 'bin', 'clusternet-cni')) }), mode: 0o755 },
+    { type: 'file', path: join(options.cniBinDir ?? PATHS.cniBinDir, 'clusternet-cni'), content: renderTemplate('cni/clusternet-cni.in', { ...values, LIBBIN: join(options.libdir, 'bin') }), mode: 0o755 },
   ];
   // --config's text goes where this installation's config is (configFor).
   const given = (path: string) => (path === configFor(options.init) ? options.config : undefined);

@@ -84,13 +84,13 @@ export function readRunFile(env: NodeJS.ProcessEnv, name: string): string | null
  * Writes a file of the run dir whole or not at all: a fresh temporary file (random name,
  * O_EXCL: never an existing file or a symlink), flushed when `sync`, renamed over `name`.
  */
-export function writeRunFile(env: NodeJS.ProcessEnv, name: string, text: string, sync = false): void {
+export function writeRunFile(env: NodeJS.ProcessEnv, name: string, text: string | Buffer, sync = false): void {
   const dir = ensureRunDir(env);
   const tmp = join(dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
   const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
   try {
     try {
-      writeSync(fd, text);
+      writeSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
       if (sync) fsyncSync(fd);
     } finally {
       closeSync(fd);

@@ -47,7 +47,7 @@ test('install-hooks --prefix lays out config, switches, hooks, units, init scrip
   // The CNI plugin, executable with this node, answering as a runtime asks it.
   const plugin = join(p, 'usr/lib/cni/clusternet-cni');
   assert.is(statSync(plugin).mode & 0o777, 0o755);
-  assert.match(readFileSync(plugin, 'utf8'), new RegExp(`^#!${process.execPath}\n`));
+  assert.match(readFileSync(plugin, 'utf8'), new RegExp(`^cn_node=${process.execPath}\ncn_lib=${join(ROOT, 'bin')}$`, 'm'));
   const version = spawnSync(plugin, [], { input: '{}', env: { CNI_COMMAND: 'VERSION' }, encoding: 'utf8' });
   assert.is(version.stdout, '{"cniVersion":"1.0.0","supportedVersions":["0.3.0","0.3.1","0.4.0","1.0.0"]}\n', version.stderr);
   // Built-in hooks are links into this package; Kerrighed's folders get a link per hook.

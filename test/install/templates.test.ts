@@ -9,7 +9,7 @@ import { TEMPLATES_DIR, placeholders, renderTemplate, renderText } from '../../l
 const VALUES = {
   NODE: '/usr/bin/node', CLI: '/usr/lib/clusternet/dist/lib/cli/main.js', CONFIG: '/etc/net.conf', DEFAULTS: '/etc/default/clusternet',
   HOOKS_DIR: '/etc/clusternet/hooks', NETNS: 'cluster', CONTAINER_UNIT: 'systemd-nspawn@cluster.service',
-  VERSION: '0.1.0', PLUGIN: '"/usr/lib/clusternet/bin/clusternet-cni"', INSTALLED_SIZE: '100', MAINTAINER: 'clusternet maintainers <clusternet@lists.clusternet.org>',
+  VERSION: '0.1.0', LIBBIN: '/usr/lib/clusternet/bin', INSTALLED_SIZE: '100', MAINTAINER: 'clusternet maintainers <clusternet@lists.clusternet.org>',
 };
 
 const templates = (dir = TEMPLATES_DIR, base = ''): string[] =>

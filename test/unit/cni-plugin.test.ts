@@ -27,16 +27,18 @@ function fake(outcomes: PluginOutcome[], text = CONF): { deps: PluginDeps; calls
     deps: {
       loadConfig: (path) => parseConfig(text, path),
       linkMtu: (dev) => (dev === 'cnbr0' ? 1450 : undefined),
+      keep: () => undefined,
+      material: () => undefined,
       call: async (binary, e, input) => {
         calls.push({ binary, command: e.CNI_COMMAND, input: JSON.parse(input) as Record<string, unknown> });
-        return outcomes.shift() ?? { exitCode: 0, stdout: '', stderr: '' };
+        return outcomes.shift() ?? { exitCode: 0, stdout: '' };
       },
     },
   };
 }
 
 test('ADD: the delegate (first in CNI_PATH) gets the runtime\'s version and name, node 2\'s range, prevResult/runtimeConfig/args passed on; its result returned as it is', async () => {
-  const { deps, calls } = fake([{ exitCode: 0, stdout: '{"cniVersion":"1.0.0","ips":[]}\n', stderr: '' }]);
+  const { deps, calls } = fake([{ exitCode: 0, stdout: '{"cniVersion":"1.0.0","ips":[]}\n' }]);
   const r = await handle(env('ADD'), stdin({ runtimeConfig: { portMappings: [] }, args: { a: 1 }, other: 'dropped' }), deps);
   assert.equal(r, { exitCode: 0, stdout: '{"cniVersion":"1.0.0","ips":[]}\n' });
   assert.is(calls.length, 1);
@@ -53,18 +55,18 @@ test('ADD: the delegate (first in CNI_PATH) gets the runtime\'s version and name
 
 test('a failed ADD is followed by the delegate\'s DEL with the same input; the delegate\'s error JSON is returned as it wrote it', async () => {
   const error = '{"cniVersion":"1.0.0","code":999,"msg":"no IP addresses available"}';
-  const { deps, calls } = fake([{ exitCode: 1, stdout: error, stderr: '' }]);
+  const { deps, calls } = fake([{ exitCode: 1, stdout: error }]);
   const r = await handle(env('ADD'), stdin(), deps);
   assert.equal(r, { exitCode: 1, stdout: error });
   assert.equal(calls.map((c) => c.command), ['ADD', 'DEL']);
   assert.equal(calls[1]!.input, calls[0]!.input);
 });
 
-test('a delegate failing without the spec\'s JSON: code 101, its exit and stderr in details; a failed DEL is not followed by anything', async () => {
-  const { deps, calls } = fake([{ exitCode: 2, stdout: 'panic', stderr: 'segfault\n' }]);
+test('a delegate failing without the spec\'s JSON: code 101, its exit and output in details; a failed DEL is not followed by anything', async () => {
+  const { deps, calls } = fake([{ exitCode: 2, stdout: '\n panic\n' }]);
   const r = await handle(env('DEL'), stdin(), deps);
   assert.is(r.exitCode, 1);
-  assert.equal(JSON.parse(r.stdout), { cniVersion: '1.0.0', code: 101, msg: 'the delegate plugin "bridge" failed (exit 2)', details: 'segfault\npanic' });
+  assert.equal(JSON.parse(r.stdout), { cniVersion: '1.0.0', code: 101, msg: 'the delegate plugin "bridge" failed (exit 2)', details: 'panic' });
   assert.is(calls.length, 1);
 });
 
