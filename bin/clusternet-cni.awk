@@ -163,8 +163,12 @@ function error_reply(   code, msg, details) {
 }
 
 # JSON string escaping, as JSON.stringify writes it.
-function escape(t,   out, i, c, code) {
-  gsub(/\\/, "\\\\", t); gsub(/"/, "\\\"", t)
+function escape(t,   out, i, c, code, parts, count) {
+  # Backslashes first, without gsub: what "\\" means in a replacement differs between awks.
+  count = split(t, parts, "\\")
+  t = parts[1]
+  for (i = 2; i <= count; i++) t = t "\\\\" parts[i]
+  gsub(/"/, "\\\"", t)
   gsub(/\n/, "\\n", t); gsub(/\r/, "\\r", t); gsub(/\t/, "\\t", t)
   gsub(/\010/, "\\b", t); gsub(/\014/, "\\f", t)
   if (t !~ /[\001-\037]/) return t
