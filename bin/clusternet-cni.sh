@@ -44,10 +44,11 @@ DEL) ;;
 esac
 [ -n "${CNI_CONTAINERID-}" ] && [ -n "${CNI_IFNAME-}" ] && [ -n "${CNI_PATH-}" ] || exec "$cn_node" "$cn_lib/clusternet-cni.cjs"
 
-# The runtime's config, read by awk (mawk where there is one: it starts in half gawk's time).
+# Our own commands from the system's folders (command -p), not the runtime's PATH.
+# The runtime's config, read by awk: mawk where there is one (it starts in half gawk's time).
 cn_awk=awk
-command -v mawk >/dev/null && cn_awk=mawk
-cn_out=$(LC_ALL=C "$cn_awk" -v mode=conf -f "$cn_lib/clusternet-cni.awk")
+[ -x /usr/bin/mawk ] && cn_awk=/usr/bin/mawk
+cn_out=$(LC_ALL=C command -p "$cn_awk" -v mode=conf -f "$cn_lib/clusternet-cni.awk")
 cn_pop
 if [ "$cn_line" != ok ]; then
 	cn_conf=$cn_out
@@ -103,7 +104,7 @@ for cn_path in $cn_above; do cn_roles=${cn_roles}f; done
 # shellcheck disable=SC2086 # split on line breaks, globbing off
 set -- $cn_paths
 IFS=$cn_ifs
-cn_stat=$(stat -c '%u %f %d %i %g %s %.9Y %.9Z' -- "$@" 2>/dev/null) || cn_slow
+cn_stat=$(command -p stat -c '%u %f %d %i %g %s %.9Y %.9Z' -- "$@" 2>/dev/null) || cn_slow
 
 # What the answer comes from, field by field, each as <bytes>:<value> on a line of its
 # own; lib/cni/cache.ts writes the same.
@@ -114,7 +115,7 @@ cn_add "$cn_file"
 cn_add "$cn_node_flag"
 cn_add "${CLUSTERNET_NODE_ID-}"
 cn_sysfs=
-[ -e /sys/kerrighed/node_id ] && cn_sysfs=$(cat /sys/kerrighed/node_id 2>/dev/null)
+[ -e /sys/kerrighed/node_id ] && cn_sysfs=$(command -p cat /sys/kerrighed/node_id 2>/dev/null)
 cn_add "$cn_sysfs"
 cn_cmdline=
 [ -r /proc/cmdline ] && IFS= read -r cn_cmdline </proc/cmdline
@@ -203,5 +204,5 @@ if [ "$CNI_COMMAND" = ADD ]; then
 $cn_input
 EOF
 fi
-printf '%s' "$cn_out" | LC_ALL=C "$cn_awk" -v mode=error -v version="$cn_version" -v type="$cn_type" -v rc="$cn_rc" -f "$cn_lib/clusternet-cni.awk" && exit "$cn_rc"
+printf '%s' "$cn_out" | LC_ALL=C command -p "$cn_awk" -v mode=error -v version="$cn_version" -v type="$cn_type" -v rc="$cn_rc" -f "$cn_lib/clusternet-cni.awk" && exit "$cn_rc"
 exit 1
