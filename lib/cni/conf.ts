@@ -64,8 +64,33 @@ export function nodeRanges(config: Config, id: number): NodeRange[] {
   });
 }
 
-/** The reference plugin's config for node `id` (without cniVersion and name: the caller's). */
-export function delegateConf(config: Config, id: number): Record<string, unknown> {
+/** A link's MTU in the namespace we run in (lib/system/link-mtu.ts linkMtu); undefined: no such link. */
+export type LinkMtuOf = (dev: string) => number | undefined;
+
+/**
+ * The MTU node `id`'s containers are given: [cni] mtu when written. Else, on a routed
+ * segment, its bridge's, which they share: clusternet made it with room for the overlay
+ * from the lower device's live MTU ([net] mtu = auto: the underlay's less 50, or 70 over
+ * IPv6), so it is read from the bridge itself with `linkMtuOf`, where we run. With no such
+ * bridge there (boot-post has not made it, or this is not the node) the node's [net] mtu,
+ * when written, is what boot-post gives it; else none. Undefined: the delegate's default
+ * (the bridge plugin's 1500; macvlan's, its master's).
+ */
+export function containerMtu(config: Config, id: number, linkMtuOf?: LinkMtuOf): number | undefined {
+  const cni = cniOf(config);
+  if (cni.mtu !== undefined || !cni.routed) return cni.mtu;
+  const live = linkMtuOf?.(cni.bridge);
+  if (live !== undefined) return live;
+  const written = deriveNode(config, id).mtu;
+  return written === 'auto' ? undefined : written;
+}
+
+/**
+ * The reference plugin's config for node `id` (without cniVersion and name: the caller's).
+ * `linkMtuOf`: how to read the routed bridge's MTU where we run (containerMtu); without it,
+ * only what net.conf says.
+ */
+export function delegateConf(config: Config, id: number, linkMtuOf?: LinkMtuOf): Record<string, unknown> {
   const cni = cniOf(config);
   const ranges = nodeRanges(config, id);
   const ipam = {
@@ -77,7 +102,8 @@ export function delegateConf(config: Config, id: number): Record<string, unknown
     // The next hop written out: the bridge plugin's CHECK compares the routes with it.
     routes: cni.delegate === 'bridge' ? ranges.map((r) => ({ dst: cidr(r.network), gw: r.gateway })) : [],
   };
-  const mtu = cni.mtu === undefined ? {} : { mtu: cni.mtu };
+  const given = containerMtu(config, id, linkMtuOf);
+  const mtu = given === undefined ? {} : { mtu: given };
   if (cni.delegate === 'bridge') return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
   const master = cni.master ?? deriveNode(config, id).device;
   return { type: 'macvlan', master, mode: 'bridge', ...mtu, ipam };
@@ -87,7 +113,7 @@ export function delegateConf(config: Config, id: number): Record<string, unknown
 export const CNI_VERSION = '1.0.0';
 
 /** The node's network configuration list, for a runtime calling the reference plugins directly. */
-export function conflist(config: Config, id: number): Record<string, unknown> {
+export function conflist(config: Config, id: number, linkMtuOf?: LinkMtuOf): Record<string, unknown> {
   const cni = cniOf(config);
-  return { cniVersion: CNI_VERSION, name: cni.name, plugins: [delegateConf(config, id)] };
+  return { cniVersion: CNI_VERSION, name: cni.name, plugins: [delegateConf(config, id, linkMtuOf)] };
 }

@@ -1,13 +1,17 @@
 // `clusternet cni-config`: the node's conflist, which the reference plugins take as it is
 // (called directly here, as a runtime without clusternet-cni would), printed or written
-// with --output-dir; and `--meta`'s list, which podman runs through clusternet-cni.
-import { test } from 'uvu';
+// with --output-dir; and `--meta`'s list, which podman runs through clusternet-cni. On a
+// routed node (brought up by its hooks, as test/cni/across.test.ts does) the list carries
+// the bridge's MTU, and the bridge plugin's container gets it. Needs root.
+import { suite, test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cli, show } from '../helpers/cli.js';
 import { TempDir } from '../helpers/temp.js';
 import { bridgePorts, CNI_BIN, createCniLab, resultIps, runIn, type CniLab } from './harness.js';
+import { bringUp, links } from '../sim/cluster.js';
+import { routedConf } from '../helpers/fixtures.js';
 
 let lab: CniLab;
 let tmp: TempDir;
@@ -78,3 +82,58 @@ test('no [cni] section: exit 2, the section named', () => {
 });
 
 test.run();
+
+// Two routed nodes on one underlay subnet, with the overlay (vni, and IPv6 node subnets
+// over the IPv4 underlay): cnbr0 at 1450 on a 1500 eth0.
+const routed = suite('cni-config on a routed node');
+let rlab: CniLab;
+let rtmp: TempDir;
+
+routed.before(async () => {
+  rtmp = new TempDir('clusternet-cniconf-routed-');
+  const net = routedConf({ nodes: '1-2', node3: false }).replace(/^[^]*?\[net\]\n/, '');
+  rlab = await createCniLab([1, 2], '', net, { router: true });
+  const runs = await bringUp(rlab.sim, rlab.config, [1, 2]);
+  assert.equal(runs.filter((r) => r.exitCode !== 0).map((r) => `${r.node} ${r.phase}: ${r.stderr}`), []);
+});
+routed.after(async () => {
+  await rlab?.destroy();
+  rtmp?.remove();
+});
+
+const mtuOf = async (ns: string, dev: string) => (await links(rlab.sim, ns)).find((l) => l.ifname === dev)?.mtu;
+
+routed("on node 1: the written list carries cnbr0's MTU, and the bridge plugin's container gets it", async () => {
+  assert.is(await mtuOf(rlab.sim.host(1), 'cnbr0'), 1450);
+  const dir = rtmp.path('net.d');
+  const r = await rlab.sim.cli(rlab.sim.host(1), ['-c', rlab.config, 'cni-config', '--node', '1', '--output-dir', dir]);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.is(r.stderr, '');
+  const list = JSON.parse(readFileSync(join(dir, `${rlab.name}.conflist`), 'utf8')) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
+  const plugin = list.plugins[0]!;
+  assert.equal([plugin.type, plugin.bridge, plugin.mtu], ['bridge', 'cnbr0', 1450]);
+  const ns = await rlab.container();
+  const env = { CNI_COMMAND: 'ADD', CNI_CONTAINERID: `${ns}-id`, CNI_NETNS: `/run/netns/${ns}`, CNI_IFNAME: 'eth0', CNI_PATH: CNI_BIN };
+  const input = JSON.stringify({ cniVersion: list.cniVersion, name: list.name, ...plugin });
+  const add = await runIn(rlab.sim.host(1), [join(CNI_BIN, 'bridge')], env, input);
+  assert.is(add.exitCode, 0, add.stdout + add.stderr);
+  assert.is(resultIps(add.json)[0], '10.5.1.3/24');
+  assert.is(await mtuOf(ns, 'eth0'), 1450);
+  const del = await runIn(rlab.sim.host(1), [join(CNI_BIN, 'bridge')], { ...env, CNI_COMMAND: 'DEL' }, input);
+  assert.is(del.exitCode, 0, del.stdout);
+  assert.equal(rlab.leases(), []);
+  assert.equal(await bridgePorts(rlab.sim.host(1), 'cnbr0'), ['cnh1']);
+});
+
+routed('where there is no cnbr0 (not the node, or before boot-post): no MTU written, and a warning saying why', async () => {
+  const elsewhere = await rlab.container();
+  const r = await rlab.sim.cli(elsewhere, ['-c', rlab.config, 'cni-config', '--node', '1']);
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.not.ok('mtu' in (JSON.parse(r.stdout) as { plugins: Record<string, unknown>[] }).plugins[0]!);
+  assert.is(
+    r.stderr,
+    "clusternet: warning: cnbr0 is not here, so the list gives node 1's containers no MTU (the bridge plugin's 1500, above the bridge's with an overlay): run cni-config on node 1 once boot-post has made cnbr0, or write [cni] mtu\n",
+  );
+});
+
+routed.run();

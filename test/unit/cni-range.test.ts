@@ -4,7 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { parseConfig } from '../../lib/config/load.js';
 import { rangeAddress, between, countBetween, nthSubnet } from '../../lib/cni/range.js';
-import { conflist, delegateConf, nodeRanges } from '../../lib/cni/conf.js';
+import { conflist, containerMtu, delegateConf, nodeRanges } from '../../lib/cni/conf.js';
+import { linkMtu } from '../../lib/system/link-mtu.js';
 import { routedConf } from '../helpers/fixtures.js';
 
 const v4 = (address: string, prefix: number) => ({ family: 4 as const, address, prefix });
@@ -101,6 +102,33 @@ test('routing = per-node: the node\'s routed subnet on cnbr0, containers from su
   const conf = delegateConf(config, 3) as { bridge: string; isGateway: boolean; ipam: { routes: unknown[] } };
   assert.equal([conf.bridge, conf.isGateway], ['cnbr0', true]);
   assert.equal(conf.ipam.routes, [{ dst: '10.5.0.0/16', gw: '10.5.3.1' }, { dst: 'fd05::/48', gw: 'fd05:0:0:3::1' }]);
+});
+
+test('containerMtu: [cni] mtu; else on a routed segment the bridge\'s live MTU, else the node\'s written [net] mtu, else none', () => {
+  const asked: string[] = [];
+  const bridgeAt = (mtu: number | undefined) => (dev: string) => (asked.push(dev), mtu);
+  const routed = (net = '', cni = '') => parseConfig(`${routedConf().replace('node-prefix = 24\n', `node-prefix = 24\n${net}`)}\n[cni]\n${cni}`, 'net.conf');
+  // Written: no bridge is read.
+  assert.is(containerMtu(routed('', 'mtu = 1400\n'), 1, bridgeAt(1450)), 1400);
+  assert.equal(asked, []);
+  // The node's bridge, as clusternet made it from the underlay's live MTU; the plugin and cni-config write it.
+  assert.is(containerMtu(routed(), 1, bridgeAt(1450)), 1450);
+  assert.equal(asked, ['cnbr0']);
+  assert.is((conflist(routed(), 1, bridgeAt(1450)) as { plugins: { mtu?: number }[] }).plugins[0]!.mtu, 1450);
+  // No bridge here: what boot-post will give it when [net] (or [node N]) mtu is written, else none.
+  assert.is(containerMtu(routed('mtu = 1400\n'), 1, bridgeAt(undefined)), 1400);
+  assert.is(containerMtu(routed('mtu = 1400\n'), 1), 1400);
+  assert.is(containerMtu(routed(), 1, bridgeAt(undefined)), undefined);
+  assert.not.ok('mtu' in delegateConf(routed(), 1, bridgeAt(undefined)));
+  // One shared segment: the delegate's own default unless [cni] mtu says; nothing is read.
+  asked.length = 0;
+  const shared = parseConfig(CONF('network = 10.244.0.0/16\nnode-prefix = 24\nname = pods'), 'net.conf');
+  assert.is(containerMtu(shared, 2, bridgeAt(9000)), undefined);
+  assert.equal(asked, []);
+});
+
+test('linkMtu reads one sysfs entry: a name with a path in it is no link (test/cni/cni-config reads a real bridge)', () => {
+  for (const name of ['../lo', '.', '..', 'lo/..', '', 'a'.repeat(16), 'no-such-link0']) assert.is(linkMtu(name), undefined, name);
 });
 
 test('routing = per-node: a node the routed network has no subnet for is [net]\'s error, not a crash', () => {

@@ -1,16 +1,18 @@
 // `clusternet cni-config`: this node's CNI network configuration list, for a runtime that
 // calls the reference plugins itself (the node's range written in), or with --meta one
 // that calls clusternet-cni (which reads net.conf at every call). Printed, or written into
-// a runtime's configuration folder with --output-dir.
+// a runtime's configuration folder with --output-dir. On a routed segment the containers'
+// MTU is the node's bridge's, read where it runs, as clusternet-cni does (containerMtu).
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CommandModule } from 'yargs';
 import { loadConfig } from '../../context.js';
 import { InputError } from '../../errors.js';
-import { cniOf, CNI_VERSION, conflist } from '../../cni/conf.js';
+import { cniOf, CNI_VERSION, conflist, containerMtu } from '../../cni/conf.js';
 import { resolveNodeId } from '../../derive/node-id.js';
 import { deriveAll } from '../../derive/node.js';
 import { pathState, writeAtomic } from '../../install/fsutil.js';
+import { linkMtu } from '../../system/link-mtu.js';
 import { withNode, type GlobalArgs } from '../options.js';
 
 interface CniConfigArgs extends GlobalArgs {
@@ -37,7 +39,12 @@ export const cniConfigCommand: CommandModule<GlobalArgs, CniConfigArgs> = {
     // --meta with --node: the node written in, for a runtime that calls plugins with an
     // environment of its own (podman's cleanup) on a machine no other source names.
     const meta = { type: 'clusternet-cni', config: config.file, ...(args.node === undefined ? {} : { node: id }) };
-    const list = args.meta ? { cniVersion: CNI_VERSION, name: cni.name, plugins: [meta] } : conflist(config, id);
+    const list = args.meta ? { cniVersion: CNI_VERSION, name: cni.name, plugins: [meta] } : conflist(config, id, linkMtu);
+    if (!args.meta && cni.routed && containerMtu(config, id, linkMtu) === undefined) {
+      process.stderr.write(
+        `clusternet: warning: ${cni.bridge} is not here, so the list gives node ${id}'s containers no MTU (the bridge plugin's 1500, above the bridge's with an overlay): run cni-config on node ${id} once boot-post has made ${cni.bridge}, or write [cni] mtu\n`,
+      );
+    }
     const text = `${JSON.stringify(list, null, 2)}\n`;
     const dir = args['output-dir'];
     if (!dir) {
