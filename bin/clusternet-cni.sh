@@ -157,9 +157,11 @@ EOF
 [ -z "$cn_left" ] || cn_slow
 
 # The cache: the versions passed on, the delegate's type, the bridge whose live MTU
-# containers get ("-": none), the delegate's config, then the material it was worked out from.
+# containers get and the MTU to give when it is absent ("-": none), the delegate's config,
+# then the material it was worked out from.
 {
-	IFS= read -r cn_versions && IFS= read -r cn_type && IFS= read -r cn_bridge && IFS= read -r cn_delegate || cn_slow
+	IFS= read -r cn_versions && IFS= read -r cn_type && IFS=' ' read -r cn_bridge cn_otherwise &&
+		IFS= read -r cn_delegate || cn_slow
 	cn_kept= cn_sep=
 	while IFS= read -r cn_line; do
 		cn_kept=$cn_kept$cn_sep$cn_line cn_sep=$cn_nl
@@ -172,11 +174,18 @@ case $cn_bridge in "" | *[!A-Za-z0-9_.-]*) cn_slow ;; esac
 case $cn_delegate in '{'*'}') ;; *) cn_slow ;; esac
 cn_delegate=${cn_delegate#\{}
 cn_delegate=${cn_delegate%\}}
+# lib/cni/conf.ts containerMtu: the bridge's MTU as sysfs shows it here, else the one given.
+cn_mtu=
 if [ "$cn_bridge" != - ]; then
-	cn_mtu=
-	IFS= read -r cn_mtu <"/sys/class/net/$cn_bridge/mtu" 2>/dev/null
-	case $cn_mtu in '' | 0 | *[!0-9]*) ;; *) cn_delegate="$cn_delegate,\"mtu\":$cn_mtu" ;; esac
+	IFS= read -r cn_mtu 2>/dev/null <"/sys/class/net/$cn_bridge/mtu"
+	case $cn_mtu in [1-9] | [1-9][0-9] | [1-9][0-9][0-9] | [1-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9] | [1-9][0-9][0-9][0-9][0-9][0-9]) ;;
+	*) cn_mtu=$cn_otherwise ;;
+	esac
 fi
+case $cn_mtu in '' | -) ;;
+*[!0-9]*) cn_slow ;;
+*) cn_delegate="$cn_delegate,\"mtu\":$cn_mtu" ;;
+esac
 cn_input="{\"cniVersion\":\"$cn_version\",\"name\":\"$cn_name\",$cn_delegate$cn_passed}"
 
 # The delegate: the first executable of its name in CNI_PATH, as libcni finds plugins.

@@ -7,6 +7,7 @@ import { lstatSync, readFileSync, type BigIntStats } from 'node:fs';
 import { dirname } from 'node:path';
 import { writeRunFile } from '../system/rundir.js';
 import { SYSFS_NODE_ID, KERNEL_CMDLINE } from '../derive/node-id.js';
+import type { MtuSource } from './conf.js';
 
 export const CACHE_FORMAT = 'clusternet-cni cache 1';
 
@@ -27,9 +28,9 @@ export interface CachedAnswer {
   versions: readonly string[];
   /** The delegate plugin (its config's type). */
   type: string;
-  /** The bridge whose live MTU the delegate is given, read at every call. */
-  mtuBridge: string | undefined;
-  /** The delegate's config, without cniVersion, name and the runtime's fields. */
+  /** Where containers' MTU comes from; a bridge's is read at every call. */
+  mtu: MtuSource;
+  /** The delegate's config, without cniVersion, name, the runtime's fields and a bridge's MTU. */
   delegate: Record<string, unknown>;
 }
 
@@ -96,9 +97,13 @@ export function cacheMaterial(inputs: CacheInputs): Buffer | undefined {
   return Buffer.concat(parts);
 }
 
-/** The cache file: versions, type, MTU bridge, the delegate's config, then the material. */
+/**
+ * The cache file: versions, type, the bridge whose MTU to read and the MTU to give without
+ * it ("-": none), the delegate's config, then the material.
+ */
 export function cacheText(material: Buffer, answer: CachedAnswer): Buffer {
-  const head = [answer.versions.join(' '), answer.type, answer.mtuBridge ?? '-', JSON.stringify(answer.delegate), ''].join('\n');
+  const mtu = 'bridge' in answer.mtu ? `${answer.mtu.bridge} ${answer.mtu.otherwise ?? '-'}` : '- -';
+  const head = [answer.versions.join(' '), answer.type, mtu, JSON.stringify(answer.delegate), ''].join('\n');
   return Buffer.concat([Buffer.from(head), material, Buffer.from('\n')]);
 }
 

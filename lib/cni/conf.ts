@@ -77,12 +77,22 @@ export type LinkMtuOf = (dev: string) => number | undefined;
  * (the bridge plugin's 1500; macvlan's, its master's).
  */
 export function containerMtu(config: Config, id: number, linkMtuOf?: LinkMtuOf): number | undefined {
+  const source = mtuSource(config, id);
+  return 'fixed' in source ? source.fixed : (linkMtuOf?.(source.bridge) ?? source.otherwise);
+}
+
+/**
+ * containerMtu's rule as data, for whoever reads the bridge itself (clusternet-cni's start
+ * path, at every call): a number net.conf gives (or none), or a bridge to read and what to
+ * give when it is not there.
+ */
+export type MtuSource = { fixed: number | undefined } | { bridge: string; otherwise: number | undefined };
+
+export function mtuSource(config: Config, id: number): MtuSource {
   const cni = cniOf(config);
-  if (cni.mtu !== undefined || !cni.routed) return cni.mtu;
-  const live = linkMtuOf?.(cni.bridge);
-  if (live !== undefined) return live;
+  if (cni.mtu !== undefined || !cni.routed) return { fixed: cni.mtu };
   const written = deriveNode(config, id).mtu;
-  return written === 'auto' ? undefined : written;
+  return { bridge: cni.bridge, otherwise: written === 'auto' ? undefined : written };
 }
 
 /**
@@ -91,6 +101,11 @@ export function containerMtu(config: Config, id: number, linkMtuOf?: LinkMtuOf):
  * only what net.conf says.
  */
 export function delegateConf(config: Config, id: number, linkMtuOf?: LinkMtuOf): Record<string, unknown> {
+  return delegateConfWith(config, id, containerMtu(config, id, linkMtuOf));
+}
+
+/** The reference plugin's config for node `id` with containers' MTU `given` (none: the delegate's default). */
+export function delegateConfWith(config: Config, id: number, given: number | undefined): Record<string, unknown> {
   const cni = cniOf(config);
   const ranges = nodeRanges(config, id);
   const ipam = {
@@ -102,7 +117,6 @@ export function delegateConf(config: Config, id: number, linkMtuOf?: LinkMtuOf):
     // The next hop written out: the bridge plugin's CHECK compares the routes with it.
     routes: cni.delegate === 'bridge' ? ranges.map((r) => ({ dst: cidr(r.network), gw: r.gateway })) : [],
   };
-  const given = containerMtu(config, id, linkMtuOf);
   const mtu = given === undefined ? {} : { mtu: given };
   if (cni.delegate === 'bridge') return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
   const master = cni.master ?? deriveNode(config, id).device;

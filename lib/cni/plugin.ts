@@ -3,14 +3,15 @@
 // with host-local IPAM filled in: no IPAM of ours, host-local keeps the leases with
 // its own locking. Called exactly as a runtime calls any plugin: config on stdin, CNI_* in
 // the environment, the result or the spec's error JSON on stdout.
-import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadConfigFile } from '../config/load.js';
 import { configPath } from '../config/file.js';
 import type { Config } from '../config/types.js';
 import { resolveNodeId } from '../derive/node-id.js';
-import { CNI_VERSION, delegateConf } from './conf.js';
+import { CNI_VERSION, delegateConf, delegateConfWith, mtuSource } from './conf.js';
+import { linkMtu } from '../system/link-mtu.js';
 import { callPlugin, type PluginOutcome } from './exec.js';
 import { cacheMaterial, keepAnswer, type CacheInputs, type CachedAnswer } from './cache.js';
 
@@ -64,32 +65,7 @@ export interface PluginDeps {
   material: (inputs: CacheInputs) => Buffer | undefined;
 }
 
-function linkMtu(dev: string): number | undefined {
-  try {
-    const mtu = Number(readFileSync(join('/sys/class/net', dev, 'mtu'), 'utf8').trim());
-    return Number.isInteger(mtu) && mtu > 0 ? mtu : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, linkMtu, keep: keepAnswer, material: cacheMaterial };
-
-/**
- * On a routed segment the containers share the node's bridge, whose MTU clusternet set
- * (room for the overlay): unless [cni] mtu says otherwise they get it too, where the
- * bridge plugin would give its veths 1500 and leave the host to send "fragmentation
- * needed" for every larger packet towards the overlay.
- */
-function mtuBridge(config: Config): string | undefined {
-  const cni = config.cni!;
-  return cni.routed && cni.mtu === undefined ? cni.bridge : undefined;
-}
-
-function bridgeMtu(bridge: string | undefined, deps: PluginDeps): { mtu?: number } {
-  const mtu = bridge === undefined ? undefined : deps.linkMtu(bridge);
-  return mtu === undefined ? {} : { mtu };
-}
 
 /** One CNI call: CNI_COMMAND from `env`, the network config in `stdin`. */
 export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: PluginDeps = realDeps): Promise<Reply> {
@@ -109,13 +85,14 @@ export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: Plugin
     const inputs: CacheInputs = { name: conf.name, file: configPath(conf.raw.config as string | undefined, env), node: conf.raw.node as number | undefined, env };
     const before = deps.material(inputs);
     const { config, id } = nodeOf(conf, inputs.file, env, deps);
-    const own = delegateConf(config, id);
-    const bridge = mtuBridge(config);
-    deps.keep(inputs, before, { versions: SUPPORTED_VERSIONS, type: own.type as string, mtuBridge: bridge, delegate: own });
+    // The start path is left the config without a bridge's MTU, which it reads at every call.
+    const mtu = mtuSource(config, id);
+    const kept = delegateConfWith(config, id, 'fixed' in mtu ? mtu.fixed : undefined);
+    deps.keep(inputs, before, { versions: SUPPORTED_VERSIONS, type: kept.type as string, mtu, delegate: kept });
     // The runtime's own fields travel on: CHECK needs prevResult, runtimeConfig carries
     // port mappings and the like for plugins that read them.
     const passed = Object.fromEntries(['args', 'runtimeConfig', 'prevResult'].filter((k) => k in conf.raw).map((k) => [k, conf.raw[k]]));
-    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...own, ...bridgeMtu(bridge, deps), ...passed };
+    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...delegateConf(config, id, deps.linkMtu), ...passed };
     const type = delegate.type as string;
     const binary = findPlugin(type, env.CNI_PATH!);
     const input = JSON.stringify(delegate);

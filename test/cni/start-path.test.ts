@@ -75,7 +75,7 @@ test('after one call through Node, ADD, CHECK (with prevResult) and DEL are answ
   assert.equal(await bridgePorts(lab.sim.host(1)), []);
 });
 
-test('the start path hands the delegate exactly what the Node plugin hands it (the runtime\'s fields, a routed bridge\'s live MTU)', async () => {
+test('the start path hands the delegate exactly what the Node plugin hands it (the runtime\'s fields, a routed bridge\'s live MTU, else the written one)', async () => {
   const record = join(dir, 'record');
   const cniPath = join(dir, 'cni-bin');
   await $`mkdir -p ${cniPath}`;
@@ -102,8 +102,17 @@ test('the start path hands the delegate exactly what the Node plugin hands it (t
     await $`ip -n ${host} link set cnbr0 mtu 1300`;
     answeredInSh(await lab.call(2, 'CHECK', 'rec', { plugin: fast, stdin, env }));
     assert.is((JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as { mtu: number }).mtu, 1300);
-  } finally {
+    // No bridge here: the node's written [net] mtu (what boot-post gives the bridge), on both paths.
     await $`ip -n ${host} link del cnbr0`;
+    writeFileSync(routed, readFileSync(routed, 'utf8').replace('[net]\n', '[net]\nmtu = 1350\n'));
+    assert.is((await lab.call(2, 'CHECK', 'rec', { plugin: real, stdin, env })).exitCode, 0);
+    const nodeFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<string, unknown>;
+    answeredInSh(await lab.call(2, 'CHECK', 'rec', { plugin: fast, stdin, env }));
+    const shFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<string, unknown>;
+    assert.equal(shFallback, nodeFallback);
+    assert.is(shFallback.mtu, 1350);
+  } finally {
+    await $({ nothrow: true })`ip -n ${host} link del cnbr0`;
     rmSync(dirname(routed), { recursive: true, force: true });
   }
 });
