@@ -1,6 +1,5 @@
-// clusternet-cni: the CNI plugin that gives this node's containers addresses from its
-// own range (lib/cni/plugin.ts). Runtimes run it from their CNI bin folder (install-hooks
-// puts it there). CommonJS (bin/package.json), so node starts it without its ES module
+// clusternet-cni's Node part (lib/cni/plugin.ts): what its start path (clusternet-cni.sh)
+// runs for every call it does not answer itself. CommonJS, so node starts it without its ES module
 // loader; the one-file bundle (scripts/bundle.mjs) through V8's code cache in the run dir,
 // as the hooks load theirs (lib/hooks/start.cts); else tsc's ES modules.
 const { join } = require('node:path');

@@ -129,22 +129,22 @@ cn_add "$cn_host"
 # plugin checked them when it wrote the cache, and any change since is another material.
 [ -O "$cn_run" ] && [ -O "$cn_cache" ] || cn_slow
 cn_me= cn_left=$cn_roles cn_entry=
-while read -r cn_uid cn_mode cn_rest; do
+while read -r cn_uid cn_mode cn_more; do
 	cn_role=${cn_left%"${cn_left#?}"}
 	cn_left=${cn_left#?}
 	case $cn_role$cn_uid$cn_mode in *[!0-9a-fCRrFf]*) cn_slow ;; esac
-	cn_type=$((0x$cn_mode & 0xf000))
+	cn_kind=$((0x$cn_mode & 0xf000))
 	cn_loose=$((0x$cn_mode & 0x12))
 	case $cn_role in
-	C) [ "$cn_type" -eq 32768 ] && [ "$cn_loose" -eq 0 ] || cn_slow ;;
-	R) [ "$cn_type" -eq 16384 ] && [ "$cn_loose" -eq 0 ] || cn_slow
+	C) [ "$cn_kind" -eq 32768 ] && [ "$cn_loose" -eq 0 ] || cn_slow ;;
+	R) [ "$cn_kind" -eq 16384 ] && [ "$cn_loose" -eq 0 ] || cn_slow
 		cn_me=$cn_uid ;;
-	F) [ "$cn_type" -eq 32768 ] || cn_slow
-		cn_add "$cn_uid $cn_mode $cn_rest" ;;
+	F) [ "$cn_kind" -eq 32768 ] || cn_slow
+		cn_add "$cn_uid $cn_mode $cn_more" ;;
 	r | f)
 		# lib/system/trust.ts's rule: a folder of root's or ours, closed to others, or
 		# sticky (as /tmp) with the entry below it root's or ours.
-		[ "$cn_type" -eq 16384 ] && { [ "$cn_uid" = 0 ] || [ "$cn_uid" = "$cn_me" ]; } || cn_slow
+		[ "$cn_kind" -eq 16384 ] && { [ "$cn_uid" = 0 ] || [ "$cn_uid" = "$cn_me" ]; } || cn_slow
 		if [ "$cn_loose" -ne 0 ]; then
 			[ $((0x$cn_mode & 0x200)) -ne 0 ] && { [ "$cn_entry" = 0 ] || [ "$cn_entry" = "$cn_me" ]; } || cn_slow
 		fi
