@@ -3,13 +3,14 @@
 // does can reach the host's network, and the host's configuration is never touched.
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { execa } from 'execa';
+import { hiddenBy, PROJECT_ROOT } from '../helpers/project.js';
 import { ensureInitramfs } from './initramfs.js';
 import { ensureKernel, type Series } from './kernels.js';
 
 /** The repository this file belongs to: the guest's working directory. */
-export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
+export { PROJECT_ROOT };
 
 export interface GuestRun {
   kernel: Series;
@@ -54,7 +55,7 @@ const GUEST_ENV: Record<string, string> = { CLUSTERNET_COMMAND_TIMEOUT: '90' };
 const FRESH_IN_GUEST = ['/tmp', '/run', '/dev', '/proc', '/sys'];
 
 /** The folder that hides `root` from a guest, if any. */
-export const hiddenInGuest = (root: string): string | undefined => FRESH_IN_GUEST.find((dir) => root === dir || root.startsWith(`${dir}/`));
+export const hiddenInGuest = (root: string): string | undefined => hiddenBy(FRESH_IN_GUEST, root);
 
 export async function runInGuest(run: GuestRun): Promise<GuestResult> {
   const hidden = hiddenInGuest(PROJECT_ROOT);

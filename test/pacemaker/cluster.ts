@@ -19,6 +19,7 @@ import { $ } from 'zx';
 import { renderTemplate } from '../../lib/install/templates.js';
 import { systemRunner } from '../../lib/system/runner.js';
 import { CLI, createSimCluster, type CliResult, type SimCluster } from '../sim/cluster.js';
+import { hiddenBy, PROJECT_ROOT } from '../helpers/project.js';
 import { PORT } from '../sim/clients.js';
 
 $.verbose = false;
@@ -85,7 +86,12 @@ system {
 }
 `;
 
+/** What each node mounts afresh (boot's script): a project under one of them is not there. */
+const FRESH_IN_NODE = ['/run', '/dev/shm', '/tmp'];
+
 export async function createPcmkCluster(options: PcmkOptions): Promise<PcmkCluster> {
+  const hidden = hiddenBy(FRESH_IN_NODE);
+  if (hidden) throw new Error(`the Pacemaker nodes cannot run a project under ${hidden} (${PROJECT_ROOT}): each mounts a fresh ${hidden} over the host's; check the project out elsewhere`);
   const { nodes } = options;
   const sim = await createSimCluster({ nodes, client: true });
   const ringNs = `${sim.prefix}-ring`;

@@ -62,16 +62,22 @@ function cases(backend: 'cluster-match' | 'nft') {
   const settle = (what: string, from: number, on: string[]) => waitUntil(what, 90_000, async () => placed(await view(c, from), on));
 
   s.before(async () => {
-    c = await createPcmkCluster({ nodes: NODES, netConf: netConf(backend) });
-    const started = Date.now();
-    await Promise.all(NODES.map((id) => c.boot(id)));
-    for (const id of NODES) c.listen(id);
-    await waitUntil('3 nodes online with quorum', 60_000, async () => {
-      const v = await view(c, 1);
-      return v.online.length === 3 && v.quorum;
-    });
-    measured.push(`${backend}: cold start to 3 online ${Date.now() - started} ms`);
-    setup = await setupClient(c.sim, CIP);
+    // uvu counts a suite whose before hook throws as not passed but prints nothing: say why.
+    try {
+      c = await createPcmkCluster({ nodes: NODES, netConf: netConf(backend) });
+      const started = Date.now();
+      await Promise.all(NODES.map((id) => c.boot(id)));
+      for (const id of NODES) c.listen(id);
+      await waitUntil('3 nodes online with quorum', 60_000, async () => {
+        const v = await view(c, 1);
+        return v.online.length === 3 && v.quorum;
+      });
+      measured.push(`${backend}: cold start to 3 online ${Date.now() - started} ms`);
+      setup = await setupClient(c.sim, CIP);
+    } catch (error) {
+      console.error(`pacemaker: ${backend}: the cluster did not come up:`, error);
+      throw error;
+    }
   });
   s.after(async () => {
     for (const w of watches) w.stop();
