@@ -77,9 +77,12 @@ export type LinkMtuOf = (dev: string) => number | undefined;
  * (the bridge plugin's 1500; macvlan's, its master's).
  */
 export function containerMtu(config: Config, id: number, linkMtuOf?: LinkMtuOf): number | undefined {
-  const source = mtuSource(config, id);
-  return 'fixed' in source ? source.fixed : (linkMtuOf?.(source.bridge) ?? source.otherwise);
+  return mtuFrom(mtuSource(config, id), linkMtuOf);
 }
+
+/** The MTU `source` gives, its bridge read with `linkMtuOf` (clusternet-cni.sh reads it the same way). */
+export const mtuFrom = (source: MtuSource, linkMtuOf?: LinkMtuOf): number | undefined =>
+  'fixed' in source ? source.fixed : (linkMtuOf?.(source.bridge) ?? source.otherwise);
 
 /**
  * containerMtu's rule as data, for whoever reads the bridge itself (clusternet-cni's start

@@ -10,7 +10,7 @@ import { loadConfigFile } from '../config/load.js';
 import { configPath } from '../config/file.js';
 import type { Config } from '../config/types.js';
 import { resolveNodeId } from '../derive/node-id.js';
-import { CNI_VERSION, delegateConf, delegateConfWith, mtuSource } from './conf.js';
+import { CNI_VERSION, delegateConfWith, mtuFrom, mtuSource, type MtuSource } from './conf.js';
 import { linkMtu } from '../system/link-mtu.js';
 import { callPlugin, type PluginOutcome } from './exec.js';
 import { cacheMaterial, keepAnswer, type CacheInputs, type CachedAnswer } from './cache.js';
@@ -84,15 +84,14 @@ export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: Plugin
 
     const inputs: CacheInputs = { name: conf.name, file: configPath(conf.raw.config as string | undefined, env), node: conf.raw.node as number | undefined, env };
     const before = deps.material(inputs);
-    const { config, id } = nodeOf(conf, inputs.file, env, deps);
-    // The start path is left the config without a bridge's MTU, which it reads at every call.
-    const mtu = mtuSource(config, id);
-    const kept = delegateConfWith(config, id, 'fixed' in mtu ? mtu.fixed : undefined);
+    const { mtu, kept } = answerOf(conf, inputs.file, env, deps);
     deps.keep(inputs, before, { versions: SUPPORTED_VERSIONS, type: kept.type as string, mtu, delegate: kept });
+    // A bridge's MTU is read at every call, here as in the start path; a fixed one is in `kept`.
+    const live = 'bridge' in mtu ? mtuFrom(mtu, deps.linkMtu) : undefined;
     // The runtime's own fields travel on: CHECK needs prevResult, runtimeConfig carries
     // port mappings and the like for plugins that read them.
     const passed = Object.fromEntries(['args', 'runtimeConfig', 'prevResult'].filter((k) => k in conf.raw).map((k) => [k, conf.raw[k]]));
-    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...delegateConf(config, id, deps.linkMtu), ...passed };
+    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...kept, ...(live === undefined ? {} : { mtu: live }), ...passed };
     const type = delegate.type as string;
     const binary = findPlugin(type, env.CNI_PATH!);
     const input = JSON.stringify(delegate);
@@ -138,16 +137,18 @@ function readNetConf(stdin: string): NetConf {
 }
 
 /**
- * net.conf (the conf's "config", else CLUSTERNET_CONFIG, else /etc/net.conf) and this
- * node's id: the conf's "node" (as --node: a runtime may call plugins with an environment
- * of its own, podman's cleanup does), else as every command finds it.
+ * The delegate's config for this node from net.conf (`file`: the conf's "config", else
+ * CLUSTERNET_CONFIG, else /etc/net.conf), without a bridge's MTU, and where containers'
+ * MTU comes from. The node id: the conf's "node" (as --node: a runtime may call plugins
+ * with an environment of its own, podman's cleanup does), else as every command finds it.
+ * A [cni] section missing or disabled is refused here, with the file named.
  */
-function nodeOf(conf: NetConf, file: string, env: NodeJS.ProcessEnv, deps: PluginDeps): { config: Config; id: number } {
+function answerOf(conf: NetConf, file: string, env: NodeJS.ProcessEnv, deps: PluginDeps): { mtu: MtuSource; kept: Record<string, unknown> } {
   try {
     const config = deps.loadConfig(file);
     const { id } = resolveNodeId(config, { env, flag: conf.raw.node as number | undefined });
-    delegateConf(config, id); // [cni] missing or disabled: refused here, with the file named
-    return { config, id };
+    const mtu = mtuSource(config, id);
+    return { mtu, kept: delegateConfWith(config, id, 'fixed' in mtu ? mtu.fixed : undefined) };
   } catch (error) {
     if (error instanceof InputError) throw new CniFailure(CNI_ERRORS.invalidConfig, 'net.conf gives this node no container range', error.message);
     throw error;

@@ -134,12 +134,14 @@ test('a failed ADD answered in sh leaves nothing (the delegate\'s DEL ran) and a
   // A delegate failing without the spec's JSON: error 101 around its exit and output.
   const cniPath = join(dir, 'broken');
   await $`mkdir -p ${cniPath}`;
-  writeFileSync(join(cniPath, 'bridge'), `#!/bin/sh\ncat >/dev/null\necho "$CNI_COMMAND" >> ${join(dir, 'commands')}\nprintf 'boom\\t"x"\\n'\nexit 3\n`, { mode: 0o755 });
+  writeFileSync(join(cniPath, 'bridge'), `#!/bin/sh\ncat >/dev/null\necho "$CNI_COMMAND" >> ${join(dir, 'commands')}\nprintf 'boom\\t"x"\\n'\necho 'said on stderr' >&2\nexit 3\n`, { mode: 0o755 });
   const broken = { env: { CNI_PATH: cniPath } };
   const sh = answeredInSh(await lab.call(1, 'ADD', ns, { plugin: fast, ...broken }));
   const node = await lab.call(1, 'ADD', ns, { plugin: real, ...broken });
   assert.equal(sh.json, { cniVersion: '1.0.0', code: 101, msg: 'the delegate plugin "bridge" failed (exit 3)', details: 'boom\t"x"' });
   assert.equal([sh.exitCode, sh.json], [node.exitCode, node.json]);
+  // Its stderr goes to the runtime on both paths (once per call: ADD and the DEL after it).
+  for (const r of [sh, node]) assert.is(r.stderr.split('said on stderr').length - 1, 2, r.stderr);
   assert.equal(readFileSync(join(dir, 'commands'), 'utf8'), 'ADD\nDEL\nADD\nDEL\n');
 });
 
@@ -192,6 +194,12 @@ test('a change to anything the answer came from sends the call to the Node plugi
   wentToNode(await call(), 'the cache\'s material edited');
   writeFileSync(cache(), kept, { mode: 0o600 });
   answeredInSh(await call());
+
+  // Its own commands are the system's, not the runtime's PATH's.
+  const decoys = join(dir, 'decoys');
+  await $`mkdir -p ${decoys}`;
+  for (const tool of ['stat', 'awk', 'mawk', 'gawk', 'cat']) writeFileSync(join(decoys, tool), '#!/bin/sh\necho decoy\n', { mode: 0o755 });
+  answeredInSh(await call({ env: { PATH: `${decoys}:/usr/sbin:/usr/bin:/sbin:/bin` } }));
 
   // What the start path does not recognise.
   const name = lab.name;
