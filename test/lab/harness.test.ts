@@ -3,7 +3,7 @@
 // Needs root (the kernel cache lives in /var/cache) and qemu; no network.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { PROJECT_ROOT, hiddenInGuest, runInGuest } from './harness.js';
+import { BOOTS_PER_RUN, PROJECT_ROOT, SCRIPT_STARTED, bootDiedEarly, hiddenInGuest, runInGuest } from './harness.js';
 import { ensureKernel, type Series } from './kernels.js';
 
 // Each check prints `PASS name` or `FAIL name: why`; the script then exits 3,
@@ -95,6 +95,30 @@ test('a guest that outlives its time bound is killed and reported timedOut', asy
   assert.equal(r.exitCode, null);
   assert.match(r.output, /sleeping/, `the script had started\n${r.console.slice(-3000)}`);
   assert.ok(r.seconds < 40, `killed on time: ${r.seconds} s`);
+});
+
+test('a guest whose kernel dies before the script is booted again, at most BOOTS_PER_RUN times in all', async () => {
+  // rdinit names no file in the initramfs: the kernel falls back to a root
+  // device it has none of and panics before any init of ours runs.
+  const r = await runInGuest({
+    kernel: '6.1',
+    script: 'echo never',
+    kernelArgs: ['rdinit=/no-such-init'],
+    timeoutMs: 60_000,
+  });
+  assert.equal(r.timedOut, false);
+  assert.equal(r.exitCode, null);
+  assert.equal(r.output, '');
+  assert.is(r.earlyDeaths.length, BOOTS_PER_RUN - 1, `booted ${BOOTS_PER_RUN} times\n${r.console.slice(-2000)}`);
+  for (const tail of [...r.earlyDeaths, r.console]) assert.match(tail, /Kernel panic - not syncing/);
+});
+
+test("a death after the script started is the run's result, never booted again", () => {
+  const oops = '[    2.9] Oops: int3: 0000 [#2] PREEMPT SMP NOPTI\n[    2.9] Kernel panic - not syncing: Fatal exception in interrupt\n';
+  assert.ok(bootDiedEarly(`[    0.0] Linux version 6.12\n${oops}`));
+  assert.not.ok(bootDiedEarly(`[    0.0] Linux version 6.12\n${SCRIPT_STARTED}\n${oops}`));
+  assert.not.ok(bootDiedEarly(`${SCRIPT_STARTED}\nlab: exit code 0\n`));
+  assert.not.ok(bootDiedEarly('qemu: could not open kernel'), 'no panic: not a kernel death');
 });
 
 test.run();
