@@ -44,7 +44,8 @@ export function loadNodeContext(options: ContextOptions): NodeContext {
   const level = options.level ?? 'normal';
   const log = createLogger(level, [options.label, `node ${id}`].filter(Boolean).join(' '));
   log.verbose(`node id ${id} from ${source}; config ${config.file} (${config.format} format)`);
-  const runner = level === 'verbose' ? tracingRunner(systemRunner, (l) => log.verbose(l)) : systemRunner;
+  const runner =
+    level === 'verbose' ? tracingRunner(systemRunner, (l) => log.verbose(l)) : systemRunner;
   return { config, values, nodeSource: source, container: containerNs(options), runner, log };
 }
 
@@ -53,16 +54,24 @@ export function containerNs(options: Pick<ContextOptions, 'pid' | 'netns' | 'env
   const env = options.env ?? process.env;
   const pid = options.pid ?? env.CLUSTERNET_PID;
   const netns = options.netns ?? env.CLUSTERNET_NETNS;
-  if (pid !== undefined && pid !== '' && netns) throw new InputError({ key: '--pid/--netns', message: 'give one of them, not both' });
+  if (pid !== undefined && pid !== '' && netns)
+    throw new InputError({ key: '--pid/--netns', message: 'give one of them, not both' });
   if (pid !== undefined && pid !== '') {
-    if (!/^\d+$/.test(String(pid)) || Number(pid) < 1) throw new InputError({ key: '--pid', message: `"${pid}" is not a process id; allowed: a positive number` });
+    if (!/^\d+$/.test(String(pid)) || Number(pid) < 1)
+      throw new InputError({
+        key: '--pid',
+        message: `"${pid}" is not a process id; allowed: a positive number`,
+      });
     return { kind: 'pid', pid: Number(pid) };
   }
   if (netns) {
     try {
       parseIfName(netns);
     } catch {
-      throw new InputError({ key: '--netns', message: `"${netns}" is not a usable netns name; allowed: 1 to 15 of A-Z a-z 0-9 _ . @ + -` });
+      throw new InputError({
+        key: '--netns',
+        message: `"${netns}" is not a usable netns name; allowed: 1 to 15 of A-Z a-z 0-9 _ . @ + -`,
+      });
     }
     return { kind: 'netns', name: netns };
   }

@@ -17,18 +17,35 @@ export interface InputProblem {
  * difference) written as escapes, and at most MAX_SHOWN characters of it.
  */
 export const MAX_SHOWN = 300;
-const HIDDEN = /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
+const HIDDEN =
+  /[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u180e\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g;
 export function shown(text: string, max = MAX_SHOWN): string {
   // One long word (a 100 KB value) shortened where it stands, so what follows it stays.
   const words = text.replace(/\S{161,}/g, (w) => `${w.slice(0, 80)}… (${w.length} characters)`);
   const cut = words.length > max ? `${words.slice(0, max)}… (${words.length} characters)` : words;
-  return cut.replace(HIDDEN, (c) => (c === '\n' ? '\\n' : c === '\t' ? '\\t' : c === '\r' ? '\\r' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
+  return cut.replace(HIDDEN, (c) =>
+    c === '\n'
+      ? '\\n'
+      : c === '\t'
+        ? '\\t'
+        : c === '\r'
+          ? '\\r'
+          : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 export function formatProblem(p: InputProblem): string {
   // Line 0: a value the format implies (a legacy file's 16 nodes), not one written.
-  const where = [p.file, p.line && p.line > 0 ? p.line : undefined].filter((part) => part !== undefined).join(':');
-  return [where === '' ? undefined : shown(where), p.key === undefined ? undefined : shown(p.key), shown(p.message, 4 * MAX_SHOWN)].filter((part) => part !== undefined && part !== '').join(': ');
+  const where = [p.file, p.line && p.line > 0 ? p.line : undefined]
+    .filter((part) => part !== undefined)
+    .join(':');
+  return [
+    where === '' ? undefined : shown(where),
+    p.key === undefined ? undefined : shown(p.key),
+    shown(p.message, 4 * MAX_SHOWN),
+  ]
+    .filter((part) => part !== undefined && part !== '')
+    .join(': ');
 }
 
 /** At most this many problems are listed; the rest are counted (a file of a million bad lines). */
@@ -40,7 +57,12 @@ export class InputError extends Error {
   constructor(problems: InputProblem[] | InputProblem) {
     const list = Array.isArray(problems) ? problems : [problems];
     const more = list.length - MAX_PROBLEMS;
-    super([...list.slice(0, MAX_PROBLEMS).map(formatProblem), ...(more > 0 ? [`… and ${more} more problems`] : [])].join('\n'));
+    super(
+      [
+        ...list.slice(0, MAX_PROBLEMS).map(formatProblem),
+        ...(more > 0 ? [`… and ${more} more problems`] : []),
+      ].join('\n'),
+    );
     this.name = 'InputError';
     this.problems = list;
   }

@@ -15,7 +15,11 @@ export interface Logger {
 
 const stderr = (l: string) => process.stderr.write(`${l}\n`);
 
-export function createLogger(level: Level, context: string, write: (line: string) => void = stderr): Logger {
+export function createLogger(
+  level: Level,
+  context: string,
+  write: (line: string) => void = stderr,
+): Logger {
   const line = (message: string, priority: Priority) => {
     const text = `clusternet${context ? `[${context}]` : ''}: ${message}`;
     write(text);

@@ -9,7 +9,12 @@ import { existsSync, fstatSync } from 'node:fs';
 export type Priority = 'err' | 'warning' | 'info' | 'debug';
 
 /** Facility daemon (3), as the priority prefix counts: facility × 8 + severity. */
-const PRI: Record<Priority, number> = { err: 3 * 8 + 3, warning: 3 * 8 + 4, info: 3 * 8 + 6, debug: 3 * 8 + 7 };
+const PRI: Record<Priority, number> = {
+  err: 3 * 8 + 3,
+  warning: 3 * 8 + 4,
+  info: 3 * 8 + 6,
+  debug: 3 * 8 + 7,
+};
 
 export const JOURNAL_STREAM = '/run/systemd/journal/stdout';
 export const SYSLOG_SOCKET = '/dev/log';
@@ -20,11 +25,22 @@ export const SYSLOG_SOCKET = '/dev/log';
  * journald, syslog, none. CLUSTERNET_SYSLOG_SOCKET sends the
  * syslog lines to another socket (tests, chroots).
  */
-export function systemLogArgv(env: NodeJS.ProcessEnv = process.env, exists: (p: string) => boolean = existsSync, stderr: string | undefined = stderrId()): string[] | null {
+export function systemLogArgv(
+  env: NodeJS.ProcessEnv = process.env,
+  exists: (p: string) => boolean = existsSync,
+  stderr: string | undefined = stderrId(),
+): string[] | null {
   const mode = env.CLUSTERNET_SYSLOG ?? 'auto';
   const socket = env.CLUSTERNET_SYSLOG_SOCKET;
   const journald = ['systemd-cat', '--identifier=clusternet', '--level-prefix=true'];
-  const syslog = ['logger', '--tag', 'clusternet', `--id=${process.pid}`, '--prio-prefix', ...(socket ? ['--socket', socket] : [])];
+  const syslog = [
+    'logger',
+    '--tag',
+    'clusternet',
+    `--id=${process.pid}`,
+    '--prio-prefix',
+    ...(socket ? ['--socket', socket] : []),
+  ];
   if (mode === 'none') return null;
   if (mode === 'journald') return journald;
   if (mode === 'syslog') return syslog;

@@ -9,7 +9,11 @@ import { runLocked } from './locked.js';
 import { RecordStore, type NodeRecord } from './record.js';
 
 /** Applies `change` to the record and init-post to the kernel; returns the new record. */
-export async function amendRecord(ctx: NodeContext, what: string, change: (record: NodeRecord) => NodeRecord): Promise<NodeRecord> {
+export async function amendRecord(
+  ctx: NodeContext,
+  what: string,
+  change: (record: NodeRecord) => NodeRecord,
+): Promise<NodeRecord> {
   const req = { ...ctx, phase: 'init-post' as const };
   const store = new RecordStore(ctx.values.node, ctx.container);
   const amend = (record: NodeRecord) => ({ before: record, record: change(record) });
@@ -28,7 +32,11 @@ export async function amendRecord(ctx: NodeContext, what: string, change: (recor
         await applyPhase(req, kept);
       } catch (error) {
         // The bucket change was rolled back: so is the record.
-        store.save({ ...store.load(), takenOver: before.takenOver ?? [], assigned: before.assigned ?? {} });
+        store.save({
+          ...store.load(),
+          takenOver: before.takenOver ?? [],
+          assigned: before.assigned ?? {},
+        });
         throw error;
       }
       return record;

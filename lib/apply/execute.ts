@@ -24,7 +24,13 @@ export function batchSteps(ops: readonly Op[]): Step[] {
   for (const op of ops) {
     const last = steps.at(-1);
     const tool = batchLine(op)?.tool;
-    if (last && tool !== undefined && batchLine(last.ops[0]!)?.tool === tool && sameNs(last.ns, op.ns)) last.ops.push(op);
+    if (
+      last &&
+      tool !== undefined &&
+      batchLine(last.ops[0]!)?.tool === tool &&
+      sameNs(last.ns, op.ns)
+    )
+      last.ops.push(op);
     else steps.push({ ns: op.ns, ops: [op] });
   }
   return steps;
@@ -57,7 +63,10 @@ export async function execute(ops: readonly Op[], options: ExecuteOptions): Prom
     } catch (error) {
       const undoErrors = await rollback(applied, options.runner);
       if (error instanceof ApplyError && undoErrors.length > 0) {
-        throw new ApplyError(error.command, error.stderr, { cause: error, detail: `rollback also failed:\n${undoErrors.join('\n')}` });
+        throw new ApplyError(error.command, error.stderr, {
+          cause: error,
+          detail: `rollback also failed:\n${undoErrors.join('\n')}`,
+        });
       }
       throw error;
     }
@@ -79,8 +88,10 @@ async function runStep(step: Step, runner: Runner, record: (op: Op) => void): Pr
     }
     record(first);
   };
-  if (first.op === 'sysctl') return maybeApplied(() => writeSysctl(runner, first.ns, first.key, first.value), false);
-  if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete') return maybeApplied(() => applyCipOp(first, runner), true);
+  if (first.op === 'sysctl')
+    return maybeApplied(() => writeSysctl(runner, first.ns, first.key, first.value), false);
+  if (first.op === 'cip-rules' || first.op === 'cip-buckets' || first.op === 'cip-rules-delete')
+    return maybeApplied(() => applyCipOp(first, runner), true);
   const { tool, input } = batchOf(step);
   const result = await runner.run(inNs(step.ns, [tool, '-batch', '-']), { input });
   if (result.exitCode === 0) {
@@ -106,19 +117,35 @@ export async function rollback(applied: readonly Op[], runner: Runner): Promise<
   for (const step of batchSteps(undo)) {
     if (batchLine(step.ops[0]!) === null) {
       // Cluster-IP removals read what is there first, so they tolerate what is gone.
-      await runStep(step, runner, () => {}).catch((error: unknown) => errors.push(`${nsLabel(step.ns)}: ${error instanceof Error ? error.message : String(error)}`));
+      await runStep(step, runner, () => {}).catch((error: unknown) =>
+        errors.push(
+          `${nsLabel(step.ns)}: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
       continue;
     }
     const { tool, input } = batchOf(step);
     // -force: try every line even if one fails (something may already be gone).
     const result = await runner.run(inNs(step.ns, [tool, '-force', '-batch', '-']), { input });
-    const real = result.stderr.split('\n').filter((l) => l.trim() && !/Cannot find device|No such|Cannot assign|[Aa]ddress not found|FIB table does not exist|Command failed|ioctl/.test(l));
-    if (result.exitCode !== 0 && real.length > 0) errors.push(`${nsLabel(step.ns)}: ${real.join('; ')}`);
+    const real = result.stderr
+      .split('\n')
+      .filter(
+        (l) =>
+          l.trim() &&
+          !/Cannot find device|No such|Cannot assign|[Aa]ddress not found|FIB table does not exist|Command failed|ioctl/.test(
+            l,
+          ),
+      );
+    if (result.exitCode !== 0 && real.length > 0)
+      errors.push(`${nsLabel(step.ns)}: ${real.join('; ')}`);
   }
   return errors;
 }
 
-async function requireLinkType(op: Extract<Op, { op: 'require-link-type' }>, runner: Runner): Promise<void> {
+async function requireLinkType(
+  op: Extract<Op, { op: 'require-link-type' }>,
+  runner: Runner,
+): Promise<void> {
   const probe = inNs(op.ns, ['ip', ...probeArgs(op.type)]);
   const known = async () => {
     const result = await runner.run(probe);

@@ -23,7 +23,8 @@ export interface LockedRun<T> {
 export async function runLocked<T>(req: PhaseRequest, o: LockedRun<T>): Promise<T> {
   const seen = lockHeldHere() ? undefined : lockGeneration();
   const record = seen !== undefined || o.readWithoutGeneration ? o.load() : undefined;
-  const early = record && seen !== undefined && o.earlyLock(record) ? acquireLock(o.what) : undefined;
+  const early =
+    record && seen !== undefined && o.earlyLock(record) ? acquireLock(o.what) : undefined;
   early?.catch(() => {}); // awaited below: a failure meanwhile is not an unhandled one
   let prepared: Prepared | undefined;
   try {
@@ -38,7 +39,11 @@ export async function runLocked<T>(req: PhaseRequest, o: LockedRun<T>): Promise<
   }
   const lock = await (early ?? acquireLock(o.what));
   try {
-    return await o.apply(record && prepared && seen !== undefined && lock.previous === seen ? { record, prepared } : undefined);
+    return await o.apply(
+      record && prepared && seen !== undefined && lock.previous === seen
+        ? { record, prepared }
+        : undefined,
+    );
   } finally {
     lock.release();
   }

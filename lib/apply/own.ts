@@ -29,7 +29,9 @@ function otherRecords(node: number, container: Ns): { node: number; file: string
   const suffix = `-netns-${nsIdentity(container)}.json`;
   return readdirSync(dir).flatMap((file) => {
     const m = /^node-(\d+)(-netns-.*)$/.exec(file);
-    return m && m[2] === suffix && Number(m[1]) !== node ? [{ node: Number(m[1]), file: `${dir}/${file}` }] : [];
+    return m && m[2] === suffix && Number(m[1]) !== node
+      ? [{ node: Number(m[1]), file: `${dir}/${file}` }]
+      : [];
   });
 }
 
@@ -38,15 +40,24 @@ function otherRecords(node: number, container: Ns): { node: number; file: string
  * has another cluster node's MAC, or the run dir holds another node's record for it.
  * `system`: the commands reach the real system (Runner.system), whose run dir is looked at.
  */
-export function refuseOtherNode(config: Config, values: NodeValues, container: Ns, state: NsState | undefined, system: boolean): void {
+export function refuseOtherNode(
+  config: Config,
+  values: NodeValues,
+  container: Ns,
+  state: NsState | undefined,
+  system: boolean,
+): void {
   const link = state?.links.get(values.interface);
-  const byMac = link?.alias === TAG && link.mac !== values.mac ? nodeOfMac(config, link.mac) : undefined;
+  const byMac =
+    link?.alias === TAG && link.mac !== values.mac ? nodeOfMac(config, link.mac) : undefined;
   // Records are the real system's only (a test's fake runner keeps none).
   const [record] = system ? otherRecords(values.node, container) : [];
   const other = byMac ?? record?.node;
   if (other === undefined) return;
   const why = [
-    byMac !== undefined ? `${values.interface} in ${nsLabel(container)} has node ${byMac}'s MAC ${link!.mac} (node ${values.node}'s is ${values.mac})` : undefined,
+    byMac !== undefined
+      ? `${values.interface} in ${nsLabel(container)} has node ${byMac}'s MAC ${link!.mac} (node ${values.node}'s is ${values.mac})`
+      : undefined,
     record ? `node ${record.node}'s record for it is ${record.file}` : undefined,
   ].filter(Boolean);
   throw new InputError({

@@ -67,7 +67,10 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   const { phase, values, container, runner, config } = req;
   const host = CURRENT_NS;
   if (phase === 'boot-post' && container.kind === 'current') {
-    throw new InputError({ key: 'boot-post', message: 'needs the container: give --pid PID (its init) or --netns NAME' });
+    throw new InputError({
+      key: 'boot-post',
+      message: 'needs the container: give --pid PID (its init) or --netns NAME',
+    });
   }
   const reads = new Reads(runner);
   // Known before the plan: the host for the lower device, the container for the rest.
@@ -79,7 +82,11 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   // init-post with every backend named outright: its rules are read while the probes run.
   if (phase === 'init-post' && usesCip && values.clusterIps.every((c) => c.wanted !== 'auto')) {
     for (const backend of new Set(values.clusterIps.map((c) => c.wanted as CipBackend))) {
-      reads.cip(container, backend, values.clusterIps.filter((c) => c.wanted === backend).map((c) => c.address));
+      reads.cip(
+        container,
+        backend,
+        values.clusterIps.filter((c) => c.wanted === backend).map((c) => c.address),
+      );
     }
   }
   const ctx: PlanContext = {
@@ -94,13 +101,26 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   for (const op of plan.ops) {
     reads.ns(op.ns);
     if (op.op === 'link-create') reads.ns(op.target);
-    if (op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets') reads.cip(op.ns, op.backend, op.specs.map((s) => s.address));
+    if (op.op === 'cip-rules' || op.op === 'cip-rules-delete' || op.op === 'cip-buckets')
+      reads.cip(
+        op.ns,
+        op.backend,
+        op.specs.map((s) => s.address),
+      );
     if (op.op === 'sysctl') reads.sysctl(op.ns, op.key);
     if (op.op === 'fdb-add' || op.op === 'fdb-delete') reads.fdb(op.ns, op.dev);
-    if (op.op === 'require-link-type' && probedOk(runner, op.ns, `link ${op.type}`)) reads.linkType(op.ns, op.type);
+    if (op.op === 'require-link-type' && probedOk(runner, op.ns, `link ${op.type}`))
+      reads.linkType(op.ns, op.type);
   }
   const states = await reads.all();
-  if (phase !== 'boot-pre') refuseOtherNode(config, values, container, states.get(nsLabel(container)), runner.system === true);
+  if (phase !== 'boot-pre')
+    refuseOtherNode(
+      config,
+      values,
+      container,
+      states.get(nsLabel(container)),
+      runner.system === true,
+    );
   const stateOf = (ns: Ns): NsView => {
     const st = states.get(nsLabel(ns));
     if (!st) throw new Error(`no state read for ${nsLabel(ns)}`);
@@ -108,9 +128,19 @@ export async function preparePhase(req: PhaseRequest, record?: NodeRecord): Prom
   };
   // With the node network off nothing makes the interface: the cluster address goes on one
   // that is there already (Kerrighed's 20clusterip: `ip addr add $CLUSTERADDR dev $VIRT`).
-  if (phase === 'init-post' && !values.enable && values.clusterIps.length > 0 && !stateOf(container).links.has(values.interface)) {
+  if (
+    phase === 'init-post' &&
+    !values.enable &&
+    values.clusterIps.length > 0 &&
+    !stateOf(container).links.has(values.interface)
+  ) {
     const where = config.keys.get('net.enable');
-    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.enable', message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on` });
+    throw new InputError({
+      file: config.file,
+      line: where?.line,
+      key: where?.shown ?? 'net.enable',
+      message: `node ${values.node}: the node network is off, so the cluster address goes on ${values.interface} as it is ([net] interface), and ${values.interface} does not exist in ${nsLabel(container)}; allowed: an existing interface, or the node network on`,
+    });
   }
   const strays = phase === 'stop' ? [] : findStrays(plan, states, values, container);
   return { plan, assessed: assessPlan(plan.ops, stateOf), states, strays };
@@ -146,13 +176,19 @@ class Reads {
     this.cipKeys.add(key);
     this.ns(ns);
     const live = readBackendLive(this.runner, ns, backend, addresses);
-    this.extra.push({ label: nsLabel(ns), apply: handled(live.then((l) => (st: NsView) => void st.cip.set(backend, l))) });
+    this.extra.push({
+      label: nsLabel(ns),
+      apply: handled(live.then((l) => (st: NsView) => void st.cip.set(backend, l))),
+    });
   }
 
   sysctl(ns: Ns, key: string): void {
     this.ns(ns);
     const value = readSysctl(this.runner, ns, key);
-    this.extra.push({ label: nsLabel(ns), apply: handled(value.then((v) => (st: NsView) => void st.sysctls.set(key, v))) });
+    this.extra.push({
+      label: nsLabel(ns),
+      apply: handled(value.then((v) => (st: NsView) => void st.sysctls.set(key, v))),
+    });
   }
 
   /** A device's forwarding entries: only plans with fdb ops pay for a `bridge` process. */
@@ -162,12 +198,18 @@ class Reads {
     this.cipKeys.add(key);
     this.ns(ns);
     const entries = readFdb(this.runner, ns, dev);
-    this.extra.push({ label: nsLabel(ns), apply: handled(entries.then((e) => (st: NsView) => void st.fdb.set(dev, e))) });
+    this.extra.push({
+      label: nsLabel(ns),
+      apply: handled(entries.then((e) => (st: NsView) => void st.fdb.set(dev, e))),
+    });
   }
 
   linkType(ns: Ns, type: string): void {
     this.ns(ns);
-    this.extra.push({ label: nsLabel(ns), apply: Promise.resolve((st: NsView) => void st.linkTypes.add(type)) });
+    this.extra.push({
+      label: nsLabel(ns),
+      apply: Promise.resolve((st: NsView) => void st.linkTypes.add(type)),
+    });
   }
 
   async all(): Promise<Map<string, NsView>> {
@@ -194,10 +236,17 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
   const out = new Map<string, CipBackend>();
   for (const cip of values.clusterIps) {
     const key = cip.name ? `clusterip.${cip.name}.backend` : 'clusterip.backend';
-    const where = config.keys.get(config.nodeSettings.get(values.node)?.backend ? `node.${values.node}.backend` : key);
+    const where = config.keys.get(
+      config.nodeSettings.get(values.node)?.backend ? `node.${values.node}.backend` : key,
+    );
     const choice = await chooseBackend(cip, probe);
     if (!choice.backend) {
-      throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? key, message: `node ${values.node}: no backend for ${cip.address} can run here: ${choice.refusals.join('; ')}` });
+      throw new InputError({
+        file: config.file,
+        line: where?.line,
+        key: where?.shown ?? key,
+        message: `node ${values.node}: no backend for ${cip.address} can run here: ${choice.refusals.join('; ')}`,
+      });
     }
     out.set(cipName(cip), choice.backend);
     log.verbose(`cluster address ${cip.address}: backend ${describeChoice(cip, choice)}`);
@@ -208,10 +257,21 @@ async function resolveBackends(req: PhaseRequest): Promise<Map<string, CipBacken
 /** A link cannot be larger than its kind allows over the lower device (a vlan or macvlan: the device's MTU). */
 function checkMtu(config: Config, values: NodeValues, deviceMtu: number) {
   const mtu = values.mtu as number;
-  const max = values.link ? ownerOf(values.kind).maxMtu(values.link, deviceMtu, values.routing) : deviceMtu;
+  const max = values.link
+    ? ownerOf(values.kind).maxMtu(values.link, deviceMtu, values.routing)
+    : deviceMtu;
   if (mtu > max) {
-    const where = config.keys.get(config.nodeSettings.get(values.node)?.mtu !== undefined ? `node.${values.node}.mtu` : 'net.mtu');
-    throw new InputError({ file: config.file, line: where?.line, key: where?.shown ?? 'net.mtu', message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}${max < deviceMtu ? `, less ${deviceMtu - max} for ${values.kind}` : ''}); allowed: 68 to ${max}` });
+    const where = config.keys.get(
+      config.nodeSettings.get(values.node)?.mtu !== undefined
+        ? `node.${values.node}.mtu`
+        : 'net.mtu',
+    );
+    throw new InputError({
+      file: config.file,
+      line: where?.line,
+      key: where?.shown ?? 'net.mtu',
+      message: `node ${values.node}: ${mtu} is above what ${values.device} allows (its MTU is ${deviceMtu}${max < deviceMtu ? `, less ${deviceMtu - max} for ${values.kind}` : ''}); allowed: 68 to ${max}`,
+    });
   }
 }
 
@@ -238,7 +298,13 @@ export function pendingOps(assessed: readonly Assessed[], log: Logger): Op[] {
 /** Ops that cannot be applied or corrected: the run must stop before changing anything. */
 export function refusals(assessed: readonly Assessed[]): string[] {
   return assessed.flatMap(({ op, assessment: a }) =>
-    a.state === 'blocked' ? [`${describeOp(op)}: ${a.reason}`] : a.state === 'differs' && !a.fix ? [`${describeOp(op)}: differs: want ${a.want}, have ${a.have}; cannot be corrected in place (run stop, then the phases again)`] : [],
+    a.state === 'blocked'
+      ? [`${describeOp(op)}: ${a.reason}`]
+      : a.state === 'differs' && !a.fix
+        ? [
+            `${describeOp(op)}: differs: want ${a.want}, have ${a.have}; cannot be corrected in place (run stop, then the phases again)`,
+          ]
+        : [],
   );
 }
 
@@ -282,7 +348,10 @@ export async function runPhase(req: PhaseRequest & { dryRun?: boolean }): Promis
 function firstRunThisBoot(req: PhaseRequest, record: NodeRecord): boolean {
   if (req.phase === 'stop' || !req.values.enable) return false;
   // boot-pre keeps no record (nothing of it to undo), but its link-type probe is remembered.
-  if (req.phase === 'boot-pre') return !kernelNeeds(req.values).every((need) => probedOk(req.runner, CURRENT_NS, `link ${need.type}`));
+  if (req.phase === 'boot-pre')
+    return !kernelNeeds(req.values).every((need) =>
+      probedOk(req.runner, CURRENT_NS, `link ${need.type}`),
+    );
   return !record.phases[req.phase];
 }
 
@@ -291,11 +360,31 @@ function firstRunThisBoot(req: PhaseRequest, record: NodeRecord): boolean {
  * already as the phase would leave it. What pendingOps would say (warnings about things
  * not ours) is collected in `said`, for the caller to print if it stops here.
  */
-function settled(req: PhaseRequest, store: RecordStore, record: NodeRecord, prepared: Prepared, said: ['info' | 'warn', string][]): boolean {
+function settled(
+  req: PhaseRequest,
+  store: RecordStore,
+  record: NodeRecord,
+  prepared: Prepared,
+  said: ['info' | 'warn', string][],
+): boolean {
   if (record.journal || refusals(prepared.assessed).length > 0) return false;
-  const collect: Logger = { level: req.log.level, info: (m) => said.push(['info', m]), warn: (m) => said.push(['warn', m]), verbose: (m) => req.log.verbose(m) };
-  if (pendingOps(prepared.assessed, collect).length > 0 || strayRemovals(prepared.strays).length > 0) return false;
-  return store.unchangedBy(record, req.phase === 'stop' ? null : { ...record, phases: { ...record.phases, [req.phase]: prepared.plan.ops } });
+  const collect: Logger = {
+    level: req.log.level,
+    info: (m) => said.push(['info', m]),
+    warn: (m) => said.push(['warn', m]),
+    verbose: (m) => req.log.verbose(m),
+  };
+  if (
+    pendingOps(prepared.assessed, collect).length > 0 ||
+    strayRemovals(prepared.strays).length > 0
+  )
+    return false;
+  return store.unchangedBy(
+    record,
+    req.phase === 'stop'
+      ? null
+      : { ...record, phases: { ...record.phases, [req.phase]: prepared.plan.ops } },
+  );
 }
 
 /**
@@ -303,13 +392,18 @@ function settled(req: PhaseRequest, store: RecordStore, record: NodeRecord, prep
  * the lock was taken, still valid (no holder since: lock.previous equals the generation
  * read before them); without it both are read here.
  */
-export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord; prepared: Prepared }): Promise<PhaseResult> {
+export async function applyPhase(
+  req: PhaseRequest,
+  kept?: { record: NodeRecord; prepared: Prepared },
+): Promise<PhaseResult> {
   const store = new RecordStore(req.values.node, req.container);
   const record = kept?.record ?? store.load();
   // Under the lock no other run is in progress: a journal left behind was interrupted.
   const interrupted = record.journal;
   if (interrupted) {
-    req.log.warn(`an interrupted ${interrupted.phase} (pid ${interrupted.pid}, started ${interrupted.started}) left a journal; ${req.phase === 'stop' ? 'undoing' : 'completing'} its work`);
+    req.log.warn(
+      `an interrupted ${interrupted.phase} (pid ${interrupted.pid}, started ${interrupted.started}) left a journal; ${req.phase === 'stop' ? 'undoing' : 'completing'} its work`,
+    );
   }
   const prepared = kept?.prepared ?? (await preparePhase(req, record));
   const { plan, assessed } = prepared;
@@ -317,7 +411,12 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
   if (problems.length > 0) throw refused(req, problems);
   const pending = [...pendingOps(assessed, req.log), ...strayRemovals(prepared.strays)];
   const applied: Op[] = [];
-  const journal = { pid: process.pid, phase: req.phase, started: new Date().toISOString(), intents: [] as Op[] };
+  const journal = {
+    pid: process.pid,
+    phase: req.phase,
+    started: new Date().toISOString(),
+    intents: [] as Op[],
+  };
   try {
     await execute(pending, {
       runner: req.runner,
@@ -333,7 +432,11 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
   } finally {
     // Success, or a failure already rolled back by execute: either way no work is half done.
     // A record from an interrupted journal is folded in so `stop` still knows it.
-    if (interrupted && req.phase !== 'stop') record.phases[interrupted.phase] = mergeOps(record.phases[interrupted.phase], interrupted.intents);
+    if (interrupted && req.phase !== 'stop')
+      record.phases[interrupted.phase] = mergeOps(
+        record.phases[interrupted.phase],
+        interrupted.intents,
+      );
     record.journal = undefined;
     if (req.phase !== 'stop' || pending.length === 0) store.save(record);
   }
@@ -346,7 +449,10 @@ export async function applyPhase(req: PhaseRequest, kept?: { record: NodeRecord;
   return { plan, applied };
 }
 
-const countChanges = (ops: readonly Op[]) => ops.filter((op) => op.op !== 'require-link-type').length;
+const countChanges = (ops: readonly Op[]) =>
+  ops.filter((op) => op.op !== 'require-link-type').length;
 
 const refused = (req: PhaseRequest, problems: string[]) =>
-  new DriftError(`${req.phase} cannot run on node ${req.values.node}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  new DriftError(
+    `${req.phase} cannot run on node ${req.values.node}; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+  );

@@ -40,7 +40,12 @@ const PLACEHOLDER: Ns = { kind: 'netns', name: '@container' };
  */
 function rebase(ops: readonly Op[], from: Ns, to: Ns): Op[] {
   const swap = (ns: Ns) => (sameNs(ns, from) ? to : ns);
-  return ops.map((op) => (op.op === 'link-create' ? { ...op, target: swap(op.target) } : { ...op, ns: swap(op.ns) }) as Op);
+  return ops.map(
+    (op) =>
+      (op.op === 'link-create'
+        ? { ...op, target: swap(op.target) }
+        : { ...op, ns: swap(op.ns) }) as Op,
+  );
 }
 
 export class RecordStore {
@@ -63,8 +68,12 @@ export class RecordStore {
     if (text === null) return { phases: {} };
     const stored = parseRecord(text, this.path, this.node);
     const phases: NodeRecord['phases'] = {};
-    for (const [phase, ops] of Object.entries(stored.phases)) phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
-    const journal = stored.journal && { ...stored.journal, intents: rebase(stored.journal.intents, PLACEHOLDER, this.container) };
+    for (const [phase, ops] of Object.entries(stored.phases))
+      phases[phase as Phase] = rebase(ops, PLACEHOLDER, this.container);
+    const journal = stored.journal && {
+      ...stored.journal,
+      intents: rebase(stored.journal.intents, PLACEHOLDER, this.container),
+    };
     return { phases, journal, takenOver: stored.takenOver ?? [], assigned: stored.assigned ?? {} };
   }
 
@@ -72,15 +81,35 @@ export class RecordStore {
   private serialize(record: NodeRecord): string | null {
     const phases: NodeRecord['phases'] = {};
     for (const [phase, ops] of Object.entries(record.phases)) {
-      phases[phase as Phase] = rebase(ops.filter((op) => undoOf(op) !== null), this.container, PLACEHOLDER);
+      phases[phase as Phase] = rebase(
+        ops.filter((op) => undoOf(op) !== null),
+        this.container,
+        PLACEHOLDER,
+      );
     }
-    const journal = record.journal && { ...record.journal, intents: rebase(record.journal.intents, this.container, PLACEHOLDER) };
+    const journal = record.journal && {
+      ...record.journal,
+      intents: rebase(record.journal.intents, this.container, PLACEHOLDER),
+    };
     // A record of nothing is no record. boot-pre makes nothing to undo, and run from its
     // hook it gets no container (Kerrighed's way), so its record would be keyed by the
     // host's own namespace, where no `stop` ever looks: it would stay behind forever.
-    const assigned = Object.fromEntries(Object.entries(record.assigned ?? {}).filter(([, b]) => b.length > 0));
-    if (Object.values(phases).every((ops) => ops.length === 0) && !journal && (record.takenOver ?? []).length === 0 && Object.keys(assigned).length === 0) return null;
-    return JSON.stringify({ phases, journal, takenOver: record.takenOver ?? [], ...(Object.keys(assigned).length > 0 ? { assigned } : {}) });
+    const assigned = Object.fromEntries(
+      Object.entries(record.assigned ?? {}).filter(([, b]) => b.length > 0),
+    );
+    if (
+      Object.values(phases).every((ops) => ops.length === 0) &&
+      !journal &&
+      (record.takenOver ?? []).length === 0 &&
+      Object.keys(assigned).length === 0
+    )
+      return null;
+    return JSON.stringify({
+      phases,
+      journal,
+      takenOver: record.takenOver ?? [],
+      ...(Object.keys(assigned).length > 0 ? { assigned } : {}),
+    });
   }
 
   /**

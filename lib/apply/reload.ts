@@ -21,10 +21,12 @@ function perObject(op: Op): Op[] {
   return op.op === 'cip-rules' ? op.specs.map((s) => ({ ...op, specs: [s] })) : [op];
 }
 
-const keyOf = (op: Op) => (op.op === 'cip-rules' ? `${objectKey(op)} ${op.specs[0]?.name}` : objectKey(op));
+const keyOf = (op: Op) =>
+  op.op === 'cip-rules' ? `${objectKey(op)} ${op.specs[0]?.name}` : objectKey(op);
 
 /** The phases a reload can act on from where it runs: the link itself needs the host. */
-const reloadable = (container: Ns): Phase[] => (container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post']);
+const reloadable = (container: Ns): Phase[] =>
+  container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post'];
 
 export async function reload(ctx: NodeContext): Promise<{ removed: Op[] }> {
   return withLock(`reload for node ${ctx.values.node}`, async () => {
@@ -34,7 +36,9 @@ export async function reload(ctx: NodeContext): Promise<{ removed: Op[] }> {
     const record = store.load();
     const phases = reloadable(ctx.container).filter((p) => record.phases[p] !== undefined);
     if (phases.length === 0) {
-      ctx.log.info('nothing recorded for this node here: run the phases first (reload changes a running node)');
+      ctx.log.info(
+        'nothing recorded for this node here: run the phases first (reload changes a running node)',
+      );
       return { removed: [] };
     }
     // What the new net.conf plans, object by object, for the phases that ran.
@@ -43,7 +47,10 @@ export async function reload(ctx: NodeContext): Promise<{ removed: Op[] }> {
       const { plan } = await preparePhase({ ...ctx, phase });
       plan.ops.flatMap(perObject).forEach((op) => wanted.add(keyOf(op)));
     }
-    const gone = phases.flatMap((p) => record.phases[p] ?? []).flatMap(perObject).filter((op) => !wanted.has(keyOf(op)));
+    const gone = phases
+      .flatMap((p) => record.phases[p] ?? [])
+      .flatMap(perObject)
+      .filter((op) => !wanted.has(keyOf(op)));
     const undo = undoAll(gone);
     const removed = await applyUndo(ctx, undo);
     for (const op of removed) ctx.log.info(`removed: ${describeOp(op)}`);
@@ -62,14 +69,28 @@ async function applyUndo(ctx: NodeContext, undo: Op[]): Promise<Op[]> {
     const key = nsLabel(op.ns);
     if (!states.has(key)) states.set(key, viewOf(await readNsState(ctx.runner, op.ns)));
     const st = states.get(key)!;
-    if (op.op === 'cip-rules-delete' && !st.cip.has(op.backend)) st.cip.set(op.backend, await readBackendLive(ctx.runner, op.ns, op.backend, op.specs.map((s) => s.address)));
+    if (op.op === 'cip-rules-delete' && !st.cip.has(op.backend))
+      st.cip.set(
+        op.backend,
+        await readBackendLive(
+          ctx.runner,
+          op.ns,
+          op.backend,
+          op.specs.map((s) => s.address),
+        ),
+      );
   }
-  const assessed = undo.map((op) => ({ op, assessment: assess(op, (ns) => states.get(nsLabel(ns)) ?? states.get(nsLabel(CURRENT_NS))!) }));
+  const assessed = undo.map((op) => ({
+    op,
+    assessment: assess(op, (ns) => states.get(nsLabel(ns)) ?? states.get(nsLabel(CURRENT_NS))!),
+  }));
   const problems = refusals(assessed);
-  if (problems.length > 0) throw new DriftError(`reload cannot remove what net.conf no longer has; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new DriftError(
+      `reload cannot remove what net.conf no longer has; nothing was changed:\n${problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   const pending = assessed.filter((a) => a.assessment.state === 'pending').map((a) => a.op);
   const applied: Op[] = [];
   await execute(pending, { runner: ctx.runner, onApplied: (op) => applied.push(op) });
   return applied;
 }
-

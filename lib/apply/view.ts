@@ -8,4 +8,5 @@ export interface NsView extends NsState {
 }
 
 /** A state read with no cluster-IP rules looked at yet. */
-export const viewOf = (st: NsState): NsView => Object.assign(st, { cip: new Map<string, BackendLive>() });
+export const viewOf = (st: NsState): NsView =>
+  Object.assign(st, { cip: new Map<string, BackendLive>() });

@@ -34,18 +34,59 @@ import { waitCommand } from './commands/wait.js';
 /** The commands that change the system: their log lines and errors go to the system log too. */
 /** The commands that change the system and have no dry run: CLUSTERNET_DRY_RUN stops them. */
 const NO_DRY_RUN = new Set([
-  'reload', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release', 'assign', 'unassign',
+  'reload',
+  'install-hooks',
+  'uninstall-hooks',
+  'edit',
+  'set',
+  'unset',
+  'takeover',
+  'release',
+  'assign',
+  'unassign',
 ]);
 
 const LOGGED = new Set([
-  'run', 'hook', 'service', 'wait', 'install-hooks', 'uninstall-hooks', 'edit', 'set', 'unset', 'takeover', 'release',
-  'assign', 'unassign',
+  'run',
+  'hook',
+  'service',
+  'wait',
+  'install-hooks',
+  'uninstall-hooks',
+  'edit',
+  'set',
+  'unset',
+  'takeover',
+  'release',
+  'assign',
+  'unassign',
 ]);
 
 const COMMANDS = [
-  validateCommand, showCommand, planCommand, runCommand, hookCommand, checkCommand, convertCommand, reloadCommand,
-  takeoverCommand, releaseCommand, assignCommand, unassignCommand, assignedCommand, statusCommand, waitCommand, serviceCommand, installHooksCommand,
-  uninstallHooksCommand, editCommand, getCommand, setCommand, unsetCommand, serverConfigCommand, cniConfigCommand,
+  validateCommand,
+  showCommand,
+  planCommand,
+  runCommand,
+  hookCommand,
+  checkCommand,
+  convertCommand,
+  reloadCommand,
+  takeoverCommand,
+  releaseCommand,
+  assignCommand,
+  unassignCommand,
+  assignedCommand,
+  statusCommand,
+  waitCommand,
+  serviceCommand,
+  installHooksCommand,
+  uninstallHooksCommand,
+  editCommand,
+  getCommand,
+  setCommand,
+  unsetCommand,
+  serverConfigCommand,
+  cniConfigCommand,
 ];
 
 /** The first word of `argv` that names a command, so a usage error points at that command's help. */
@@ -54,9 +95,15 @@ export function commandIn(argv: readonly string[], names: readonly string[]): st
 }
 
 /** A usage error as one line plus where to read more; a mistyped command gets its likely name. */
-export function usageMessage(message: string, argv: readonly string[], names: readonly string[]): string {
+export function usageMessage(
+  message: string,
+  argv: readonly string[],
+  names: readonly string[],
+): string {
   const typo = /^Did you mean (.+)\?$/.exec(message);
-  const unknown = argv.find((a, i) => !a.startsWith('-') && !['-c', '--config'].includes(argv[i - 1] ?? ''));
+  const unknown = argv.find(
+    (a, i) => !a.startsWith('-') && !['-c', '--config'].includes(argv[i - 1] ?? ''),
+  );
   const text = typo ? `unknown command "${unknown}"; did you mean ${typo[1]}?` : message;
   const command = typo ? undefined : commandIn(argv, names);
   return `clusternet: ${text}\n(see clusternet ${command ? `${command} ` : ''}--help)\n`;
@@ -67,8 +114,16 @@ export function buildCli(argv: string[]) {
   let y = yargs(argv)
     .scriptName('clusternet')
     .usage('$0 <command> [options]\n\nThe cluster network of every node, from one net.conf.')
-    .option('config', { alias: 'c', type: 'string', describe: 'the config file (default: CLUSTERNET_CONFIG or /etc/net.conf)' })
-    .option('verbose', { alias: 'v', type: 'boolean', describe: 'also log every command run, with its duration' })
+    .option('config', {
+      alias: 'c',
+      type: 'string',
+      describe: 'the config file (default: CLUSTERNET_CONFIG or /etc/net.conf)',
+    })
+    .option('verbose', {
+      alias: 'v',
+      type: 'boolean',
+      describe: 'also log every command run, with its duration',
+    })
     .option('quiet', { alias: 'q', type: 'boolean', describe: 'log only errors' })
     .conflicts('verbose', 'quiet');
   for (const command of COMMANDS) y = y.command(command as never);

@@ -33,23 +33,39 @@ function commandWords(c: CommandModule<never, never>): CommandWords {
   const y = yargs([]);
   if (typeof c.builder === 'function') (c.builder as (y: unknown) => unknown)(y);
   // getOptions() is yargs' own (untyped in @types/yargs): what the builder declared.
-  const o = (y as unknown as { getOptions(): unknown }).getOptions() as { key: Record<string, boolean>; alias: Record<string, string[]>; boolean: string[]; choices: Record<string, string[]> };
+  const o = (y as unknown as { getOptions(): unknown }).getOptions() as {
+    key: Record<string, boolean>;
+    alias: Record<string, string[]>;
+    boolean: string[];
+    choices: Record<string, string[]>;
+  };
   const aliases = new Set(Object.values(o.alias).flat());
   const options: OptionWords[] = [];
   for (const key of Object.keys(o.key)) {
-    if (aliases.has(key) || positionals.includes(key) || key === 'version' || key === 'help') continue;
+    if (aliases.has(key) || positionals.includes(key) || key === 'version' || key === 'help')
+      continue;
     const names = [key, ...(o.alias[key] ?? [])].map((n) => (n.length === 1 ? `-${n}` : `--${n}`));
     options.push({ names, values: o.boolean.includes(key) ? null : (o.choices[key] ?? []) });
   }
   const positional = positionals.flatMap((p) => o.choices[p] ?? []);
-  const kind = name === 'get' || name === 'unset' ? 'keys' : name === 'set' ? 'assignments' : name === 'hook' ? 'files' : 'none';
+  const kind =
+    name === 'get' || name === 'unset'
+      ? 'keys'
+      : name === 'set'
+        ? 'assignments'
+        : name === 'hook'
+          ? 'files'
+          : 'none';
   return { name, options, positional, kind };
 }
 
 const q = (words: readonly string[]) => words.join(' ');
 
 /** The whole script; `commands` are the CLI's own, plus the two that have no options (man, completion). */
-export function completionScript(commands: readonly CommandModule<never, never>[], extra: readonly string[]): string {
+export function completionScript(
+  commands: readonly CommandModule<never, never>[],
+  extra: readonly string[],
+): string {
   const all = commands.map(commandWords);
   const globalOptions: OptionWords[] = [
     { names: ['--config', '-c'], values: [] },
@@ -65,21 +81,48 @@ export function completionScript(commands: readonly CommandModule<never, never>[
   // Option values: the allowed ones; paths for the options that take one; names of
   // /run/netns for --netns; nothing (never a file name) for a node id, PID, address…
   const valueCases: string[] = [];
-  const valued = all.flatMap((c) => c.options.filter((o) => o.values !== null && !GLOBAL.includes(o.names[0]!.slice(2))).map((o) => ({ c, o })));
+  const valued = all.flatMap((c) =>
+    c.options
+      .filter((o) => o.values !== null && !GLOBAL.includes(o.names[0]!.slice(2)))
+      .map((o) => ({ c, o })),
+  );
   for (const { c, o } of valued.filter(({ o }) => o.values!.length > 0)) {
-    valueCases.push(`\t${o.names.map((n) => `'${c.name} ${n}'`).join(' | ')}) COMPREPLY=($(compgen -W '${q(o.values!)}' -- "$cur")); return ;;`);
+    valueCases.push(
+      `\t${o.names.map((n) => `'${c.name} ${n}'`).join(' | ')}) COMPREPLY=($(compgen -W '${q(o.values!)}' -- "$cur")); return ;;`,
+    );
   }
   const names = (pred: (name: string, command: string) => boolean) => [
-    ...new Set(valued.filter(({ c, o }) => o.values!.length === 0 && pred(o.names[0]!.slice(2), c.name)).flatMap(({ c, o }) => o.names.map((n) => `'${c.name} ${n}'`))),
+    ...new Set(
+      valued
+        .filter(({ c, o }) => o.values!.length === 0 && pred(o.names[0]!.slice(2), c.name))
+        .flatMap(({ c, o }) => o.names.map((n) => `'${c.name} ${n}'`)),
+    ),
   ];
-  const pathLike = (n: string, command: string) => PATH_OPTIONS.includes(n) || (command === 'install-hooks' && n === 'node');
-  valueCases.push(`\t${names(pathLike).join(' | ')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`);
-  valueCases.push(`\t${names((n) => n === 'netns').join(' | ')}) local ns=(/run/netns/*); [[ -e \${ns[0]} ]] && COMPREPLY=($(compgen -W "\${ns[*]##*/}" -- "$cur")); return ;;`);
+  const pathLike = (n: string, command: string) =>
+    PATH_OPTIONS.includes(n) || (command === 'install-hooks' && n === 'node');
+  valueCases.push(
+    `\t${names(pathLike).join(' | ')}) COMPREPLY=($(compgen -f -- "$cur")); return ;;`,
+  );
+  valueCases.push(
+    `\t${names((n) => n === 'netns').join(' | ')}) local ns=(/run/netns/*); [[ -e \${ns[0]} ]] && COMPREPLY=($(compgen -W "\${ns[*]##*/}" -- "$cur")); return ;;`,
+  );
   valueCases.push(`\t${names((n, c) => !pathLike(n, c) && n !== 'netns').join(' | ')}) return ;;`);
   const commandCases = all.map((c) => {
-    const words = q([...c.options, ...globalOptions.filter((o) => o.names[0] !== '--version')].flatMap((o) => o.names.filter((n) => n.startsWith('--'))));
+    const words = q(
+      [...c.options, ...globalOptions.filter((o) => o.names[0] !== '--version')].flatMap((o) =>
+        o.names.filter((n) => n.startsWith('--')),
+      ),
+    );
     const args =
-      c.kind === 'keys' ? '_clusternet_keys' : c.kind === 'assignments' ? '_clusternet_keys =' : c.kind === 'files' ? 'COMPREPLY=($(compgen -f -- "$cur"))' : c.positional.length > 0 ? `COMPREPLY=($(compgen -W '${q(c.positional)}' -- "$cur"))` : ':';
+      c.kind === 'keys'
+        ? '_clusternet_keys'
+        : c.kind === 'assignments'
+          ? '_clusternet_keys ='
+          : c.kind === 'files'
+            ? 'COMPREPLY=($(compgen -f -- "$cur"))'
+            : c.positional.length > 0
+              ? `COMPREPLY=($(compgen -W '${q(c.positional)}' -- "$cur"))`
+              : ':';
     return `\t${c.name}) opts='${words}'; [[ $cur == -* ]] || { ${args}; return; } ;;`;
   });
   return `# bash completion for clusternet: \`clusternet completion > /etc/bash_completion.d/clusternet\`

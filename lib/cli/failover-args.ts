@@ -65,8 +65,16 @@ export function plainFailover(argv: readonly string[]): FailoverRequest | undefi
   }
   const failover = verb === 'takeover' || verb === 'release';
   const wellFormed = failover
-    ? got.node !== undefined && got.bucket === undefined && got.clusterip === undefined && !got['validate-only']
+    ? got.node !== undefined &&
+      got.bucket === undefined &&
+      got.clusterip === undefined &&
+      !got['validate-only']
     : got.bucket !== undefined;
-  if (!wellFormed || (got.pid !== undefined && got.netns !== undefined) || (got.verbose && got.quiet)) return undefined;
+  if (
+    !wellFormed ||
+    (got.pid !== undefined && got.netns !== undefined) ||
+    (got.verbose && got.quiet)
+  )
+    return undefined;
   return { verb: verb as FailoverVerb, ...got };
 }

@@ -23,7 +23,9 @@ export async function runFailover(request: FailoverRequest): Promise<void> {
       await command.handler(argv as Parameters<typeof command.handler>[0]);
     } else {
       const command = BUCKET_COMMANDS[verb];
-      await command.handler({ clusterip: 'main', ...argv } as Parameters<typeof command.handler>[0]);
+      await command.handler({ clusterip: 'main', ...argv } as Parameters<
+        typeof command.handler
+      >[0]);
     }
   } catch (error) {
     process.stderr.write(`clusternet: ${describeError(error)}\n`);

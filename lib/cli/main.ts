@@ -19,9 +19,17 @@ async function entry<T>(name: string, fallback: () => Promise<T>): Promise<T> {
   const bundle = fileURLToPath(new URL(`./${name}.cjs`, import.meta.url));
   // Through V8's code cache, as the hooks load theirs (lib/hooks/start.cts).
   const { load } = require('../hooks/start.cjs') as { load: <E>(file: string) => E };
-  return (require('node:fs') as typeof import('node:fs')).existsSync(bundle) ? load<T>(bundle) : fallback();
+  return (require('node:fs') as typeof import('node:fs')).existsSync(bundle)
+    ? load<T>(bundle)
+    : fallback();
 }
 
 const failover = plainFailover(process.argv.slice(2));
-if (failover) await (await entry<typeof import('./failover-entry.js')>('failover-entry', () => import('./failover-entry.js'))).runFailover(failover);
+if (failover)
+  await (
+    await entry<typeof import('./failover-entry.js')>(
+      'failover-entry',
+      () => import('./failover-entry.js'),
+    )
+  ).runFailover(failover);
 else await (await entry<typeof import('./cli.js')>('cli', () => import('./cli.js'))).runCli();

@@ -13,7 +13,9 @@ export interface BackendChoice {
 }
 
 /** A probe that runs at most once per backend, however many addresses ask. */
-export function probeOnce(probe: (b: CipBackend) => Promise<string | undefined>): (b: CipBackend) => Promise<string | undefined> {
+export function probeOnce(
+  probe: (b: CipBackend) => Promise<string | undefined>,
+): (b: CipBackend) => Promise<string | undefined> {
   const probes = new Map<CipBackend, Promise<string | undefined>>();
   return (b) => {
     if (!probes.has(b)) probes.set(b, probe(b));
@@ -22,8 +24,14 @@ export function probeOnce(probe: (b: CipBackend) => Promise<string | undefined>)
 }
 
 /** `probe(b)` says why `b` cannot run here, or undefined when it can. */
-export async function chooseBackend(cip: NodeClusterIp, probe: (b: CipBackend) => Promise<string | undefined>): Promise<BackendChoice> {
-  const candidates = cip.wanted === 'auto' ? AUTO_ORDER.filter((b) => !cannotServe(b, cip, cip.total)) : [cip.wanted];
+export async function chooseBackend(
+  cip: NodeClusterIp,
+  probe: (b: CipBackend) => Promise<string | undefined>,
+): Promise<BackendChoice> {
+  const candidates =
+    cip.wanted === 'auto'
+      ? AUTO_ORDER.filter((b) => !cannotServe(b, cip, cip.total))
+      : [cip.wanted];
   const refusals: string[] = [];
   for (const backend of candidates) {
     const why = await probe(backend);

@@ -5,18 +5,27 @@ import type { CipOp } from './types.js';
 import { FLAVOUR } from './xt.js';
 import { cipSteps, type CipSteps } from './steps.js';
 
-const heredoc = (argv: readonly string[], input: string) => `${argv.join(' ')} <<'EOF'\n${input}EOF`;
+const heredoc = (argv: readonly string[], input: string) =>
+  `${argv.join(' ')} <<'EOF'\n${input}EOF`;
 
 export function describeCipOp(op: CipOp): string {
   const { feeds, fromKernel } = cipSteps(op);
-  return [...feeds.map((f) => heredoc(f.argv, f.input)), ...(fromKernel ? [builtFromKernel(op, fromKernel)] : [])].join('\n');
+  return [
+    ...feeds.map((f) => heredoc(f.argv, f.input)),
+    ...(fromKernel ? [builtFromKernel(op, fromKernel)] : []),
+  ].join('\n');
 }
 
 function builtFromKernel(op: CipOp, what: NonNullable<CipSteps['fromKernel']>): string {
   if (what === 'clusterip-buckets') {
     return op.op === 'cip-rules'
       ? '# and /proc/net/ipt_CLUSTERIP/<address>: +N for every bucket answered besides the own'
-      : op.specs.map((s) => `# /proc/net/ipt_CLUSTERIP/${s.address}: answer for buckets ${s.buckets.join(',')} (one +N/-N write each)`).join('\n');
+      : op.specs
+          .map(
+            (s) =>
+              `# /proc/net/ipt_CLUSTERIP/${s.address}: answer for buckets ${s.buckets.join(',')} (one +N/-N write each)`,
+          )
+          .join('\n');
   }
   const names = op.specs.map((s) => s.name).join(', ');
   return op.backend === 'nft'

@@ -29,11 +29,25 @@ export interface BackendLive {
   tables: boolean;
 }
 
-export const emptyLive = (): BackendLive => ({ byName: new Map(), parentJump: false, arp: new Map(), tables: false });
+export const emptyLive = (): BackendLive => ({
+  byName: new Map(),
+  parentJump: false,
+  arp: new Map(),
+  tables: false,
+});
 
 /** How a spec should look once installed (buckets apart). */
 export function wanted(spec: CipSpec, withDrop: boolean, rules: number): Omit<CipLive, 'buckets'> {
-  return { dev: spec.dev, address: spec.address, total: spec.total, seed: spec.seed, hash: spec.hash, mac: spec.mac, drop: withDrop, rules };
+  return {
+    dev: spec.dev,
+    address: spec.address,
+    total: spec.total,
+    seed: spec.seed,
+    hash: spec.hash,
+    mac: spec.mac,
+    drop: withDrop,
+    rules,
+  };
 }
 
 export function describeLive(l: Omit<CipLive, 'buckets'>): string {
@@ -41,7 +55,10 @@ export function describeLive(l: Omit<CipLive, 'buckets'>): string {
 }
 
 /** Per spec, the buckets added to `was`; undefined when any is removed or none added. */
-export function addedOnly(specs: readonly CipSpec[], was: readonly number[][]): number[][] | undefined {
+export function addedOnly(
+  specs: readonly CipSpec[],
+  was: readonly number[][],
+): number[][] | undefined {
   const added: number[][] = [];
   for (const [i, s] of specs.entries()) {
     const before = was[i] ?? [];

@@ -19,10 +19,16 @@ function hashRules(s: CipSpec): string[] {
   const tail = `mod ${s.total} seed 0x${s.seed.toString(16)} @${setOf(s.name)} meta pkttype set host return`;
   const src = 'ct original ip saddr';
   if (s.hash === 'sourceip') return [`jhash ${src} ${tail}`];
-  const ports = s.hash === 'sourceip-sourceport' ? ' . ct original proto-src' : ' . ct original proto-src . ct original proto-dst';
+  const ports =
+    s.hash === 'sourceip-sourceport'
+      ? ' . ct original proto-src'
+      : ' . ct original proto-src . ct original proto-dst';
   // Ports exist only for these protocols; the rest (ICMP…) hash on the source alone, as
   // CLUSTERIP hashed them with ports of 0.
-  return [`meta l4proto ${PORT_PROTOCOLS} jhash ${src}${ports} ${tail}`, `meta l4proto != ${PORT_PROTOCOLS} jhash ${src} ${tail}`];
+  return [
+    `meta l4proto ${PORT_PROTOCOLS} jhash ${src}${ports} ${tail}`,
+    `meta l4proto != ${PORT_PROTOCOLS} jhash ${src} ${tail}`,
+  ];
 }
 
 /** How many rules an address's chain holds once installed: the hash rule(s) and the drop. */
@@ -31,7 +37,8 @@ export const nftRuleCount = (s: CipSpec) => hashRules(s).length + 1;
 const elements = (s: CipSpec) => s.buckets.map((b) => b - 1).join(', ');
 
 /** "add; delete": what makes the table declaration after it a create-or-replace. */
-const replacing = (family: string, table: string, fresh: boolean) => (fresh ? [] : [`add table ${family} ${table}`, `delete table ${family} ${table}`]);
+const replacing = (family: string, table: string, fresh: boolean) =>
+  fresh ? [] : [`add table ${family} ${table}`, `delete table ${family} ${table}`];
 
 /** nft -f input replacing both tables with these addresses (`fresh`: creating them, known absent). */
 export function nftInstall(specs: readonly CipSpec[], fresh = false): string {
@@ -46,9 +53,17 @@ export function nftInstall(specs: readonly CipSpec[], fresh = false): string {
     ]),
     '  chain prerouting {',
     '    type filter hook prerouting priority mangle; policy accept;',
-    ...specs.map((s) => `    iifname "${s.dev}" ip daddr ${s.address} jump ${chainOf(s.name)} comment "${s.name}"`),
+    ...specs.map(
+      (s) =>
+        `    iifname "${s.dev}" ip daddr ${s.address} jump ${chainOf(s.name)} comment "${s.name}"`,
+    ),
     '  }',
-    ...specs.flatMap((s) => [`  chain ${chainOf(s.name)} {`, ...hashRules(s).map((r) => `    ${r}`), '    drop', '  }']),
+    ...specs.flatMap((s) => [
+      `  chain ${chainOf(s.name)} {`,
+      ...hashRules(s).map((r) => `    ${r}`),
+      '    drop',
+      '  }',
+    ]),
     '}',
   ];
   return `${inet.join('\n')}\n${arpTable(specs, TABLE, fresh)}`;
@@ -65,7 +80,10 @@ export function arpTable(specs: readonly CipSpec[], table: string, fresh = false
     `table arp ${table} {`,
     '  chain output {',
     '    type filter hook output priority filter; policy accept;',
-    ...specs.map((s) => `    oifname "${s.dev}" arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ip ${s.address} arp saddr ether set ${s.mac} comment "${s.name}"`),
+    ...specs.map(
+      (s) =>
+        `    oifname "${s.dev}" arp htype 1 arp ptype ip arp hlen 6 arp plen 4 arp saddr ip ${s.address} arp saddr ether set ${s.mac} comment "${s.name}"`,
+    ),
     '  }',
     '}',
   ].join('\n')}\n`;
@@ -87,7 +105,14 @@ export function parseArpTable(j: NftJson, table: string): Map<string, string> {
 export function arpRemove(names: readonly string[], j: NftJson, table: string): string | null {
   const rules = j.nftables.filter((i) => i.rule?.family === 'arp' && i.rule.table === table);
   const doomed = rules.filter((i) => names.includes(i.rule!.comment ?? ''));
-  if (doomed.length === 0 && !(rules.length === 0 && j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table))) return null;
+  if (
+    doomed.length === 0 &&
+    !(
+      rules.length === 0 &&
+      j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table)
+    )
+  )
+    return null;
   if (doomed.length === rules.length) return `add table arp ${table}\ndelete table arp ${table}\n`;
   return `${doomed.map((i) => `delete rule arp ${table} output handle ${i.rule!.handle}`).join('\n')}\n`;
 }
@@ -115,7 +140,13 @@ export function emptyMangleRemove(j: NftJson): string | null {
 export function nftBuckets(specs: readonly CipSpec[], was?: readonly number[][]): string {
   const added = was && addedOnly(specs, was);
   if (added) {
-    const adds = specs.flatMap((s, i) => (added[i]!.length > 0 ? [`add element inet ${TABLE} ${setOf(s.name)} { ${added[i]!.map((b) => b - 1).join(', ')} }`] : []));
+    const adds = specs.flatMap((s, i) =>
+      added[i]!.length > 0
+        ? [
+            `add element inet ${TABLE} ${setOf(s.name)} { ${added[i]!.map((b) => b - 1).join(', ')} }`,
+          ]
+        : [],
+    );
     return `${adds.join('\n')}\n`;
   }
   return `${specs.flatMap((s) => [`flush set inet ${TABLE} ${setOf(s.name)}`, ...(s.buckets.length > 0 ? [`add element inet ${TABLE} ${setOf(s.name)} { ${elements(s)} }`] : [])]).join('\n')}\n`;
@@ -127,15 +158,24 @@ export function nftRemove(names: readonly string[], listing: NftJson): string | 
   if (live.byName.size === 0 && !hasTables(listing)) return null;
   const remaining = [...live.byName.keys()].filter((n) => !names.includes(n));
   if (remaining.length === 0) {
-    return ['inet', 'arp'].flatMap((family) => [`add table ${family} ${TABLE}`, `delete table ${family} ${TABLE}`]).join('\n') + '\n';
+    return (
+      ['inet', 'arp']
+        .flatMap((family) => [`add table ${family} ${TABLE}`, `delete table ${family} ${TABLE}`])
+        .join('\n') + '\n'
+    );
   }
   const out: string[] = [];
   for (const item of listing.nftables) {
     const r = item.rule;
-    if (r && r.table === TABLE && names.includes(r.comment ?? '')) out.push(`delete rule ${r.family} ${TABLE} ${r.chain} handle ${r.handle}`);
+    if (r && r.table === TABLE && names.includes(r.comment ?? ''))
+      out.push(`delete rule ${r.family} ${TABLE} ${r.chain} handle ${r.handle}`);
   }
   for (const name of names) {
-    if (live.byName.has(name)) out.push(`delete chain inet ${TABLE} ${chainOf(name)}`, `delete set inet ${TABLE} ${setOf(name)}`);
+    if (live.byName.has(name))
+      out.push(
+        `delete chain inet ${TABLE} ${chainOf(name)}`,
+        `delete set inet ${TABLE} ${setOf(name)}`,
+      );
   }
   return out.length === 0 ? null : `${out.join('\n')}\n`;
 }
@@ -145,14 +185,22 @@ export interface NftJson {
     table?: { family: string; name: string };
     chain?: { family: string; table: string; name: string; hook?: string; policy?: string };
     set?: { family: string; table: string; name: string; elem?: (number | unknown)[] };
-    rule?: { family: string; table: string; chain: string; handle: number; comment?: string; expr: unknown[] };
+    rule?: {
+      family: string;
+      table: string;
+      chain: string;
+      handle: number;
+      comment?: string;
+      expr: unknown[];
+    };
   }[];
 }
 
 const hasTables = (j: NftJson, table = TABLE) => j.nftables.some((i) => i.table?.name === table);
 
 /** Whether one of our ARP tables exists (the cluster match's own: XT_ARP_TABLE). */
-export const hasArpTable = (j: NftJson, table: string) => j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table);
+export const hasArpTable = (j: NftJson, table: string) =>
+  j.nftables.some((i) => i.table?.family === 'arp' && i.table.name === table);
 
 /** Finds the first object under `key` anywhere in a JSON value. */
 function find(value: unknown, key: string): unknown {
@@ -175,8 +223,16 @@ export function parseNft(j: NftJson): BackendLive {
     return live.byName.get(name)!;
   };
   for (const item of j.nftables) {
-    if (item.set && item.set.table === TABLE && item.set.family === 'inet' && item.set.name.startsWith('b_')) {
-      get(item.set.name.slice(2)).buckets = (item.set.elem ?? []).filter((e): e is number => typeof e === 'number').map((e) => e + 1).sort((a, b) => a - b);
+    if (
+      item.set &&
+      item.set.table === TABLE &&
+      item.set.family === 'inet' &&
+      item.set.name.startsWith('b_')
+    ) {
+      get(item.set.name.slice(2)).buckets = (item.set.elem ?? [])
+        .filter((e): e is number => typeof e === 'number')
+        .map((e) => e + 1)
+        .sort((a, b) => a - b);
     }
     const r = item.rule;
     if (!r || r.table !== TABLE) continue;
@@ -191,9 +247,14 @@ export function parseNft(j: NftJson): BackendLive {
       l.rules++;
       const jhash = find(r.expr, 'jhash') as { mod?: number; seed?: number } | undefined;
       if (jhash) {
-        const hash: HashMode = text.includes('proto-dst') ? 'sourceip-sourceport-destport' : text.includes('proto-src') ? 'sourceip-sourceport' : 'sourceip';
+        const hash: HashMode = text.includes('proto-dst')
+          ? 'sourceip-sourceport-destport'
+          : text.includes('proto-src')
+            ? 'sourceip-sourceport'
+            : 'sourceip';
         // Port modes have a second rule for port-less protocols: the port mode wins.
-        if (!l.hash || l.hash === 'sourceip') Object.assign(l, { total: jhash.mod, seed: jhash.seed, hash });
+        if (!l.hash || l.hash === 'sourceip')
+          Object.assign(l, { total: jhash.mod, seed: jhash.seed, hash });
       }
       if (text === '[{"drop":null}]') l.drop = true;
     }

@@ -53,7 +53,9 @@ function readCache(c: CacheOf): string[] {
   try {
     const f = JSON.parse(readRunFile(c.env, c.name) ?? '{}') as Partial<CacheFile> | null;
     const ok = f?.kernel === c.kernel && f.boot === c.boot && Array.isArray(f.ok) ? f.ok : [];
-    return ok.filter((what): what is string => typeof what === 'string' && /^[a-z -]{1,40}$/.test(what));
+    return ok.filter(
+      (what): what is string => typeof what === 'string' && /^[a-z -]{1,40}$/.test(what),
+    );
   } catch {
     return [];
   }
@@ -71,14 +73,24 @@ function cacheOf(runner: Runner, ns: Ns, options: ProbeCacheOptions): CacheOf | 
   if (!runner.system) return undefined;
   const env = options.env ?? process.env;
   try {
-    return { name: probeCacheName(ns), kernel: options.kernel ?? release(), boot: options.boot ?? bootId(), env };
+    return {
+      name: probeCacheName(ns),
+      kernel: options.kernel ?? release(),
+      boot: options.boot ?? bootId(),
+      env,
+    };
   } catch {
     return undefined;
   }
 }
 
 /** Whether `what` probed fine in `ns` earlier in this boot. */
-export function probedOk(runner: Runner, ns: Ns, what: string, options: ProbeCacheOptions = {}): boolean {
+export function probedOk(
+  runner: Runner,
+  ns: Ns,
+  what: string,
+  options: ProbeCacheOptions = {},
+): boolean {
   const c = cacheOf(runner, ns, options);
   return c !== undefined && readCache(c).includes(what);
 }
@@ -87,12 +99,21 @@ export function probedOk(runner: Runner, ns: Ns, what: string, options: ProbeCac
  * Remembers that `what` probed fine in `ns`. A cache that cannot be written (no run dir
  * yet, a read-only file system) only costs the probe next time.
  */
-export function rememberProbe(runner: Runner, ns: Ns, what: string, options: ProbeCacheOptions = {}): void {
+export function rememberProbe(
+  runner: Runner,
+  ns: Ns,
+  what: string,
+  options: ProbeCacheOptions = {},
+): void {
   const c = cacheOf(runner, ns, options);
   if (!c) return;
   try {
     const ok = [...new Set([...readCache(c), what])].sort();
-    writeRunFile(c.env, c.name, JSON.stringify({ kernel: c.kernel, boot: c.boot, ok } satisfies CacheFile));
+    writeRunFile(
+      c.env,
+      c.name,
+      JSON.stringify({ kernel: c.kernel, boot: c.boot, ok } satisfies CacheFile),
+    );
   } catch {
     /* not remembered: the next run probes again */
   }

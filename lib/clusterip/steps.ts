@@ -27,15 +27,24 @@ const nft = (input: string): CipFeed => ({ argv: ['nft', '-f', '-'], input });
 export function cipSteps(op: CipOp): CipSteps {
   const { backend } = op;
   if (op.op === 'cip-rules') {
-    if (backend === 'nft') return { feeds: [nft(nftInstall(op.specs, op.fresh))], fromKernel: null };
-    const rules = { argv: FLAVOUR[backend].restore, input: xtInstall(backend, op.specs, op.addParentJump ?? true) };
-    if (backend === 'cluster-match') return { feeds: [rules, nft(arpTable(op.specs, XT_ARP_TABLE, op.fresh))], fromKernel: null };
+    if (backend === 'nft')
+      return { feeds: [nft(nftInstall(op.specs, op.fresh))], fromKernel: null };
+    const rules = {
+      argv: FLAVOUR[backend].restore,
+      input: xtInstall(backend, op.specs, op.addParentJump ?? true),
+    };
+    if (backend === 'cluster-match')
+      return { feeds: [rules, nft(arpTable(op.specs, XT_ARP_TABLE, op.fresh))], fromKernel: null };
     return { feeds: [rules], fromKernel: 'clusterip-buckets' };
   }
   if (op.op === 'cip-buckets') {
     const was = op.wasLive ? op.was : undefined;
     if (backend === 'nft') return { feeds: [nft(nftBuckets(op.specs, was))], fromKernel: null };
-    if (backend === 'cluster-match') return { feeds: [{ argv: FLAVOUR[backend].restore, input: xtBuckets(op.specs, was) }], fromKernel: null };
+    if (backend === 'cluster-match')
+      return {
+        feeds: [{ argv: FLAVOUR[backend].restore, input: xtBuckets(op.specs, was) }],
+        fromKernel: null,
+      };
     return { feeds: [], fromKernel: 'clusterip-buckets' };
   }
   return { feeds: [], fromKernel: 'removal' };

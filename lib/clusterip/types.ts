@@ -42,13 +42,26 @@ export type CipOp =
    * created without the delete that makes "add; delete; table {…}" a create-or-replace:
    * a deletion costs the kernel an RCU grace period (10 to 20 ms, measured), a creation not.
    */
-  | { op: 'cip-rules'; ns: Ns; backend: CipBackend; specs: CipSpec[]; addParentJump?: boolean; fresh?: boolean }
+  | {
+      op: 'cip-rules';
+      ns: Ns;
+      backend: CipBackend;
+      specs: CipSpec[];
+      addParentJump?: boolean;
+      fresh?: boolean;
+    }
   /**
    * Replace only the bucket sets (takeover, release): one atomic change per backend.
    * `wasLive`: `was` is what the kernel had, read just before; buckets that are only added
    * are then added alone (a takeover), with no rule or element deleted — a deletion makes
    * the kernel wait for an RCU grace period (10 to 20 ms), an addition not. Never on an undo.
    */
-  | { op: 'cip-buckets'; ns: Ns; backend: CipBackend; specs: CipSpec[]; was: number[][]; wasLive?: boolean }
+  | {
+      op: 'cip-buckets';
+      ns: Ns;
+      backend: CipBackend;
+      specs: CipSpec[];
+      was: number[][];
+      wasLive?: boolean;
+    }
   | { op: 'cip-rules-delete'; ns: Ns; backend: CipBackend; specs: CipSpec[] };
-

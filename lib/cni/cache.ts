@@ -82,7 +82,11 @@ export function cacheMaterial(inputs: CacheInputs): Buffer | undefined {
   try {
     const st = lstatSync(inputs.file, { bigint: true });
     if (!isType(st, 0o100000n)) return undefined;
-    fields.push(Buffer.from(`${st.uid} ${mode(st)} ${st.dev} ${st.ino} ${st.gid} ${st.size} ${time(st.mtimeNs)} ${time(st.ctimeNs)}`));
+    fields.push(
+      Buffer.from(
+        `${st.uid} ${mode(st)} ${st.dev} ${st.ino} ${st.gid} ${st.size} ${time(st.mtimeNs)} ${time(st.ctimeNs)}`,
+      ),
+    );
     for (let dir = dirname(inputs.file); ; dir = dirname(dir)) {
       const folder = lstatSync(dir, { bigint: true });
       if (!isType(folder, 0o040000n)) return undefined;
@@ -102,8 +106,15 @@ export function cacheMaterial(inputs: CacheInputs): Buffer | undefined {
  * it ("-": none), the delegate's config, then the material.
  */
 export function cacheText(material: Buffer, answer: CachedAnswer): Buffer {
-  const mtu = 'bridge' in answer.mtu ? `${answer.mtu.bridge} ${answer.mtu.otherwise ?? '-'}` : '- -';
-  const head = [answer.versions.join(' '), answer.type, mtu, JSON.stringify(answer.delegate), ''].join('\n');
+  const mtu =
+    'bridge' in answer.mtu ? `${answer.mtu.bridge} ${answer.mtu.otherwise ?? '-'}` : '- -';
+  const head = [
+    answer.versions.join(' '),
+    answer.type,
+    mtu,
+    JSON.stringify(answer.delegate),
+    '',
+  ].join('\n');
   return Buffer.concat([Buffer.from(head), material, Buffer.from('\n')]);
 }
 
@@ -112,7 +123,11 @@ export function cacheText(material: Buffer, answer: CachedAnswer): Buffer {
  * out (`before`, taken ahead of reading net.conf, equals the material now). A run dir we
  * cannot use costs the next call the Node start, nothing else: the call itself goes on.
  */
-export function keepAnswer(inputs: CacheInputs, before: Buffer | undefined, answer: CachedAnswer): void {
+export function keepAnswer(
+  inputs: CacheInputs,
+  before: Buffer | undefined,
+  answer: CachedAnswer,
+): void {
   if (before === undefined) return;
   const now = cacheMaterial(inputs);
   if (now === undefined || !now.equals(before)) return;

@@ -27,8 +27,19 @@ export interface NodeRange {
 /** The enabled [cni] section, or a clear error. */
 export function cniOf(config: Config): CniSettings {
   const cni = config.cni;
-  if (!cni) throw new InputError({ file: config.file, key: '[cni]', message: 'missing section; it gives each node\'s containers their range (see net.conf(5))' });
-  if (!cni.enable) throw new InputError({ file: config.file, line: config.keys.get('cni.enable')?.line, key: 'cni.enable', message: 'is false: containers get no clusternet range; set it to true' });
+  if (!cni)
+    throw new InputError({
+      file: config.file,
+      key: '[cni]',
+      message: "missing section; it gives each node's containers their range (see net.conf(5))",
+    });
+  if (!cni.enable)
+    throw new InputError({
+      file: config.file,
+      line: config.keys.get('cni.enable')?.line,
+      key: 'cni.enable',
+      message: 'is false: containers get no clusternet range; set it to true',
+    });
   return cni;
 }
 
@@ -60,7 +71,18 @@ export function nodeRanges(config: Config, id: number): NodeRange[] {
     const rangeStart = rangeAddress(subnet, firstOffset(cni));
     const rangeEnd = rangeAddress(subnet, -2n);
     const bridged = cni.delegate === 'bridge';
-    return [{ family: network.family, network, subnet, onLink: bridged ? subnet : network, gateway: bridged ? rangeAddress(subnet, 1n) : undefined, rangeStart, rangeEnd, size: countBetween(rangeStart, rangeEnd) }];
+    return [
+      {
+        family: network.family,
+        network,
+        subnet,
+        onLink: bridged ? subnet : network,
+        gateway: bridged ? rangeAddress(subnet, 1n) : undefined,
+        rangeStart,
+        rangeEnd,
+        size: countBetween(rangeStart, rangeEnd),
+      },
+    ];
   });
 }
 
@@ -76,7 +98,11 @@ export type LinkMtuOf = (dev: string) => number | undefined;
  * when written, is what boot-post gives it; else none. Undefined: the delegate's default
  * (the bridge plugin's 1500; macvlan's, its master's).
  */
-export function containerMtu(config: Config, id: number, linkMtuOf?: LinkMtuOf): number | undefined {
+export function containerMtu(
+  config: Config,
+  id: number,
+  linkMtuOf?: LinkMtuOf,
+): number | undefined {
   return mtuFrom(mtuSource(config, id), linkMtuOf);
 }
 
@@ -89,7 +115,8 @@ export const mtuFrom = (source: MtuSource, linkMtuOf?: LinkMtuOf): number | unde
  * path, at every call): a number net.conf gives (or none), or a bridge to read and what to
  * give when it is not there.
  */
-export type MtuSource = { fixed: number | undefined } | { bridge: string; otherwise: number | undefined };
+export type MtuSource =
+  { fixed: number | undefined } | { bridge: string; otherwise: number | undefined };
 
 export function mtuSource(config: Config, id: number): MtuSource {
   const cni = cniOf(config);
@@ -103,25 +130,42 @@ export function mtuSource(config: Config, id: number): MtuSource {
  * `linkMtuOf`: how to read the routed bridge's MTU where we run (containerMtu); without it,
  * only what net.conf says.
  */
-export function delegateConf(config: Config, id: number, linkMtuOf?: LinkMtuOf): Record<string, unknown> {
+export function delegateConf(
+  config: Config,
+  id: number,
+  linkMtuOf?: LinkMtuOf,
+): Record<string, unknown> {
   return delegateConfWith(config, id, containerMtu(config, id, linkMtuOf));
 }
 
 /** The reference plugin's config for node `id` with containers' MTU `given` (none: the delegate's default). */
-export function delegateConfWith(config: Config, id: number, given: number | undefined): Record<string, unknown> {
+export function delegateConfWith(
+  config: Config,
+  id: number,
+  given: number | undefined,
+): Record<string, unknown> {
   const cni = cniOf(config);
   const ranges = nodeRanges(config, id);
   const ipam = {
     type: 'host-local',
     dataDir: cni.leaseDir,
-    ranges: ranges.map((r) => [{ subnet: cidr(r.onLink), rangeStart: r.rangeStart, rangeEnd: r.rangeEnd, ...(r.gateway ? { gateway: r.gateway } : {}) }]),
+    ranges: ranges.map((r) => [
+      {
+        subnet: cidr(r.onLink),
+        rangeStart: r.rangeStart,
+        rangeEnd: r.rangeEnd,
+        ...(r.gateway ? { gateway: r.gateway } : {}),
+      },
+    ]),
     // Every node's containers through the bridge (the host routes between nodes); on one
     // L2 segment (macvlan) the network is on-link and needs no route.
     // The next hop written out: the bridge plugin's CHECK compares the routes with it.
-    routes: cni.delegate === 'bridge' ? ranges.map((r) => ({ dst: cidr(r.network), gw: r.gateway })) : [],
+    routes:
+      cni.delegate === 'bridge' ? ranges.map((r) => ({ dst: cidr(r.network), gw: r.gateway })) : [],
   };
   const mtu = given === undefined ? {} : { mtu: given };
-  if (cni.delegate === 'bridge') return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
+  if (cni.delegate === 'bridge')
+    return { type: 'bridge', bridge: cni.bridge, isGateway: true, ipMasq: false, ...mtu, ipam };
   const master = cni.master ?? deriveNode(config, id).device;
   return { type: 'macvlan', master, mode: 'bridge', ...mtu, ipam };
 }
@@ -130,7 +174,15 @@ export function delegateConfWith(config: Config, id: number, given: number | und
 export const CNI_VERSION = '1.0.0';
 
 /** The node's network configuration list, for a runtime calling the reference plugins directly. */
-export function conflist(config: Config, id: number, linkMtuOf?: LinkMtuOf): Record<string, unknown> {
+export function conflist(
+  config: Config,
+  id: number,
+  linkMtuOf?: LinkMtuOf,
+): Record<string, unknown> {
   const cni = cniOf(config);
-  return { cniVersion: CNI_VERSION, name: cni.name, plugins: [delegateConf(config, id, linkMtuOf)] };
+  return {
+    cniVersion: CNI_VERSION,
+    name: cni.name,
+    plugins: [delegateConf(config, id, linkMtuOf)],
+  };
 }

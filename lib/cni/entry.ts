@@ -19,7 +19,10 @@ export async function main(): Promise<void> {
     reply = await handle(process.env, readStdin());
   } catch (error) {
     const details = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    reply = { exitCode: 1, stdout: `${JSON.stringify({ cniVersion: CNI_VERSION, code: 5, msg: 'clusternet-cni failed', details })}\n` };
+    reply = {
+      exitCode: 1,
+      stdout: `${JSON.stringify({ cniVersion: CNI_VERSION, code: 5, msg: 'clusternet-cni failed', details })}\n`,
+    };
   }
   process.stdout.write(reply.stdout, () => process.exit(reply.exitCode));
 }

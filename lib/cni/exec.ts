@@ -16,7 +16,11 @@ export interface PluginOutcome {
  * No deadline of ours: the delegate may wait for host-local's lock behind many concurrent
  * ADDs, and the runtime bounds every plugin call with its own.
  */
-export function callPlugin(binary: string, env: NodeJS.ProcessEnv, input: string): Promise<PluginOutcome> {
+export function callPlugin(
+  binary: string,
+  env: NodeJS.ProcessEnv,
+  input: string,
+): Promise<PluginOutcome> {
   return new Promise((resolve) => {
     const child = spawn(binary, [], { stdio: ['pipe', 'pipe', 'inherit'], env });
     const out: Buffer[] = [];
@@ -28,7 +32,11 @@ export function callPlugin(binary: string, env: NodeJS.ProcessEnv, input: string
     child.on('error', (e) => (started = e));
     child.on('close', (code, signal) => {
       const exitCode = code ?? (signal ? 128 + (constants.signals[signal] ?? 0) : 127);
-      resolve({ exitCode, stdout: Buffer.concat(out).toString('utf8'), ...(started ? { notStarted: started.message } : {}) });
+      resolve({
+        exitCode,
+        stdout: Buffer.concat(out).toString('utf8'),
+        ...(started ? { notStarted: started.message } : {}),
+      });
     });
   });
 }

@@ -41,7 +41,8 @@ export function rangeUse(config: Config, here: number | undefined): RangeUse[] {
       delegate: cni.delegate,
       subnet: `${r.subnet.address}/${r.subnet.prefix}`,
       size: Number(r.size),
-      used: node === here ? leased.filter((ip) => between(ip, r.rangeStart, r.rangeEnd)).length : null,
+      used:
+        node === here ? leased.filter((ip) => between(ip, r.rangeStart, r.rangeEnd)).length : null,
     })),
   );
 }

@@ -65,33 +65,81 @@ export interface PluginDeps {
   material: (inputs: CacheInputs) => Buffer | undefined;
 }
 
-const realDeps: PluginDeps = { loadConfig: loadConfigFile, call: callPlugin, linkMtu, keep: keepAnswer, material: cacheMaterial };
+const realDeps: PluginDeps = {
+  loadConfig: loadConfigFile,
+  call: callPlugin,
+  linkMtu,
+  keep: keepAnswer,
+  material: cacheMaterial,
+};
 
 /** One CNI call: CNI_COMMAND from `env`, the network config in `stdin`. */
-export async function handle(env: NodeJS.ProcessEnv, stdin: string, deps: PluginDeps = realDeps): Promise<Reply> {
+export async function handle(
+  env: NodeJS.ProcessEnv,
+  stdin: string,
+  deps: PluginDeps = realDeps,
+): Promise<Reply> {
   let version = CNI_VERSION;
   try {
     const command = env.CNI_COMMAND;
-    if (command === 'VERSION') return { exitCode: 0, stdout: `${JSON.stringify({ cniVersion: CNI_VERSION, supportedVersions: SUPPORTED_VERSIONS })}\n` };
+    if (command === 'VERSION')
+      return {
+        exitCode: 0,
+        stdout: `${JSON.stringify({ cniVersion: CNI_VERSION, supportedVersions: SUPPORTED_VERSIONS })}\n`,
+      };
     if (command !== 'ADD' && command !== 'DEL' && command !== 'CHECK') {
-      throw new CniFailure(CNI_ERRORS.invalidEnvironment, command ? `unknown CNI_COMMAND "${command}"` : 'CNI_COMMAND is not set', 'allowed: ADD, DEL, CHECK, VERSION');
+      throw new CniFailure(
+        CNI_ERRORS.invalidEnvironment,
+        command ? `unknown CNI_COMMAND "${command}"` : 'CNI_COMMAND is not set',
+        'allowed: ADD, DEL, CHECK, VERSION',
+      );
     }
     const conf = readNetConf(stdin);
     version = conf.cniVersion;
-    const required = ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH', ...(command === 'DEL' ? [] : ['CNI_NETNS'])];
+    const required = [
+      'CNI_CONTAINERID',
+      'CNI_IFNAME',
+      'CNI_PATH',
+      ...(command === 'DEL' ? [] : ['CNI_NETNS']),
+    ];
     const missing = required.filter((name) => !env[name]);
-    if (missing.length > 0) throw new CniFailure(CNI_ERRORS.invalidEnvironment, `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`, `${command} needs ${required.join(', ')}`);
+    if (missing.length > 0)
+      throw new CniFailure(
+        CNI_ERRORS.invalidEnvironment,
+        `${missing.join(', ')} ${missing.length === 1 ? 'is' : 'are'} not set`,
+        `${command} needs ${required.join(', ')}`,
+      );
 
-    const inputs: CacheInputs = { name: conf.name, file: configPath(conf.raw.config as string | undefined, env), node: conf.raw.node as number | undefined, env };
+    const inputs: CacheInputs = {
+      name: conf.name,
+      file: configPath(conf.raw.config as string | undefined, env),
+      node: conf.raw.node as number | undefined,
+      env,
+    };
     const before = deps.material(inputs);
     const { mtu, kept } = answerOf(conf, inputs.file, env, deps);
-    deps.keep(inputs, before, { versions: SUPPORTED_VERSIONS, type: kept.type as string, mtu, delegate: kept });
+    deps.keep(inputs, before, {
+      versions: SUPPORTED_VERSIONS,
+      type: kept.type as string,
+      mtu,
+      delegate: kept,
+    });
     // A bridge's MTU is read at every call, here as in the start path; a fixed one is in `kept`.
     const live = 'bridge' in mtu ? mtuFrom(mtu, deps.linkMtu) : undefined;
     // The runtime's own fields travel on: CHECK needs prevResult, runtimeConfig carries
     // port mappings and the like for plugins that read them.
-    const passed = Object.fromEntries(['args', 'runtimeConfig', 'prevResult'].filter((k) => k in conf.raw).map((k) => [k, conf.raw[k]]));
-    const delegate: Record<string, unknown> = { cniVersion: conf.cniVersion, name: conf.name, ...kept, ...(live === undefined ? {} : { mtu: live }), ...passed };
+    const passed = Object.fromEntries(
+      ['args', 'runtimeConfig', 'prevResult']
+        .filter((k) => k in conf.raw)
+        .map((k) => [k, conf.raw[k]]),
+    );
+    const delegate: Record<string, unknown> = {
+      cniVersion: conf.cniVersion,
+      name: conf.name,
+      ...kept,
+      ...(live === undefined ? {} : { mtu: live }),
+      ...passed,
+    };
     const type = delegate.type as string;
     const binary = findPlugin(type, env.CNI_PATH!);
     const input = JSON.stringify(delegate);
@@ -118,20 +166,49 @@ function readNetConf(stdin: string): NetConf {
   try {
     raw = JSON.parse(stdin);
   } catch (error) {
-    throw new CniFailure(CNI_ERRORS.decodeFailure, 'the network configuration on stdin is not JSON', (error as Error).message);
+    throw new CniFailure(
+      CNI_ERRORS.decodeFailure,
+      'the network configuration on stdin is not JSON',
+      (error as Error).message,
+    );
   }
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new CniFailure(CNI_ERRORS.decodeFailure, 'the network configuration on stdin is not a JSON object');
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw))
+    throw new CniFailure(
+      CNI_ERRORS.decodeFailure,
+      'the network configuration on stdin is not a JSON object',
+    );
   const conf = raw as Record<string, unknown>;
-  if (typeof conf.cniVersion !== 'string') throw new CniFailure(CNI_ERRORS.invalidConfig, 'the network configuration has no cniVersion');
+  if (typeof conf.cniVersion !== 'string')
+    throw new CniFailure(CNI_ERRORS.invalidConfig, 'the network configuration has no cniVersion');
   if (!SUPPORTED_VERSIONS.includes(conf.cniVersion)) {
-    throw new CniFailure(CNI_ERRORS.incompatibleVersion, `CNI version ${conf.cniVersion} is not supported`, `supported: ${SUPPORTED_VERSIONS.join(', ')}`);
+    throw new CniFailure(
+      CNI_ERRORS.incompatibleVersion,
+      `CNI version ${conf.cniVersion} is not supported`,
+      `supported: ${SUPPORTED_VERSIONS.join(', ')}`,
+    );
   }
-  if (typeof conf.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(conf.name)) throw new CniFailure(CNI_ERRORS.invalidConfig, 'the network configuration has no valid name', 'a name of A-Z a-z 0-9 _ . -');
-  if (conf.config !== undefined && (typeof conf.config !== 'string' || !conf.config.startsWith('/'))) {
-    throw new CniFailure(CNI_ERRORS.invalidConfig, '"config" is not an absolute path', 'the net.conf to read, e.g. /etc/net.conf');
+  if (typeof conf.name !== 'string' || !/^[A-Za-z0-9][A-Za-z0-9_.-]*$/.test(conf.name))
+    throw new CniFailure(
+      CNI_ERRORS.invalidConfig,
+      'the network configuration has no valid name',
+      'a name of A-Z a-z 0-9 _ . -',
+    );
+  if (
+    conf.config !== undefined &&
+    (typeof conf.config !== 'string' || !conf.config.startsWith('/'))
+  ) {
+    throw new CniFailure(
+      CNI_ERRORS.invalidConfig,
+      '"config" is not an absolute path',
+      'the net.conf to read, e.g. /etc/net.conf',
+    );
   }
   if (conf.node !== undefined && !(Number.isSafeInteger(conf.node) && (conf.node as number) > 0)) {
-    throw new CniFailure(CNI_ERRORS.invalidConfig, '"node" is not a node id', 'a whole number, one of net.conf\'s cluster.nodes');
+    throw new CniFailure(
+      CNI_ERRORS.invalidConfig,
+      '"node" is not a node id',
+      "a whole number, one of net.conf's cluster.nodes",
+    );
   }
   return { cniVersion: conf.cniVersion, name: conf.name, raw: conf };
 }
@@ -143,14 +220,24 @@ function readNetConf(stdin: string): NetConf {
  * with an environment of its own, podman's cleanup does), else as every command finds it.
  * A [cni] section missing or disabled is refused here, with the file named.
  */
-function answerOf(conf: NetConf, file: string, env: NodeJS.ProcessEnv, deps: PluginDeps): { mtu: MtuSource; kept: Record<string, unknown> } {
+function answerOf(
+  conf: NetConf,
+  file: string,
+  env: NodeJS.ProcessEnv,
+  deps: PluginDeps,
+): { mtu: MtuSource; kept: Record<string, unknown> } {
   try {
     const config = deps.loadConfig(file);
     const { id } = resolveNodeId(config, { env, flag: conf.raw.node as number | undefined });
     const mtu = mtuSource(config, id);
     return { mtu, kept: delegateConfWith(config, id, 'fixed' in mtu ? mtu.fixed : undefined) };
   } catch (error) {
-    if (error instanceof InputError) throw new CniFailure(CNI_ERRORS.invalidConfig, 'net.conf gives this node no container range', error.message);
+    if (error instanceof InputError)
+      throw new CniFailure(
+        CNI_ERRORS.invalidConfig,
+        'net.conf gives this node no container range',
+        error.message,
+      );
     throw error;
   }
 }
@@ -168,17 +255,29 @@ function findPlugin(type: string, cniPath: string): string {
       /* not in this folder */
     }
   }
-  throw new CniFailure(CNI_ERRORS.delegateMissing, `the delegate plugin "${type}" is not in CNI_PATH`, `looked in ${dirs.join(', ') || '(no folder)'}; install the reference plugins (Debian: containernetworking-plugins) or set CNI_PATH`);
+  throw new CniFailure(
+    CNI_ERRORS.delegateMissing,
+    `the delegate plugin "${type}" is not in CNI_PATH`,
+    `looked in ${dirs.join(', ') || '(no folder)'}; install the reference plugins (Debian: containernetworking-plugins) or set CNI_PATH`,
+  );
 }
 
 /** The delegate's own error JSON when it wrote one, else ours around its exit and output. */
 function delegateError(type: string, outcome: PluginOutcome, version: string): Reply {
   try {
     const parsed = JSON.parse(outcome.stdout) as { code?: unknown; msg?: unknown };
-    if (typeof parsed.code === 'number' && typeof parsed.msg === 'string') return { exitCode: outcome.exitCode || 1, stdout: outcome.stdout };
+    if (typeof parsed.code === 'number' && typeof parsed.msg === 'string')
+      return { exitCode: outcome.exitCode || 1, stdout: outcome.stdout };
   } catch {
     /* not JSON: wrapped below */
   }
   const details = outcome.notStarted ?? outcome.stdout.replace(/^[ \t\n\r]+|[ \t\n\r]+$/g, '');
-  return errorReply(version, new CniFailure(CNI_ERRORS.delegateFailed, `the delegate plugin "${type}" failed (exit ${outcome.exitCode})`, details));
+  return errorReply(
+    version,
+    new CniFailure(
+      CNI_ERRORS.delegateFailed,
+      `the delegate plugin "${type}" failed (exit ${outcome.exitCode})`,
+      details,
+    ),
+  );
 }

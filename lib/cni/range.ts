@@ -14,8 +14,11 @@ import type { Cidr } from '../value/parse.js';
 export function nthSubnet(network: Cidr, prefix: number, n: number): Cidr {
   const subnet = prefix > network.prefix ? subnetAt(network, prefix, n) : undefined;
   if (subnet === undefined) {
-    const count = prefix > network.prefix ? `${1n << BigInt(prefix - network.prefix)} subnets` : 'no subnets';
-    throw new RangeError(`${network.address}/${network.prefix} has ${count} at /${prefix}, not ${n + 1}`);
+    const count =
+      prefix > network.prefix ? `${1n << BigInt(prefix - network.prefix)} subnets` : 'no subnets';
+    throw new RangeError(
+      `${network.address}/${network.prefix} has ${count} at /${prefix}, not ${n + 1}`,
+    );
   }
   return { family: network.family, address: subnet.split('/')[0]!, prefix };
 }
@@ -27,7 +30,8 @@ export function rangeAddress(subnet: Cidr, offset: bigint): string {
 }
 
 /** Addresses from `start` to `end`, both included. */
-export const countBetween = (start: string, end: string): bigint => ipToBig(end) - ipToBig(start) + 1n;
+export const countBetween = (start: string, end: string): bigint =>
+  ipToBig(end) - ipToBig(start) + 1n;
 
 /** Whether `ip` lies in [start, end] (another family never does). */
 export function between(ip: string, start: string, end: string): boolean {

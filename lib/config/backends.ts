@@ -4,13 +4,28 @@ import type { Backend, HashMode } from './types.js';
 
 export type ConcreteBackend = Exclude<Backend, 'auto'>;
 
-export const BACKEND_LIMITS: Record<ConcreteBackend, { maxNodes: number; hashes: readonly HashMode[]; why: string }> = {
+export const BACKEND_LIMITS: Record<
+  ConcreteBackend,
+  { maxNodes: number; hashes: readonly HashMode[]; why: string }
+> = {
   // xt_cluster keeps a 32-bit node mask and hashes only the source address.
-  'cluster-match': { maxNodes: 32, hashes: ['sourceip'], why: 'the cluster match (xt_cluster) hashes only the source address, for at most 32 nodes' },
+  'cluster-match': {
+    maxNodes: 32,
+    hashes: ['sourceip'],
+    why: 'the cluster match (xt_cluster) hashes only the source address, for at most 32 nodes',
+  },
   // nft's jhash takes any concatenation; the bucket set has no practical size limit.
-  nft: { maxNodes: 4096, hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'], why: 'nftables' },
+  nft: {
+    maxNodes: 4096,
+    hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'],
+    why: 'nftables',
+  },
   // ipt_CLUSTERIP: at most 16 nodes (its node bitmap), three hash modes.
-  clusterip: { maxNodes: 16, hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'], why: 'CLUSTERIP allows at most 16 nodes' },
+  clusterip: {
+    maxNodes: 16,
+    hashes: ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'],
+    why: 'CLUSTERIP allows at most 16 nodes',
+  },
 };
 
 /**
@@ -19,4 +34,3 @@ export const BACKEND_LIMITS: Record<ConcreteBackend, { maxNodes: number; hashes:
  * a boot hook) spends time on a cluster no backend could serve.
  */
 export const MAX_NODES = Math.max(...Object.values(BACKEND_LIMITS).map((l) => l.maxNodes));
-

@@ -5,7 +5,8 @@ import { LINK_NET_KEYS, LINK_NODE_KEYS } from '../link/index.js';
 import { formatNodeList, hostPrefix } from '../value/parse.js';
 
 /** `key = value` when there is a value: a disabled section may leave keys unset. */
-const line = (key: string, value: string | number | undefined) => (value === undefined || value === '' ? [] : [`${key} = ${value}`]);
+const line = (key: string, value: string | number | undefined) =>
+  value === undefined || value === '' ? [] : [`${key} = ${value}`];
 
 export function toNative(config: Config): string {
   const { net } = config;
@@ -22,7 +23,9 @@ export function toNative(config: Config): string {
     `link = ${net.link}`,
     ...line('device', net.device),
     `interface = ${net.interface}`,
-    ...[...net.linkKeys].flatMap(([key, value]) => line(key, LINK_NET_KEYS.get(key)?.spec.show?.(value) ?? String(value))),
+    ...[...net.linkKeys].flatMap(([key, value]) =>
+      line(key, LINK_NET_KEYS.get(key)?.spec.show?.(value) ?? String(value)),
+    ),
     ...line('mac', net.mac),
     ...line('address', net.address && `${net.address.address}/${net.address.prefix}`),
     ...line('address6', net.address6 && `${net.address6.address}/${net.address6.prefix}`),
@@ -36,7 +39,11 @@ export function toNative(config: Config): string {
       cip.name ? `[clusterip ${cip.name}]` : '[clusterip]',
       `enable = ${cip.enable}`,
       // The prefix only when written: a bare address is installed as /32 (/128).
-      ...line('address', cip.address && (cip.prefix === hostPrefix(cip.address) ? cip.address : `${cip.address}/${cip.prefix}`)),
+      ...line(
+        'address',
+        cip.address &&
+          (cip.prefix === hostPrefix(cip.address) ? cip.address : `${cip.address}/${cip.prefix}`),
+      ),
       ...line('mac', cip.mac),
       `hash = ${cip.hash}`,
       `backend = ${cip.backend}`,
@@ -49,7 +56,8 @@ export function toNative(config: Config): string {
     if (node.device) lines.push(`device = ${node.device}`);
     if (node.mtu !== undefined) lines.push(`mtu = ${node.mtu}`);
     if (node.backend !== undefined) lines.push(`backend = ${node.backend}`);
-    for (const [key, value] of node.linkKeys) lines.push(...line(key, LINK_NODE_KEYS.get(key)?.spec.show?.(value) ?? String(value)));
+    for (const [key, value] of node.linkKeys)
+      lines.push(...line(key, LINK_NODE_KEYS.get(key)?.spec.show?.(value) ?? String(value)));
   }
   return `${lines.join('\n')}\n`;
 }

@@ -31,12 +31,19 @@ export function readConfigText(path: string): string {
   } catch (error) {
     if (error instanceof InputError) throw error;
     const code = (error as NodeJS.ErrnoException).code ?? 'error';
-    throw new InputError({ file: path, message: `cannot read the config file (${code === 'ELOOP' ? 'ELOOP: a symlink loop' : code})` });
+    throw new InputError({
+      file: path,
+      message: `cannot read the config file (${code === 'ELOOP' ? 'ELOOP: a symlink loop' : code})`,
+    });
   }
   const nul = bytes.indexOf(0);
   if (nul >= 0) {
     const line = bytes.subarray(0, nul).toString('latin1').split('\n').length;
-    throw new InputError({ file: path, line, message: 'binary data (a NUL byte); a net.conf is a text file' });
+    throw new InputError({
+      file: path,
+      line,
+      message: 'binary data (a NUL byte); a net.conf is a text file',
+    });
   }
   let text: string;
   try {

@@ -61,11 +61,21 @@ export function parseLines(text: string, file: string): ParsedLines {
       const name = canonicalSection(header[1] ?? '');
       const rest = (header[2] ?? '').trim();
       if (rest !== '' && !/^[;#]/.test(rest)) {
-        problems.push({ file, line, key: `[${name}]`, message: `unexpected text after the section header: "${rest}"` });
+        problems.push({
+          file,
+          line,
+          key: `[${name}]`,
+          message: `unexpected text after the section header: "${rest}"`,
+        });
       }
       const first = seenSection.get(name);
       if (first !== undefined) {
-        problems.push({ file, line, key: `[${name}]`, message: `duplicate section (first at line ${first}); merge the two` });
+        problems.push({
+          file,
+          line,
+          key: `[${name}]`,
+          message: `duplicate section (first at line ${first}); merge the two`,
+        });
       }
       seenSection.set(name, line);
       sections.push({ name, line });
@@ -74,15 +84,30 @@ export function parseLines(text: string, file: string): ParsedLines {
     }
     const eq = text.indexOf('=');
     if (eq <= 0) {
-      problems.push({ file, line, message: `not a "key = value" line or a [section] header: "${text}"` });
+      problems.push({
+        file,
+        line,
+        message: `not a "key = value" line or a [section] header: "${text}"`,
+      });
       return;
     }
     // A shell file may write `export KEY=…`: the same variable as `KEY=…`.
-    const key = section === '' ? text.slice(0, eq).trim().replace(/^export\s+/, '') : text.slice(0, eq).trim();
+    const key =
+      section === ''
+        ? text
+            .slice(0, eq)
+            .trim()
+            .replace(/^export\s+/, '')
+        : text.slice(0, eq).trim();
     const shown = section ? `${section}.${key}` : key;
     const first = seenKey.get(`${section}\0${key}`);
     if (first !== undefined) {
-      problems.push({ file, line, key: shown, message: `duplicate key (first at line ${first}); keep one` });
+      problems.push({
+        file,
+        line,
+        key: shown,
+        message: `duplicate key (first at line ${first}); keep one`,
+      });
     }
     seenKey.set(`${section}\0${key}`, line);
     entries.push({ section, key, value: text.slice(eq + 1).trim(), line });

@@ -40,7 +40,10 @@ type Parse = (raw: string) => unknown;
 
 const mtu: Parse = (raw) => {
   if (raw.toLowerCase() === 'auto') return 'auto';
-  if (!/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw)) throw new ValueProblem(`"${raw}" is not an MTU; allowed: auto, or a whole number from 68 to 65535`);
+  if (!/^\s*(0x[0-9a-f]+|\d+)\s*$/i.test(raw))
+    throw new ValueProblem(
+      `"${raw}" is not an MTU; allowed: auto, or a whole number from 68 to 65535`,
+    );
   return parseInteger(raw, 68, 65535, 'an MTU');
 };
 /**
@@ -49,18 +52,25 @@ const mtu: Parse = (raw) => {
  */
 const ruleIfName: Parse = (raw) => {
   const name = parseIfName(raw);
-  if (name.endsWith('+')) throw new ValueProblem(`"${raw}" ends with '+', which iptables reads as a wildcard (nft as a name); allowed: an interface name not ending with '+'`);
+  if (name.endsWith('+'))
+    throw new ValueProblem(
+      `"${raw}" ends with '+', which iptables reads as a wildcard (nft as a name); allowed: an interface name not ending with '+'`,
+    );
   return name;
 };
 
 /** Host names compare as DNS does: case-blind, a final dot (the root) dropped. */
 const hostname: Parse = (raw) => {
-  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..')) throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$/.test(raw) || raw.includes('..'))
+    throw new ValueProblem(`"${raw}" is not a host name; allowed: letters, digits, '.' and '-'`);
   return normalHostname(raw);
 };
 
 /** Takes the link kinds' keys out of a section as read: they go to their driver, not to the settings. */
-function takeLinkKeys(read: Record<string, unknown>, owned: ReadonlyMap<string, unknown>): Map<string, unknown> {
+function takeLinkKeys(
+  read: Record<string, unknown>,
+  owned: ReadonlyMap<string, unknown>,
+): Map<string, unknown> {
   const keys = new Map<string, unknown>();
   for (const key of owned.keys()) {
     if (read[key] !== undefined) keys.set(key, read[key]);
@@ -113,7 +123,8 @@ const SECTION_FORMS = ['cluster', 'net', 'clusterip', 'clusterip NAME', 'cni', '
 
 /** "clusterip web" → kind clusterip, name web; "node 4" → kind node, name 4. */
 function sectionKind(section: string): { kind: string; name: string } | undefined {
-  if (section === 'cluster' || section === 'net' || section === 'clusterip' || section === 'cni') return { kind: section, name: '' };
+  if (section === 'cluster' || section === 'net' || section === 'clusterip' || section === 'cni')
+    return { kind: section, name: '' };
   const m = /^(clusterip|node) (\S+)$/.exec(section);
   if (!m) return undefined;
   const [kind, name] = [m[1]!, m[2]!];
@@ -143,7 +154,9 @@ export function keyProblem(section: string, key: string): string | undefined {
 
 /** Every key of every section kind, for completion: net.address, node.N.device… */
 export function keyNames(): { kind: string; key: string }[] {
-  return Object.entries(SCHEMA).flatMap(([kind, keys]) => Object.keys(keys).map((key) => ({ kind, key })));
+  return Object.entries(SCHEMA).flatMap(([kind, keys]) =>
+    Object.keys(keys).map((key) => ({ kind, key })),
+  );
 }
 
 /** Dotted path used in messages and in Config.keys: net.address, clusterip.web.seed, node.4.device. */
@@ -164,10 +177,18 @@ export function parseConfig(text: string, file: string): Config {
     entries = mapped;
     for (const e of unknown) {
       const hint = nearest(e.key, Object.keys(LEGACY_KEYS));
-      problems.push({ file, line: e.line, key: e.key, message: `unknown Kerrighed variable${hint ? `; did you mean ${hint}?` : ''}; allowed: ${Object.keys(LEGACY_KEYS).join(', ')}` });
+      problems.push({
+        file,
+        line: e.line,
+        key: e.key,
+        message: `unknown Kerrighed variable${hint ? `; did you mean ${hint}?` : ''}; allowed: ${Object.keys(LEGACY_KEYS).join(', ')}`,
+      });
     }
   } else {
-    entries = lines.entries.map((e) => ({ ...e, shown: e.section ? keyPath(e.section, e.key) : e.key }));
+    entries = lines.entries.map((e) => ({
+      ...e,
+      shown: e.section ? keyPath(e.section, e.key) : e.key,
+    }));
   }
 
   // Group values by section, checking every section name and key against the schema.
@@ -176,19 +197,35 @@ export function parseConfig(text: string, file: string): Config {
   const headerLine = new Map(lines.sections.map((s) => [s.name, s.line]));
   for (const section of lines.sections) {
     if (sectionKind(section.name) === undefined) {
-      problems.push({ file, line: section.line, key: `[${section.name}]`, message: unknownSection(section.name) });
+      problems.push({
+        file,
+        line: section.line,
+        key: `[${section.name}]`,
+        message: unknownSection(section.name),
+      });
     } else sections.set(section.name, new Map());
   }
   for (const e of entries) {
     if (e.section === '' && format === 'native') {
-      problems.push({ file, line: e.line, key: e.key, message: 'key outside any section; put it under [cluster], [net], [clusterip], [cni] or [node N]' });
+      problems.push({
+        file,
+        line: e.line,
+        key: e.key,
+        message:
+          'key outside any section; put it under [cluster], [net], [clusterip], [cni] or [node N]',
+      });
       continue;
     }
     const kind = sectionKind(e.section);
     if (!kind) continue; // reported above
     const keySpec = SCHEMA[kind.kind]![e.key];
     if (!keySpec) {
-      problems.push({ file, line: e.line, key: e.shown, message: unknownKey(e.section, kind.kind, e.key) });
+      problems.push({
+        file,
+        line: e.line,
+        key: e.shown,
+        message: unknownKey(e.section, kind.kind, e.key),
+      });
       continue;
     }
     if (!sections.has(e.section)) sections.set(e.section, new Map());
@@ -218,14 +255,29 @@ export function parseConfig(text: string, file: string): Config {
     for (const [key, spec] of Object.entries(SCHEMA[kind]!)) {
       const written = keys.has(keyPath(section, key));
       if (values.has(key)) out[key] = values.get(key);
-      else if (!written && spec.required && !off) problem(keyPath(section, key), `missing; this key is required in [${section}]`, headerLine.get(section));
+      else if (!written && spec.required && !off)
+        problem(
+          keyPath(section, key),
+          `missing; this key is required in [${section}]`,
+          headerLine.get(section),
+        );
       else out[key] = spec.default;
     }
     return out;
   };
 
-  if (!sections.has('cluster')) problems.push({ file, key: '[cluster]', message: 'missing section; it lists the cluster\'s node ids, e.g. nodes = 1-4' });
-  if (!sections.has('net')) problems.push({ file, key: '[net]', message: 'missing section; it describes the cluster interface' });
+  if (!sections.has('cluster'))
+    problems.push({
+      file,
+      key: '[cluster]',
+      message: "missing section; it lists the cluster's node ids, e.g. nodes = 1-4",
+    });
+  if (!sections.has('net'))
+    problems.push({
+      file,
+      key: '[net]',
+      message: 'missing section; it describes the cluster interface',
+    });
   const cluster = read('cluster', 'cluster');
   const netRead = read('net', 'net');
   const linkKeys = takeLinkKeys(netRead, LINK_NET_KEYS);
@@ -236,22 +288,56 @@ export function parseConfig(text: string, file: string): Config {
 
   // Rules that involve more than one key.
   // Another kind's key is a mistake, not a setting to ignore.
-  const notThisKind = (path: (key: string) => string, owned: typeof LINK_NET_KEYS, values: ReadonlyMap<string, unknown>) => {
+  const notThisKind = (
+    path: (key: string) => string,
+    owned: typeof LINK_NET_KEYS,
+    values: ReadonlyMap<string, unknown>,
+  ) => {
     for (const [key, { spec, owners }] of owned) {
-      if (!owners.includes(net.link) && values.has(key)) problem(path(key), `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`);
+      if (!owners.includes(net.link) && values.has(key))
+        problem(
+          path(key),
+          `${spec.what ?? key} applies only to link = ${owners.join(' or ')}; remove it or set link = ${owners[0]}`,
+        );
     }
   };
   notThisKind((key) => `net.${key}`, LINK_NET_KEYS, linkKeys);
-  if (net.mac && isMulticastMac(net.mac)) problem('net.mac', `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`);
-  if (net.gateway && net.address && !inSubnet(net.gateway, net.address.address, net.address.prefix)) {
-    problem('net.gateway', `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`);
+  if (net.mac && isMulticastMac(net.mac))
+    problem(
+      'net.mac',
+      `${net.mac} has the multicast bit set; node MACs must be unicast (first byte even)`,
+    );
+  if (
+    net.gateway &&
+    net.address &&
+    !inSubnet(net.gateway, net.address.address, net.address.prefix)
+  ) {
+    problem(
+      'net.gateway',
+      `${net.gateway} is outside the node network ${net.address.address}/${net.address.prefix}; allowed: an address inside it`,
+    );
   }
-  if (net.gateway6 && !net.address6) problem('net.gateway6', 'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6');
-  if (net.gateway6 && net.address6 && !inSubnet(net.gateway6, net.address6.address, net.address6.prefix)) {
-    problem('net.gateway6', `${net.gateway6} is outside the node network ${net.address6.address}/${net.address6.prefix}; allowed: an address inside it`);
+  if (net.gateway6 && !net.address6)
+    problem(
+      'net.gateway6',
+      'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6',
+    );
+  if (
+    net.gateway6 &&
+    net.address6 &&
+    !inSubnet(net.gateway6, net.address6.address, net.address6.prefix)
+  ) {
+    problem(
+      'net.gateway6',
+      `${net.gateway6} is outside the node network ${net.address6.address}/${net.address6.prefix}; allowed: an address inside it`,
+    );
   }
   // Replacing the last byte leaves room for ids 1..255 only, in IPv4 (byte = octet).
-  if (net.template === 'replace' && net.address6) problem('net.address6', 'template = replace applies to IPv4 and MACs only; allowed: template = add with address6');
+  if (net.template === 'replace' && net.address6)
+    problem(
+      'net.address6',
+      'template = replace applies to IPv4 and MACs only; allowed: template = add with address6',
+    );
 
   const clusterIps: ClusterIpSettings[] = [];
   const seenAddress = new Map<string, string>();
@@ -260,31 +346,66 @@ export function parseConfig(text: string, file: string): Config {
     if (kind.kind !== 'clusterip') continue;
     const { address, ...rest } = read(section, 'clusterip');
     const written = address as { address: string; prefix: number } | undefined;
-    const cip = { name: kind.name, ...rest, address: written?.address ?? '', prefix: written?.prefix ?? 32, mac: rest.mac ?? '' } as ClusterIpSettings;
+    const cip = {
+      name: kind.name,
+      ...rest,
+      address: written?.address ?? '',
+      prefix: written?.prefix ?? 32,
+      mac: rest.mac ?? '',
+    } as ClusterIpSettings;
     const path = (key: string) => keyPath(section, key);
     if (cip.mac && !isMulticastMac(cip.mac)) {
-      problem(path('mac'), `${cip.mac} is not a multicast MAC; a cluster MAC must have the multicast bit set (e.g. 01:00:5e:00:00:20)`);
+      problem(
+        path('mac'),
+        `${cip.mac} is not a multicast MAC; a cluster MAC must have the multicast bit set (e.g. 01:00:5e:00:00:20)`,
+      );
     }
     // Kerrighed's net.conf: "The IP network must differ from $VIRTPREFIX." With a prefix,
     // the cluster address brings an on-link route; one that overlaps the node network
     // would make the kernel pick either for the same destinations.
-    if (cip.address && net.address && cip.prefix < hostPrefix(cip.address) && overlaps(cip.address, cip.prefix, net.address.address, net.address.prefix)) {
-      problem(path('address'), `${cip.address}/${cip.prefix} overlaps the node network ${net.address.address}/${net.address.prefix}; allowed: another network, or the bare address (/32)`);
+    if (
+      cip.address &&
+      net.address &&
+      cip.prefix < hostPrefix(cip.address) &&
+      overlaps(cip.address, cip.prefix, net.address.address, net.address.prefix)
+    ) {
+      problem(
+        path('address'),
+        `${cip.address}/${cip.prefix} overlaps the node network ${net.address.address}/${net.address.prefix}; allowed: another network, or the bare address (/32)`,
+      );
     }
     if (cip.address) {
       const other = seenAddress.get(cip.address);
-      if (other !== undefined) problem(path('address'), `${cip.address} is also the address of [${other}]; each cluster address appears once`);
+      if (other !== undefined)
+        problem(
+          path('address'),
+          `${cip.address} is also the address of [${other}]; each cluster address appears once`,
+        );
       seenAddress.set(cip.address, section);
     }
     clusterIps.push(cip);
   }
   // Kerrighed's hooks name the interface $VIRT and have no default for it.
-  if (format === 'legacy' && !keys.has('net.interface') && (net.enable || clusterIps.some((c) => c.enable))) {
-    problems.push({ file, key: 'VIRT', message: 'missing; Kerrighed\'s hooks put the node and cluster addresses on $VIRT; allowed: an interface name like krg0' });
+  if (
+    format === 'legacy' &&
+    !keys.has('net.interface') &&
+    (net.enable || clusterIps.some((c) => c.enable))
+  ) {
+    problems.push({
+      file,
+      key: 'VIRT',
+      message:
+        "missing; Kerrighed's hooks put the node and cluster addresses on $VIRT; allowed: an interface name like krg0",
+    });
   }
   // The plain [clusterip] is installed under the name "main".
   if (sections.has('clusterip') && sections.has('clusterip main')) {
-    problems.push({ file, line: headerLine.get('clusterip main'), key: '[clusterip main]', message: 'the name main is the plain [clusterip]\'s; rename this section' });
+    problems.push({
+      file,
+      line: headerLine.get('clusterip main'),
+      key: '[clusterip main]',
+      message: "the name main is the plain [clusterip]'s; rename this section",
+    });
   }
 
   const nodeSettings = new Map<number, NodeSettings>();
@@ -298,19 +419,33 @@ export function parseConfig(text: string, file: string): Config {
     const settings = { id, ...nodeRead, linkKeys } as unknown as NodeSettings;
     notThisKind((key) => keyPath(section, key), LINK_NODE_KEYS, settings.linkKeys);
     if (nodes.length > 0 && !nodes.includes(id)) {
-      problems.push({ file, line: headerLine.get(section), key: `[${section}]`, message: `node ${id} is not in cluster.nodes; add it there or remove this section` });
+      problems.push({
+        file,
+        line: headerLine.get(section),
+        key: `[${section}]`,
+        message: `node ${id} is not in cluster.nodes; add it there or remove this section`,
+      });
     }
     if (settings.hostname) {
       const other = hostnames.get(settings.hostname);
-      if (other !== undefined) problem(keyPath(section, 'hostname'), `host name ${settings.hostname} is already node ${other}'s`);
+      if (other !== undefined)
+        problem(
+          keyPath(section, 'hostname'),
+          `host name ${settings.hostname} is already node ${other}'s`,
+        );
       hostnames.set(settings.hostname, id);
     }
     nodeSettings.set(id, settings);
   }
   // The link kind's rules between its keys, and across the nodes' [node N] keys.
   if (net.enable && sections.has('net')) {
-    const nodesKeys = { ids: nodes, keys: (id: number) => nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>(), written: (id: number, key: string) => keys.has(`node.${id}.${key}`) };
-    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`), nodesKeys)) problem(p.key, p.message, headerLine.get('net'));
+    const nodesKeys = {
+      ids: nodes,
+      keys: (id: number) => nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>(),
+      written: (id: number, key: string) => keys.has(`node.${id}.${key}`),
+    };
+    for (const p of ownerOf(net.link).check(linkKeys, (key) => keys.has(`net.${key}`), nodesKeys))
+      problem(p.key, p.message, headerLine.get('net'));
   }
   // A short name matches a machine's full name by its first label (derive/node-id.ts): one
   // that is another node's first label would give that machine two ids.
@@ -318,7 +453,10 @@ export function parseConfig(text: string, file: string): Config {
     if (name.includes('.')) continue;
     for (const [full, other] of hostnames) {
       if (other !== id && full.split('.')[0] === name) {
-        problem(`node.${id}.hostname`, `host name ${name} is also the first label of node ${other}'s ${full}: the machine ${full} would match both; write node ${id}'s full name`);
+        problem(
+          `node.${id}.hostname`,
+          `host name ${name} is also the first label of node ${other}'s ${full}: the machine ${full} would match both; write node ${id}'s full name`,
+        );
       }
     }
   }

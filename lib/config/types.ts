@@ -4,7 +4,11 @@ import type { Cidr } from '../value/parse.js';
 import type { LinkKind } from '../link/driver.js';
 
 export type HashMode = 'sourceip' | 'sourceip-sourceport' | 'sourceip-sourceport-destport';
-export const HASH_MODES: readonly HashMode[] = ['sourceip', 'sourceip-sourceport', 'sourceip-sourceport-destport'];
+export const HASH_MODES: readonly HashMode[] = [
+  'sourceip',
+  'sourceip-sourceport',
+  'sourceip-sourceport-destport',
+];
 export type Backend = 'auto' | 'clusterip' | 'cluster-match' | 'nft';
 export const BACKENDS: readonly Backend[] = ['auto', 'cluster-match', 'nft', 'clusterip'];
 /**

@@ -42,7 +42,10 @@ export function nodesOfHost(config: Config, host: string): number[] {
 }
 
 /** Finds the raw id and where it came from, without checking it against the config. */
-export function findNodeId(config: Config, sources: NodeIdSources = {}): { raw: string; source: string } {
+export function findNodeId(
+  config: Config,
+  sources: NodeIdSources = {},
+): { raw: string; source: string } {
   const env = sources.env ?? process.env;
   const readFile = sources.readFile ?? readIfThere;
   if (sources.flag !== undefined) return { raw: String(sources.flag), source: '--node' };
@@ -54,9 +57,13 @@ export function findNodeId(config: Config, sources: NodeIdSources = {}): { raw: 
   const host = (sources.hostname ?? osHostname)();
   const matched = nodesOfHost(config, host);
   if (matched.length > 1) {
-    throw new InputError({ key: 'node id', message: `host name ${host} matches ${matched.map((id) => `node ${id}`).join(' and ')}; give --node N, or write each [node N] hostname in full` });
+    throw new InputError({
+      key: 'node id',
+      message: `host name ${host} matches ${matched.map((id) => `node ${id}`).join(' and ')}; give --node N, or write each [node N] hostname in full`,
+    });
   }
-  if (matched.length === 1) return { raw: String(matched[0]), source: `host name ${host} (node.${matched[0]}.hostname)` };
+  if (matched.length === 1)
+    return { raw: String(matched[0]), source: `host name ${host} (node.${matched[0]}.hostname)` };
   throw new InputError({
     key: 'node id',
     message: `unknown: give --node N, set CLUSTERNET_NODE_ID, boot with clusternet.node=N, or map host name ${host} in a [node N] section`,
@@ -73,7 +80,10 @@ export function checkNodeId(config: Config, raw: string, source: string): number
   const where = config.keys.get('cluster.nodes');
   const list = formatNodeList(config.nodes);
   if (!/^\d+$/.test(raw.trim())) {
-    throw new InputError({ key: source, message: `"${raw}" is not a node id; allowed: one of ${list}` });
+    throw new InputError({
+      key: source,
+      message: `"${raw}" is not a node id; allowed: one of ${list}`,
+    });
   }
   const id = Number(raw.trim());
   if (!config.nodes.includes(id)) {

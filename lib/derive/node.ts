@@ -8,7 +8,14 @@ import { ownerOf } from '../link/index.js';
 import type { NodeClusterIp } from '../clusterip/types.js';
 import { bucketOf, clusterIpProblems, wantedBackend } from '../clusterip/rules.js';
 import { macToNumber, type Cidr } from '../value/parse.js';
-import { addressAt, ipToBig, macAt, offsetAddress, withLastByte, type MacProblem } from '../value/arith.js';
+import {
+  addressAt,
+  ipToBig,
+  macAt,
+  offsetAddress,
+  withLastByte,
+  type MacProblem,
+} from '../value/arith.js';
 
 export interface NodeValues {
   node: number;
@@ -38,10 +45,19 @@ export interface NodeValues {
 }
 
 /** Problems of node `id`'s values, named by the key that made them, into `problems`. */
-function problemsOf(config: Config, id: number, problems: InputProblem[]): (path: string, message: string) => void {
+function problemsOf(
+  config: Config,
+  id: number,
+  problems: InputProblem[],
+): (path: string, message: string) => void {
   return (path, message) => {
     const k = config.keys.get(path);
-    problems.push({ file: config.file, line: k?.line, key: k?.shown ?? path, message: `node ${id}: ${message}` });
+    problems.push({
+      file: config.file,
+      line: k?.line,
+      key: k?.shown ?? path,
+      message: `node ${id}: ${message}`,
+    });
   };
 }
 
@@ -51,18 +67,36 @@ function problemsOf(config: Config, id: number, problems: InputProblem[]): (path
  * no link and no address: only a cluster address may still go on the interface
  * (Kerrighed's 20clusterip ran whatever NETCONF_ENABLE said).
  */
-function linkValues(config: Config, id: number, problem: (path: string, message: string) => void): { mac: string; address: string; address6: string | null; link: LinkParams | null; routing: Routing | null } {
+function linkValues(
+  config: Config,
+  id: number,
+  problem: (path: string, message: string) => void,
+): {
+  mac: string;
+  address: string;
+  address6: string | null;
+  link: LinkParams | null;
+  routing: Routing | null;
+} {
   const net = config.net;
   const keys = config.nodeSettings.get(id)?.linkKeys ?? new Map<string, unknown>();
   const driver = ownerOf(net.link);
   const link = driver.params(net.linkKeys, { id, keys, problem });
-  if (!net.enable || !net.address) return { mac: '', address: '', address6: null, link, routing: null };
+  if (!net.enable || !net.address)
+    return { mac: '', address: '', address6: null, link, routing: null };
   const mac = nodeMac(net.mac, net.template, id, (m) => problem('net.mac', m)) ?? '';
   // A routed segment of its own (routing = per-node): the node's address is its subnet's.
-  const routing = driver.routing?.(net.linkKeys, { id, keys, problem }, { address: net.address, address6: net.address6 }) ?? null;
+  const routing =
+    driver.routing?.(
+      net.linkKeys,
+      { id, keys, problem },
+      { address: net.address, address6: net.address6 },
+    ) ?? null;
   if (routing) return { mac, address: routing.address, address6: routing.address6, link, routing };
   const address = nodeAddress(net.address, net.template, id, (m) => problem('net.address', m));
-  const address6 = net.address6 ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m)) : undefined;
+  const address6 = net.address6
+    ? nodeAddress(net.address6, net.template, id, (m) => problem('net.address6', m))
+    : undefined;
   return {
     mac,
     address: address ? `${address}/${net.address.prefix}` : '',
@@ -81,7 +115,12 @@ export function deriveNode(config: Config, id: number): NodeValues {
  * `known`: every node as a peer, worked out once by deriveAll (else each node would work
  * out every other: quadratic in nodes).
  */
-function deriveOne(config: Config, id: number, cipCheck: boolean, known?: ReadonlyMap<number, LinkPeer>): NodeValues {
+function deriveOne(
+  config: Config,
+  id: number,
+  cipCheck: boolean,
+  known?: ReadonlyMap<number, LinkPeer>,
+): NodeValues {
   const problems: InputProblem[] = [];
   const problem = problemsOf(config, id, problems);
   const net = config.net;
@@ -89,33 +128,63 @@ function deriveOne(config: Config, id: number, cipCheck: boolean, known?: Readon
   const { mac, address, address6, link, routing } = linkValues(config, id, problem);
   if (routing) {
     // The node's bridge is its containers' gateway; a cluster address answers on one L2 segment, which routed nodes have not.
-    if (net.gateway) problem('net.gateway', 'with routing = per-node the node\'s bridge is the gateway (its subnet + 1); remove gateway');
-    if (net.gateway6) problem('net.gateway6', 'with routing = per-node the node\'s bridge is the gateway (its subnet + 1); remove gateway6');
+    if (net.gateway)
+      problem(
+        'net.gateway',
+        "with routing = per-node the node's bridge is the gateway (its subnet + 1); remove gateway",
+      );
+    if (net.gateway6)
+      problem(
+        'net.gateway6',
+        "with routing = per-node the node's bridge is the gateway (its subnet + 1); remove gateway6",
+      );
     for (const cip of config.clusterIps.filter((c) => c.enable)) {
-      problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', 'a cluster address needs every node on one L2 segment, and routing = per-node gives each its own; set enable = false in this section, or routing = shared');
+      problem(
+        cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address',
+        'a cluster address needs every node on one L2 segment, and routing = per-node gives each its own; set enable = false in this section, or routing = shared',
+      );
     }
   }
-  if (address && net.gateway === address.split('/')[0]) problem('net.gateway', `${net.gateway} is node ${id}'s own address; the gateway must be another host`);
-  if (address6 && net.gateway6 === address6.split('/')[0]) problem('net.gateway6', `${net.gateway6} is node ${id}'s own address; the gateway must be another host`);
+  if (address && net.gateway === address.split('/')[0])
+    problem(
+      'net.gateway',
+      `${net.gateway} is node ${id}'s own address; the gateway must be another host`,
+    );
+  if (address6 && net.gateway6 === address6.split('/')[0])
+    problem(
+      'net.gateway6',
+      `${net.gateway6} is node ${id}'s own address; the gateway must be another host`,
+    );
   const driver = ownerOf(net.link);
   const peers: LinkPeer[] = [];
   if ((driver.needsPeers || routing) && net.enable) {
     for (const peer of config.nodes) {
       if (peer === id) continue;
-      const found = known ? known.get(peer) : asPeer(peer, linkValues(config, peer, problemsOf(config, peer, problems)));
+      const found = known
+        ? known.get(peer)
+        : asPeer(peer, linkValues(config, peer, problemsOf(config, peer, problems)));
       if (found) peers.push(found);
     }
   }
   const clusterIps = config.clusterIps
     .filter((c) => c.enable)
-    .map((c) => ({ ...c, bucket: bucketOf(config, id), total: config.nodes.length, wanted: wantedBackend(config, id, c) }));
+    .map((c) => ({
+      ...c,
+      bucket: bucketOf(config, id),
+      total: config.nodes.length,
+      wanted: wantedBackend(config, id, c),
+    }));
   if (cipCheck) {
-    for (const cip of clusterIps) for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
+    for (const cip of clusterIps)
+      for (const p of clusterIpProblems(config, cip)) problem(p.key, p.message);
   }
   const bare = (a: string | null) => a?.split('/')[0];
   for (const cip of config.clusterIps) {
     if (cip.address && (cip.address === bare(address) || cip.address === bare(address6))) {
-      problem(cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address', `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`);
+      problem(
+        cip.name ? `clusterip.${cip.name}.address` : 'clusterip.address',
+        `${cip.address} is also node ${id}'s own address; the cluster address must differ from every node's`,
+      );
     }
   }
   if (problems.length > 0) throw new InputError(problems);
@@ -143,9 +212,18 @@ function deriveOne(config: Config, id: number, cipCheck: boolean, known?: Readon
 export function deriveAll(config: Config): NodeValues[] {
   // The cluster-wide rules first, once (backend limits: a cluster too large for its
   // backend is refused before any node is derived); then each node: linear in nodes.
-  const cluster = config.clusterIps.filter((c) => c.enable).flatMap((c) => clusterIpProblems(config, c));
+  const cluster = config.clusterIps
+    .filter((c) => c.enable)
+    .flatMap((c) => clusterIpProblems(config, c));
   if (cluster.length > 0) {
-    throw new InputError(cluster.map((p) => ({ file: config.file, line: config.keys.get(p.key)?.line, key: config.keys.get(p.key)?.shown ?? p.key, message: p.message })));
+    throw new InputError(
+      cluster.map((p) => ({
+        file: config.file,
+        line: config.keys.get(p.key)?.line,
+        key: config.keys.get(p.key)?.shown ?? p.key,
+        message: p.message,
+      })),
+    );
   }
   const problems: InputProblem[] = [];
   const values: NodeValues[] = [];
@@ -173,14 +251,27 @@ export function deriveAll(config: Config): NodeValues[] {
     const key = `${p.line}:${p.key}:${p.message.replace(/^node \d+: /, '')}`;
     byProblem.set(key, [...(byProblem.get(key) ?? []), p]);
   }
-  const unique = [...byProblem.values()].map((same) => (same.length > 1 ? { ...same[0]!, message: same[0]!.message.replace(/^node \d+: /, '') } : same[0]!));
+  const unique = [...byProblem.values()].map((same) =>
+    same.length > 1
+      ? { ...same[0]!, message: same[0]!.message.replace(/^node \d+: /, '') }
+      : same[0]!,
+  );
   if (unique.length > 0) throw new InputError(unique);
   return values;
 }
 
 /** A node's link values as another node's peer; undefined while incomplete (its problems are reported). */
 const asPeer = (node: number, v: ReturnType<typeof linkValues>): LinkPeer | undefined =>
-  v.link ? { node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing } : undefined;
+  v.link
+    ? {
+        node,
+        mac: v.mac,
+        address: v.address,
+        address6: v.address6,
+        link: v.link,
+        routing: v.routing,
+      }
+    : undefined;
 
 /**
  * The id in a template's last byte, as Kerrighed's hooks put it there: a MAC's
@@ -188,20 +279,39 @@ const asPeer = (node: number, v: ReturnType<typeof linkValues>): LinkPeer | unde
  * (`${VIRTPREFIX%.*}.$node_id`). A byte holds ids up to 255; past that Kerrighed wrote
  * a 7-byte MAC and a 5-part address.
  */
-function replaceLastByte(template: bigint, id: number, what: string, fail: (message: string) => void): bigint | undefined {
+function replaceLastByte(
+  template: bigint,
+  id: number,
+  what: string,
+  fail: (message: string) => void,
+): bigint | undefined {
   if (id > 255) {
-    fail(`template = replace puts the node id in the last byte of the ${what}, which holds 1 to 255; use template = add`);
+    fail(
+      `template = replace puts the node id in the last byte of the ${what}, which holds 1 to 255; use template = add`,
+    );
     return undefined;
   }
   return withLastByte(template, BigInt(id));
 }
 
 /** The node's MAC: template + id, or the template with its last byte replaced by the id. */
-function nodeMac(template: string, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
-  const value = mode === 'replace' ? replaceLastByte(macToNumber(template), id, 'MAC', fail) : macToNumber(template) + BigInt(id);
+function nodeMac(
+  template: string,
+  mode: TemplateMode,
+  id: number,
+  fail: (message: string) => void,
+): string | undefined {
+  const value =
+    mode === 'replace'
+      ? replaceLastByte(macToNumber(template), id, 'MAC', fail)
+      : macToNumber(template) + BigInt(id);
   if (value === undefined) return undefined;
   return macAt(value, (p: MacProblem) =>
-    fail(p.why === 'overflow' ? `template ${template} + ${id} overflows 48 bits; use a lower template` : `${p.mac} has the multicast bit set (the id carried into the first byte); use a lower template`),
+    fail(
+      p.why === 'overflow'
+        ? `template ${template} + ${id} overflows 48 bits; use a lower template`
+        : `${p.mac} has the multicast bit set (the id carried into the first byte); use a lower template`,
+    ),
   );
 }
 
@@ -209,8 +319,20 @@ function nodeMac(template: string, mode: TemplateMode, id: number, fail: (messag
  * The node's address (add: base + id; replace: the base's last byte replaced by the id),
  * inside base/prefix, and neither the network nor (IPv4) the broadcast address.
  */
-function nodeAddress(cidr: Cidr, mode: TemplateMode, id: number, fail: (message: string) => void): string | undefined {
+function nodeAddress(
+  cidr: Cidr,
+  mode: TemplateMode,
+  id: number,
+  fail: (message: string) => void,
+): string | undefined {
   if (mode === 'add') return offsetAddress(cidr, BigInt(id), fail);
   const value = replaceLastByte(ipToBig(cidr.address), id, 'address', fail);
-  return value === undefined ? undefined : addressAt(cidr, value, fail, ' (the id replaces the last byte; the prefix leaves it fewer bits)');
+  return value === undefined
+    ? undefined
+    : addressAt(
+        cidr,
+        value,
+        fail,
+        ' (the id replaces the last byte; the prefix leaves it fewer bits)',
+      );
 }

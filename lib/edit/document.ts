@@ -43,7 +43,16 @@ export class ConfigDocument {
         return { raw, section };
       }
       const eq = bare.indexOf('=');
-      return eq > 0 ? { raw, section, key: bare.slice(0, eq).trim().replace(/^export\s+/, '') } : { raw, section };
+      return eq > 0
+        ? {
+            raw,
+            section,
+            key: bare
+              .slice(0, eq)
+              .trim()
+              .replace(/^export\s+/, ''),
+          }
+        : { raw, section };
     });
     this.eol = raws[0]?.endsWith('\r\n') ? '\r\n' : '\n';
     this.legacy = parseLines(text, '').flat && isLegacy(parseLines(text, '').entries);
@@ -59,18 +68,30 @@ export class ConfigDocument {
       if (path in LEGACY_KEYS) return { path, section: '', key: path };
       const legacy = Object.entries(LEGACY_KEYS).find(([, [s, k]]) => `${s}.${k}` === path);
       if (legacy) return { path, section: '', key: legacy[0] };
-      throw new InputError({ key: path, message: `a legacy Kerrighed net.conf has no such variable; allowed: ${Object.keys(LEGACY_KEYS).join(', ')} (or run clusternet convert)` });
+      throw new InputError({
+        key: path,
+        message: `a legacy Kerrighed net.conf has no such variable; allowed: ${Object.keys(LEGACY_KEYS).join(', ')} (or run clusternet convert)`,
+      });
     }
     const parts = path.split('.');
     const [kind, a, b] = parts;
-    const ref = parts.length === 2 && kind && a ? { path, section: kind, key: a } : parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b ? { path, section: canonicalSection(`${kind} ${a}`), key: b } : undefined;
+    const ref =
+      parts.length === 2 && kind && a
+        ? { path, section: kind, key: a }
+        : parts.length === 3 && (kind === 'clusterip' || kind === 'node') && a && b
+          ? { path, section: canonicalSection(`${kind} ${a}`), key: b }
+          : undefined;
     if (ref) {
       // A key the parser would reject is bad input for get and unset too, not "not set".
       const problem = keyProblem(ref.section, ref.key);
       if (problem) throw new InputError({ key: path, message: problem });
       return ref;
     }
-    throw new InputError({ key: path, message: 'not a key name; allowed: SECTION.KEY like net.address, clusterip.seed, clusterip.NAME.seed, node.N.device' });
+    throw new InputError({
+      key: path,
+      message:
+        'not a key name; allowed: SECTION.KEY like net.address, clusterip.seed, clusterip.NAME.seed, node.N.device',
+    });
   }
 
   private find(ref: KeyRef): number {
@@ -87,7 +108,11 @@ export class ConfigDocument {
 
   /** Sets one key: its line is rewritten in place, or a line (or section) is added. */
   set(path: string, value: string): void {
-    if (/[\r\n\0"]/.test(value)) throw new InputError({ key: path, message: 'a value cannot hold a line break, NUL or a double quote' });
+    if (/[\r\n\0"]/.test(value))
+      throw new InputError({
+        key: path,
+        message: 'a value cannot hold a line break, NUL or a double quote',
+      });
     const ref = this.resolve(path);
     const shown = /^\s|\s$|[;#']/.test(value) ? `"${value}"` : value;
     const i = this.find(ref);
@@ -97,23 +122,36 @@ export class ConfigDocument {
     }
     // A commented-out `# key = …` of the section (an example's hint, or what unset left)
     // sits under the key's explanation: the key goes back there.
-    const hint = this.lines.map((l) => l.section === ref.section && commentedKey(l.raw) === ref.key).lastIndexOf(true);
+    const hint = this.lines
+      .map((l) => l.section === ref.section && commentedKey(l.raw) === ref.key)
+      .lastIndexOf(true);
     if (hint >= 0) {
       const old = this.lines[hint]!.raw;
       const indent = /^\s*/.exec(old)![0];
       const sep = /^\s*[#;]\s*\S+?(\s*=\s*)/.exec(old)?.[1] ?? ' = ';
-      this.lines[hint] = { raw: `${indent}${ref.key}${sep}${shown}${/\r?\n$/.exec(old)?.[0] ?? ''}`, section: ref.section, key: ref.key };
+      this.lines[hint] = {
+        raw: `${indent}${ref.key}${sep}${shown}${/\r?\n$/.exec(old)?.[0] ?? ''}`,
+        section: ref.section,
+        key: ref.key,
+      };
       return;
     }
-    const inSection = this.lines.map((l, n) => ({ l, n })).filter(({ l }) => l.section === ref.section);
+    const inSection = this.lines
+      .map((l, n) => ({ l, n }))
+      .filter(({ l }) => l.section === ref.section);
     const lastKey = [...inSection].reverse().find(({ l }) => l.key !== undefined);
     const header = inSection.find(({ l }) => SECTION.test(l.raw.trim()));
     if (!lastKey && !header && ref.section !== '') {
       // A new section at the end, after one blank line.
       this.ensureFinalEol();
       const last = this.lines.at(-1)?.raw.trim();
-      const lead = last === undefined || last === '' ? [] : [{ raw: this.eol, section: ref.section }];
-      this.lines.push(...lead, { raw: `[${ref.section}]${this.eol}`, section: ref.section }, { raw: `${ref.key} = ${shown}${this.eol}`, section: ref.section, key: ref.key });
+      const lead =
+        last === undefined || last === '' ? [] : [{ raw: this.eol, section: ref.section }];
+      this.lines.push(
+        ...lead,
+        { raw: `[${ref.section}]${this.eol}`, section: ref.section },
+        { raw: `${ref.key} = ${shown}${this.eol}`, section: ref.section, key: ref.key },
+      );
       return;
     }
     // After the section's last key (or its header), in the style of that key's line.
@@ -122,7 +160,11 @@ export class ConfigDocument {
     if (index === this.lines.length - 1) this.ensureFinalEol();
     const style = lastKey ? /^(\s*)\S+?(\s*=\s*)/.exec(lastKey.l.raw) : null;
     const sep = style?.[2] ?? (this.legacy ? '=' : ' = ');
-    this.lines.splice(index + 1, 0, { raw: `${style?.[1] ?? ''}${ref.key}${sep}${shown}${this.eol}`, section: ref.section, key: ref.key });
+    this.lines.splice(index + 1, 0, {
+      raw: `${style?.[1] ?? ''}${ref.key}${sep}${shown}${this.eol}`,
+      section: ref.section,
+      key: ref.key,
+    });
   }
 
   /**
@@ -136,7 +178,10 @@ export class ConfigDocument {
     if (i < 0) return false;
     const line = this.lines[i]!;
     const named = ref.section.includes(' ');
-    if (named && !this.lines.some((l, n) => n !== i && l.section === ref.section && l.key !== undefined)) {
+    if (
+      named &&
+      !this.lines.some((l, n) => n !== i && l.section === ref.section && l.key !== undefined)
+    ) {
       this.lines.splice(i, 1);
       this.removeHeader(ref.section);
       return true;

@@ -2,7 +2,15 @@
 // only then install it atomically with the original's owner and mode. An invalid copy is
 // never installed; the person is offered to edit it again.
 import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { ApplyError, InputError } from '../errors.js';
@@ -46,8 +54,13 @@ export function editConfig(o: EditOptions): EditOutcome {
     for (;;) {
       const [file, ...args] = editorArgv(env);
       const run = spawnSync(file!, [...args, copy], { stdio: 'inherit', env });
-      if (run.error) throw new ApplyError(`${file} ${copy}`, `cannot start the editor: ${run.error.message}`);
-      if (run.status !== 0) throw new ApplyError(`${file} ${copy}`, `the editor exited with ${run.status ?? run.signal}; ${o.path} was not changed`);
+      if (run.error)
+        throw new ApplyError(`${file} ${copy}`, `cannot start the editor: ${run.error.message}`);
+      if (run.status !== 0)
+        throw new ApplyError(
+          `${file} ${copy}`,
+          `the editor exited with ${run.status ?? run.signal}; ${o.path} was not changed`,
+        );
       const edited = readFileSync(copy, 'utf8');
       if (edited === original && exists) {
         out(`${o.path}: no changes\n`);
@@ -63,21 +76,48 @@ export function editConfig(o: EditOptions): EditOutcome {
       }
       if (problems !== undefined || !config) {
         out(`the edited ${o.path} is not valid and was not installed:\n${problems}\n`);
-        if (o.yes) throw new InputError({ file: o.path, message: 'the edited file is not valid; nothing was installed' });
-        const again = ask('What now? (e)dit again, e(x)it without saving [e]: ', { e: 'edit', x: 'exit' }, 'edit', 'exit');
+        if (o.yes)
+          throw new InputError({
+            file: o.path,
+            message: 'the edited file is not valid; nothing was installed',
+          });
+        const again = ask(
+          'What now? (e)dit again, e(x)it without saving [e]: ',
+          { e: 'edit', x: 'exit' },
+          'edit',
+          'exit',
+        );
         if (again === 'edit') continue;
         // Leaving with an invalid copy is a failed edit, as with --yes: scripts see it.
-        throw new InputError({ file: o.path, message: 'the edited file is not valid; nothing was installed' });
+        throw new InputError({
+          file: o.path,
+          message: 'the edited file is not valid; nothing was installed',
+        });
       }
-      out(`${describeChange(before, config).map((l) => `  ${l}\n`).join('')}`);
-      const answer = o.yes ? 'yes' : ask(`Install the new ${o.path}? (y)es, (n)o, (e)dit again [n]: `, { y: 'yes', n: 'no', e: 'edit' }, 'no', 'no');
+      out(
+        `${describeChange(before, config)
+          .map((l) => `  ${l}\n`)
+          .join('')}`,
+      );
+      const answer = o.yes
+        ? 'yes'
+        : ask(
+            `Install the new ${o.path}? (y)es, (n)o, (e)dit again [n]: `,
+            { y: 'yes', n: 'no', e: 'edit' },
+            'no',
+            'no',
+          );
       if (answer === 'edit') continue;
       if (answer !== 'yes') {
         out(`${o.path} was not changed\n`);
         return 'declined';
       }
       const st = exists ? statSync(target) : undefined;
-      writeAtomic(target, edited, { uid: st?.uid ?? process.getuid?.() ?? 0, gid: st?.gid ?? process.getgid?.() ?? 0, mode: st ? st.mode & 0o7777 : 0o644 });
+      writeAtomic(target, edited, {
+        uid: st?.uid ?? process.getuid?.() ?? 0,
+        gid: st?.gid ?? process.getgid?.() ?? 0,
+        mode: st ? st.mode & 0o7777 : 0o644,
+      });
       out(`installed ${o.path}\n`);
       return 'installed';
     }

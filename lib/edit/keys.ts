@@ -43,8 +43,16 @@ export interface Assignment {
 export function parseAssignment(raw: string): Assignment {
   const eq = raw.indexOf('=');
   if (eq <= 0) throw new InputError({ key: raw, message: 'not KEY=VALUE; e.g. net.mtu=1400' });
-  const assignment = { path: checkKeyText(raw.slice(0, eq)).trim(), value: raw.slice(eq + 1).trim() };
-  if (CONTROL.test(raw.slice(eq + 1))) throw new InputError({ key: assignment.path, message: 'the value holds a control character (a newline would write a second line); allowed: printable text' });
+  const assignment = {
+    path: checkKeyText(raw.slice(0, eq)).trim(),
+    value: raw.slice(eq + 1).trim(),
+  };
+  if (CONTROL.test(raw.slice(eq + 1)))
+    throw new InputError({
+      key: assignment.path,
+      message:
+        'the value holds a control character (a newline would write a second line); allowed: printable text',
+    });
   return assignment;
 }
 
@@ -52,7 +60,12 @@ const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /** A key named on the command line: printable, so it can only ever be one line's key. */
 export function checkKeyText(key: string): string {
-  if (CONTROL.test(key)) throw new InputError({ key, message: 'the key holds a control character (a newline would write a second line); allowed: SECTION.KEY like net.address' });
+  if (CONTROL.test(key))
+    throw new InputError({
+      key,
+      message:
+        'the key holds a control character (a newline would write a second line); allowed: SECTION.KEY like net.address',
+    });
   return key;
 }
 

@@ -5,7 +5,17 @@
 // we look is simply tried again. A lock whose process is gone is stale and taken over.
 // A net.conf that is a symlink is edited where it leads (editTarget), never replaced.
 import { randomBytes } from 'node:crypto';
-import { closeSync, linkSync, lstatSync, openSync, readFileSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  linkSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -38,7 +48,10 @@ export function editTarget(path: string): string {
   try {
     return realpathSync(path);
   } catch (error) {
-    throw new InputError({ file: path, message: `is a symlink that leads nowhere (${(error as NodeJS.ErrnoException).code}); make its target first, or remove the link` });
+    throw new InputError({
+      file: path,
+      message: `is a symlink that leads nowhere (${(error as NodeJS.ErrnoException).code}); make its target first, or remove the link`,
+    });
   }
 }
 
@@ -77,7 +90,10 @@ export function lockConfig(path: string): () => void {
           sleep(20);
           continue;
         }
-        throw new InputError({ file: path, message: `is being edited by process ${holder} (lock ${lock}); try again when it is done` });
+        throw new InputError({
+          file: path,
+          message: `is being edited by process ${holder} (lock ${lock}); try again when it is done`,
+        });
       }
       // Stale: moved aside under a name of our own, then checked — a lock another editor
       // took meanwhile (not the dead one we read) is put back.

@@ -30,7 +30,13 @@ function readLine(fd = 0): string | undefined {
  * answer is `fallback`; end of input is `atEnd`, so a script that stops answering can
  * never loop.
  */
-export function ask<T>(question: string, keys: Record<string, T>, fallback: T, atEnd: T, write: (s: string) => void = (s) => process.stderr.write(s)): T {
+export function ask<T>(
+  question: string,
+  keys: Record<string, T>,
+  fallback: T,
+  atEnd: T,
+  write: (s: string) => void = (s) => process.stderr.write(s),
+): T {
   for (;;) {
     write(question);
     const line = readLine();

@@ -24,7 +24,11 @@ export const LINK_TIMEOUT_S = 60;
  * hooks (Kerrighed's krginit_helper passes its own conf file to every init hook) and is
  * ignored for what it is.
  */
-export function containerOfArg(arg: string | undefined): { pid?: string; netns?: string; ignored?: string } {
+export function containerOfArg(arg: string | undefined): {
+  pid?: string;
+  netns?: string;
+  ignored?: string;
+} {
   if (arg === undefined || arg === '') return {};
   if (/^\d+$/.test(arg)) return { pid: arg };
   try {
@@ -52,14 +56,20 @@ export function phaseOfHook(path: string): Phase {
     real = undefined;
   }
   if (real && PHASES.includes(phaseOf(real))) return phaseOf(real);
-  throw new InputError({ file: path, message: `is not in a <phase>.d folder (nor one of Kerrighed's helper folders, nor a link to a hook in one); phases: ${PHASES.join(', ')}` });
+  throw new InputError({
+    file: path,
+    message: `is not in a <phase>.d folder (nor one of Kerrighed's helper folders, nor a link to a hook in one); phases: ${PHASES.join(', ')}`,
+  });
 }
 
 /**
  * Run from one of Kerrighed's helper folders, a hook reads the net.conf beside them
  * (/etc/kerrighed/net.conf), as Kerrighed's own hooks did; CLUSTERNET_CONFIG still wins.
  */
-export function kerrighedConfig(path: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function kerrighedConfig(
+  path: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   if (env.CLUSTERNET_CONFIG || !KERRIGHED_HELPERS[basename(dirname(path))]) return undefined;
   return join(dirname(dirname(path)), 'net.conf');
 }
@@ -67,7 +77,11 @@ export function kerrighedConfig(path: string, env: NodeJS.ProcessEnv = process.e
 function linkTimeoutMs(env: NodeJS.ProcessEnv): number {
   const raw = env.CLUSTERNET_LINK_TIMEOUT;
   if (raw === undefined || raw === '') return LINK_TIMEOUT_S * 1000;
-  if (!/^\d+$/.test(raw)) throw new InputError({ key: 'CLUSTERNET_LINK_TIMEOUT', message: `"${raw}" is not a number of seconds; allowed: 0 (do not wait) or more` });
+  if (!/^\d+$/.test(raw))
+    throw new InputError({
+      key: 'CLUSTERNET_LINK_TIMEOUT',
+      message: `"${raw}" is not a number of seconds; allowed: 0 (do not wait) or more`,
+    });
   return Number(raw) * 1000;
 }
 
@@ -81,7 +95,10 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
     const timeoutMs = linkTimeoutMs(env);
     const { pid, netns, ignored } = containerOfArg(args[0]);
     if (phase === 'boot-post' && ignored !== undefined) {
-      throw new InputError({ key: basename(path), message: `"${ignored}" is neither a process id nor a network namespace in /run/netns; boot-post needs the container (its init's PID, as Kerrighed gave it, or a netns name)` });
+      throw new InputError({
+        key: basename(path),
+        message: `"${ignored}" is neither a process id nor a network namespace in /run/netns; boot-post needs the container (its init's PID, as Kerrighed gave it, or a netns name)`,
+      });
     }
     const ctx = loadNodeContext({
       config: kerrighedConfig(path, env),
@@ -90,13 +107,18 @@ export async function main(hookUrl: string, args: string[]): Promise<void> {
       level: env.CLUSTERNET_VERBOSE ? 'verbose' : env.CLUSTERNET_QUIET ? 'quiet' : 'normal',
       label: `${phase} ${basename(path)}`,
     });
-    if (ignored !== undefined) ctx.log.verbose(`argument ${ignored} ignored: not a PID or a namespace (a run-parts --arg for other hooks)`);
+    if (ignored !== undefined)
+      ctx.log.verbose(
+        `argument ${ignored} ignored: not a PID or a namespace (a run-parts --arg for other hooks)`,
+      );
     // Under Kerrighed, boot-post runs in the background while the container boots: the
     // link may not be there yet. Wait for it, bounded, before looking at anything.
     const { values } = ctx;
     if (phase === 'init-pre' && values.enable && timeoutMs > 0 && !dryRun) {
       await waitForLink(ctx.runner, ctx.container, values.interface, timeoutMs, () =>
-        ctx.log.info(`waiting up to ${timeoutMs / 1000} s for ${values.interface}, which boot-post makes`),
+        ctx.log.info(
+          `waiting up to ${timeoutMs / 1000} s for ${values.interface}, which boot-post makes`,
+        ),
       );
     }
     await runHook(ctx, phase, { name: basename(path), path }, { dryRun });

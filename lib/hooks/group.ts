@@ -45,7 +45,12 @@ const killGroup = (group: number | undefined): void => {
  * Runs `file` with `args` in its own process group: stdout inherited, stderr kept. Ends
  * when the group is gone. A file that cannot be started answers 127.
  */
-export function runInGroup(file: string, args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<GroupResult> {
+export function runInGroup(
+  file: string,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+): Promise<GroupResult> {
   return new Promise((resolve) => {
     const child = spawn(file, args, { env, stdio: ['ignore', 'inherit', 'pipe'], detached: true });
     const group = child.pid;
@@ -72,8 +77,11 @@ export function runInGroup(file: string, args: string[], env: NodeJS.ProcessEnv,
       const finish = () => {
         clearTimeout(timer);
         for (const s of SIGNALS) process.off(s, onSignal);
-        let stderr = Buffer.concat(err).toString().replace(/\r?\n$/, '');
-        if (startError) stderr = `${stderr}${stderr ? '\n' : ''}${file}: cannot run it (${startError.code ?? startError.message})`;
+        let stderr = Buffer.concat(err)
+          .toString()
+          .replace(/\r?\n$/, '');
+        if (startError)
+          stderr = `${stderr}${stderr ? '\n' : ''}${file}: cannot run it (${startError.code ?? startError.message})`;
         resolve({ exitCode: startError ? 127 : code, signal, timedOut, interrupted, stderr });
       };
       if (group === undefined) return finish();

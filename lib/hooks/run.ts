@@ -16,26 +16,40 @@ import { ownerOf } from '../link/index.js';
 export const HOOK_TIMEOUT_MS = 120_000;
 
 /** A site hook's bound (with its process group): 120 s, or CLUSTERNET_HOOK_TIMEOUT seconds. */
-export const hookTimeoutMs = (env: NodeJS.ProcessEnv = process.env): number => envSeconds(env, 'CLUSTERNET_HOOK_TIMEOUT', HOOK_TIMEOUT_MS);
+export const hookTimeoutMs = (env: NodeJS.ProcessEnv = process.env): number =>
+  envSeconds(env, 'CLUSTERNET_HOOK_TIMEOUT', HOOK_TIMEOUT_MS);
 
 export interface HookRunOptions {
   dryRun?: boolean;
 }
 
 /** Runs the phase's hooks; a dry run returns how many changes its built-in steps would make. */
-export async function runPhaseHooks(ctx: NodeContext, phase: Phase, hooksRoot: string, options: HookRunOptions = {}): Promise<number> {
-  const hooks = listHooks(phaseDir(hooksRoot, phase), (name, why) => ctx.log.verbose(`skipping ${name}: ${why}`));
+export async function runPhaseHooks(
+  ctx: NodeContext,
+  phase: Phase,
+  hooksRoot: string,
+  options: HookRunOptions = {},
+): Promise<number> {
+  const hooks = listHooks(phaseDir(hooksRoot, phase), (name, why) =>
+    ctx.log.verbose(`skipping ${name}: ${why}`),
+  );
   if (hooks.length === 0) ctx.log.info(`${phase}: no hooks in ${phaseDir(hooksRoot, phase)}`);
   let wouldChange = 0;
   const all = async () => {
-    for (const hook of hooks) wouldChange += (await runHook(ctx, phase, hook, options))?.wouldChange ?? 0;
+    for (const hook of hooks)
+      wouldChange += (await runHook(ctx, phase, hook, options))?.wouldChange ?? 0;
   };
   // The whole phase, site hooks included, holds the lock: two runs never interleave.
   await (options.dryRun ? all() : withLock(`${phase} for node ${ctx.values.node}`, all));
   return wouldChange;
 }
 
-export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, options: HookRunOptions = {}): Promise<PhaseResult | undefined> {
+export async function runHook(
+  ctx: NodeContext,
+  phase: Phase,
+  hook: HookFile,
+  options: HookRunOptions = {},
+): Promise<PhaseResult | undefined> {
   const builtin = builtinPhase(hook.path);
   if (builtin) {
     ctx.log.verbose(`hook ${hook.path}: built-in ${builtin} step`);
@@ -48,8 +62,15 @@ export async function runHook(ctx: NodeContext, phase: Phase, hook: HookFile, op
   const started = performance.now();
   const args = phase === 'boot-post' ? [containerArg(ctx)] : [];
   const timeoutMs = hookTimeoutMs();
-  const result = await runInGroup(hook.path, args, { ...process.env, ...hookEnv(ctx, phase) }, timeoutMs);
-  ctx.log.verbose(`hook ${hook.path} → exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms`);
+  const result = await runInGroup(
+    hook.path,
+    args,
+    { ...process.env, ...hookEnv(ctx, phase) },
+    timeoutMs,
+  );
+  ctx.log.verbose(
+    `hook ${hook.path} → exit ${result.exitCode} in ${(performance.now() - started).toFixed(1)} ms`,
+  );
   if (result.stderr) process.stderr.write(`${result.stderr}\n`);
   if (result.exitCode !== 0 || result.timedOut || result.interrupted) {
     const why = result.interrupted

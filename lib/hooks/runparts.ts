@@ -24,7 +24,10 @@ export const phaseDir = (root: string, phase: Phase) => join(root, `${phase}.d`)
  * each hook's path is in that real folder, so running it looks nothing up again that
  * another user could change between the check and the run.
  */
-export function listHooks(dir: string, skip: (name: string, why: string) => void = () => {}): HookFile[] {
+export function listHooks(
+  dir: string,
+  skip: (name: string, why: string) => void = () => {},
+): HookFile[] {
   let realDir: string;
   let names: string[];
   try {
@@ -33,7 +36,10 @@ export function listHooks(dir: string, skip: (name: string, why: string) => void
   } catch (error) {
     if (error instanceof InputError) throw error;
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw new InputError({ file: dir, message: `cannot read the hook folder (${(error as NodeJS.ErrnoException).code})` });
+    throw new InputError({
+      file: dir,
+      message: `cannot read the hook folder (${(error as NodeJS.ErrnoException).code})`,
+    });
   }
   const hooks: HookFile[] = [];
   // run-parts sorts in the C locale: by bytes, not by the user's collation.

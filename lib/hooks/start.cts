@@ -93,7 +93,10 @@ function ownRunDir(dir: string): boolean {
 /** The cache, never through a symlink, only from our own run dir. */
 function readCache(file: string): Buffer | undefined {
   if (!ownRunDir(path.dirname(file))) return undefined;
-  const fd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK);
+  const fd = fs.openSync(
+    file,
+    fs.constants.O_RDONLY | fs.constants.O_NOFOLLOW | fs.constants.O_NONBLOCK,
+  );
   try {
     return fs.fstatSync(fd).isFile() ? fs.readFileSync(fd) : undefined;
   } finally {

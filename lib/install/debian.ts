@@ -2,11 +2,25 @@
 // (machine-readable, every bundled npm module with its own licence text), the changelog,
 // file modes as Debian wants them, md5sums, and the maintainer scripts' templates.
 import { createHash } from 'node:crypto';
-import { chmodSync, closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { join, relative } from 'node:path';
 
 /** SPDX (package.json) → the short names of Debian's copyright format. */
-const DEP5_LICENSE: Record<string, string> = { MIT: 'Expat', ISC: 'ISC', 'Apache-2.0': 'Apache-2.0', 'BSD-2-Clause': 'BSD-2-clause', 'BSD-3-Clause': 'BSD-3-clause' };
+const DEP5_LICENSE: Record<string, string> = {
+  MIT: 'Expat',
+  ISC: 'ISC',
+  'Apache-2.0': 'Apache-2.0',
+  'BSD-2-Clause': 'BSD-2-clause',
+  'BSD-3-Clause': 'BSD-3-clause',
+};
 
 const indent = (text: string) =>
   text
@@ -35,25 +49,47 @@ export function copyrightFile(stage: string, libdir: string): string {
   const modules = join(stage, libdir, 'node_modules');
   const names = readdirSync(modules)
     .filter((n) => !n.startsWith('.'))
-    .flatMap((n) => (n.startsWith('@') ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n]))
+    .flatMap((n) =>
+      n.startsWith('@') ? readdirSync(join(modules, n)).map((m) => `${n}/${m}`) : [n],
+    )
     .sort();
   for (const name of names) {
     const dir = join(modules, name);
-    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { license?: string; author?: string | { name?: string } };
+    const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      license?: string;
+      author?: string | { name?: string };
+    };
     const license = DEP5_LICENSE[pkg.license ?? ''];
-    if (!license) throw new Error(`${name}: licence "${pkg.license}" has no Debian short name here; add it to DEP5_LICENSE`);
+    if (!license)
+      throw new Error(
+        `${name}: licence "${pkg.license}" has no Debian short name here; add it to DEP5_LICENSE`,
+      );
     const file = readdirSync(dir).find((f) => /^licen[cs]e/i.test(f));
     if (!file) throw new Error(`${name}: no licence file to quote in debian/copyright`);
     const text = readFileSync(join(dir, file), 'utf8');
-    const holder = /^.*copyright.*$/im.exec(text)?.[0].replace(/^.*?copyright\s*(\(c\))?\s*/i, '').trim() || (typeof pkg.author === 'string' ? pkg.author : pkg.author?.name) || `the ${name} authors`;
-    parts.push('', `Files: ${relative(stage, dir)}/*`, `Copyright: ${holder}`, `License: ${license}`, indent(text.replace(/^.*copyright.*$/gim, '').replace(/^\s*(MIT|ISC) Licen[cs]e\s*$/im, '')));
+    const holder =
+      /^.*copyright.*$/im
+        .exec(text)?.[0]
+        .replace(/^.*?copyright\s*(\(c\))?\s*/i, '')
+        .trim() ||
+      (typeof pkg.author === 'string' ? pkg.author : pkg.author?.name) ||
+      `the ${name} authors`;
+    parts.push(
+      '',
+      `Files: ${relative(stage, dir)}/*`,
+      `Copyright: ${holder}`,
+      `License: ${license}`,
+      indent(text.replace(/^.*copyright.*$/gim, '').replace(/^\s*(MIT|ISC) Licen[cs]e\s*$/im, '')),
+    );
   }
   return `${parts.join('\n')}\n`;
 }
 
 /** A native package's changelog (dpkg-parsechangelog format). */
 export function changelogFile(version: string, date: Date): string {
-  const stamp = date.toUTCString().replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1, $2 $3 $4 $5 +0000');
+  const stamp = date
+    .toUTCString()
+    .replace(/^(\w+), (\d+) (\w+) (\d+) ([\d:]+) GMT$/, '$1, $2 $3 $4 $5 +0000');
   return `clusternet (${version}) unstable; urgency=medium\n\n  * Release ${version}: see README.md for what it does and how it is installed.\n\n -- ${MAINTAINER}  ${stamp}\n`;
 }
 
@@ -89,11 +125,16 @@ function startsWithShebang(path: string): boolean {
 export function md5sums(stage: string): string {
   const lines: string[] = [];
   const walk = (d: string) => {
-    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    for (const e of readdirSync(d, { withFileTypes: true }).sort((a, b) =>
+      a.name < b.name ? -1 : 1,
+    )) {
       const path = join(d, e.name);
       if (e.isDirectory()) {
         if (path !== join(stage, 'DEBIAN')) walk(path);
-      } else if (e.isFile()) lines.push(`${createHash('md5').update(readFileSync(path)).digest('hex')}  ${relative(stage, path)}`);
+      } else if (e.isFile())
+        lines.push(
+          `${createHash('md5').update(readFileSync(path)).digest('hex')}  ${relative(stage, path)}`,
+        );
     }
   };
   walk(stage);

@@ -36,7 +36,10 @@ export function readDefaults(file: string = DEFAULTS_FILE): Defaults {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { file, ...BUILTIN };
-    throw new InputError({ file, message: `cannot read (${(error as NodeJS.ErrnoException).code})` });
+    throw new InputError({
+      file,
+      message: `cannot read (${(error as NodeJS.ErrnoException).code})`,
+    });
   }
   return parseDefaults(text, file);
 }
@@ -101,7 +104,10 @@ function unquote(raw: string): string {
 function parsePhases(value: string): Phase[] {
   const phases = value.split(/[\s,]+/).filter(Boolean);
   for (const p of phases) {
-    if (!PHASES.includes(p as Phase) || p === 'stop') throw new ValueProblem(`"${p}" is not a phase to start; allowed: boot-pre, boot-post, init-pre, init-post`);
+    if (!PHASES.includes(p as Phase) || p === 'stop')
+      throw new ValueProblem(
+        `"${p}" is not a phase to start; allowed: boot-pre, boot-post, init-pre, init-post`,
+      );
   }
   // Always in boot order, whatever order they were written in.
   return PHASES.filter((p) => phases.includes(p));

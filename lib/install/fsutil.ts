@@ -1,6 +1,18 @@
 // Small file operations install and edit share: an atomic write (a reader never sees half a
 // file, a crash leaves the old one) and the state of a path without following links.
-import { closeSync, fchmodSync, fchownSync, fsyncSync, lstatSync, openSync, readlinkSync, renameSync, rmSync, writeSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fchownSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readlinkSync,
+  renameSync,
+  rmSync,
+  writeSync,
+  type Stats,
+} from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 export interface Owner {
@@ -10,7 +22,11 @@ export interface Owner {
 }
 
 /** Write to a temporary file beside `path`, fsync, set owner and mode, rename, fsync the folder. */
-export function writeAtomic(path: string, data: string | Buffer, owner: Partial<Owner> & { mode: number }): void {
+export function writeAtomic(
+  path: string,
+  data: string | Buffer,
+  owner: Partial<Owner> & { mode: number },
+): void {
   const tmp = join(dirname(path), `.${basename(path)}.clusternet-${process.pid}`);
   const fd = openSync(tmp, 'wx', 0o600);
   try {
@@ -38,7 +54,12 @@ export function writeAtomic(path: string, data: string | Buffer, owner: Partial<
   }
 }
 
-export type PathState = { kind: 'none' } | { kind: 'file'; stats: Stats } | { kind: 'link'; target: string } | { kind: 'dir' } | { kind: 'other' };
+export type PathState =
+  | { kind: 'none' }
+  | { kind: 'file'; stats: Stats }
+  | { kind: 'link'; target: string }
+  | { kind: 'dir' }
+  | { kind: 'other' };
 
 export function pathState(path: string): PathState {
   let st: Stats;

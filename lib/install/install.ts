@@ -2,7 +2,15 @@
 // refuse) and only then touches the disk, so a refusal changes nothing. Uninstalling
 // removes what the manifest lists and is still as it was installed; anything changed
 // since (an edited net.conf, a re-pointed link) is kept and reported.
-import { existsSync, mkdirSync, readFileSync, rmdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+} from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -22,7 +30,8 @@ function ours(previous: Manifest | undefined, item: Item, prefix: string): boole
   const entry = previous?.entries.find((e) => e.path === item.path);
   if (!entry) return false;
   const state = pathState(onDisk(prefix, item.path));
-  if (entry.type === 'file' && state.kind === 'file') return sha256(readFileSync(onDisk(prefix, item.path))) === entry.sha256;
+  if (entry.type === 'file' && state.kind === 'file')
+    return sha256(readFileSync(onDisk(prefix, item.path))) === entry.sha256;
   if (entry.type === 'link' && state.kind === 'link') return state.target === entry.target;
   return false;
 }
@@ -32,7 +41,8 @@ function decide(item: Item, prefix: string, previous: Manifest | undefined): Dec
   if (state.kind === 'none') return { item, action: 'write' };
   if (item.type === 'file') {
     if (state.kind === 'file') {
-      if (readFileSync(onDisk(prefix, item.path), 'utf8') === item.content) return { item, action: 'same' };
+      if (readFileSync(onDisk(prefix, item.path), 'utf8') === item.content)
+        return { item, action: 'same' };
       if (ours(previous, item, prefix)) return { item, action: 'write' };
       // The administrator's files (or ours, changed by the administrator) are never overwritten.
       if (item.config) return { item, action: 'keep' };
@@ -41,7 +51,8 @@ function decide(item: Item, prefix: string, previous: Manifest | undefined): Dec
     if (state.target === item.target) return { item, action: 'same' };
     if (ours(previous, item, prefix)) return { item, action: 'write' };
   }
-  if (item.type === 'link' && item.note && state.kind === 'file') return `${item.path} exists: ${item.note}`;
+  if (item.type === 'link' && item.note && state.kind === 'file')
+    return `${item.path} exists: ${item.note}`;
   return `${item.path} exists (${state.kind}) and was not installed by clusternet, or was changed since; move it away and run install-hooks again`;
 }
 
@@ -51,21 +62,39 @@ export interface InstallResult {
   manifest: string;
 }
 
-export function install(items: readonly Item[], prefix: string, log: Logger, init: string[], libdir: string): InstallResult {
+export function install(
+  items: readonly Item[],
+  prefix: string,
+  log: Logger,
+  init: string[],
+  libdir: string,
+): InstallResult {
   // Installing into a folder that is not there is a mistyped --prefix, not a wish to create it.
-  if (!isDir(prefix)) throw new InputError({ key: '--prefix', message: `${prefix} is not an existing folder; create it first, or give the right one` });
+  if (!isDir(prefix))
+    throw new InputError({
+      key: '--prefix',
+      message: `${prefix} is not an existing folder; create it first, or give the right one`,
+    });
   const manifestPath = onDisk(prefix, PATHS.manifest);
   const previous = readManifest(manifestPath);
   const decisions = items.map((item) => decide(item, prefix, previous));
   const refused = decisions.filter((d): d is string => typeof d === 'string');
-  if (refused.length > 0) throw new InputError(refused.map((message) => ({ key: 'install-hooks', message })));
+  if (refused.length > 0)
+    throw new InputError(refused.map((message) => ({ key: 'install-hooks', message })));
 
   // Folders we create are ours to remove later; those made by an earlier install stay ours.
-  const entries = new Map<string, ManifestEntry>((previous?.entries ?? []).filter((e) => e.type === 'dir').map((e) => [e.path, e]));
+  const entries = new Map<string, ManifestEntry>(
+    (previous?.entries ?? []).filter((e) => e.type === 'dir').map((e) => [e.path, e]),
+  );
   const makeDirs = (path: string) => {
     const missing: string[] = [];
     // Stops at / (whose dirname is itself), which the prefix check above says exists.
-    for (let dir = dirname(path); dir !== dirname(dir) && !existsSync(onDisk(prefix, dir)); dir = dirname(dir)) missing.unshift(dir);
+    for (
+      let dir = dirname(path);
+      dir !== dirname(dir) && !existsSync(onDisk(prefix, dir));
+      dir = dirname(dir)
+    )
+      missing.unshift(dir);
     for (const dir of missing) {
       mkdirSync(onDisk(prefix, dir), { mode: 0o755 });
       entries.set(dir, { path: dir, type: 'dir' });
@@ -93,7 +122,12 @@ export function install(items: readonly Item[], prefix: string, log: Logger, ini
     entries.set(
       item.path,
       item.type === 'file'
-        ? { path: item.path, type: 'file', sha256: sha256(item.content), ...(item.config ? { config: true } : {}) }
+        ? {
+            path: item.path,
+            type: 'file',
+            sha256: sha256(item.content),
+            ...(item.config ? { config: true } : {}),
+          }
         : { path: item.path, type: 'link', target: item.target },
     );
   }
@@ -101,11 +135,15 @@ export function install(items: readonly Item[], prefix: string, log: Logger, ini
   // still on disk, so still recorded, for uninstall-hooks to remove.
   const now = new Set(items.map((i) => i.path));
   for (const e of previous?.entries ?? []) {
-    if (e.type !== 'dir' && !now.has(e.path) && pathState(onDisk(prefix, e.path)).kind !== 'none') entries.set(e.path, e);
+    if (e.type !== 'dir' && !now.has(e.path) && pathState(onDisk(prefix, e.path)).kind !== 'none')
+      entries.set(e.path, e);
   }
   makeDirs(PATHS.manifest);
   const allInit = [...new Set([...(previous?.installed.init ?? []), ...init])];
-  const manifest: Manifest = { installed: { init: allInit, libdir, date: new Date().toISOString() }, entries: [...entries.values()] };
+  const manifest: Manifest = {
+    installed: { init: allInit, libdir, date: new Date().toISOString() },
+    entries: [...entries.values()],
+  };
   writeAtomic(manifestPath, `${JSON.stringify(manifest, null, 2)}\n`, { mode: 0o644 });
   return result;
 }
@@ -118,7 +156,11 @@ export interface UninstallResult {
 export function uninstall(prefix: string, log: Logger): UninstallResult {
   const manifestPath = onDisk(prefix, PATHS.manifest);
   const manifest = readManifest(manifestPath);
-  if (!manifest) throw new InputError({ file: manifestPath, message: 'no install manifest: nothing was installed here by install-hooks' });
+  if (!manifest)
+    throw new InputError({
+      file: manifestPath,
+      message: 'no install manifest: nothing was installed here by install-hooks',
+    });
   const result: UninstallResult = { removed: [], kept: [] };
   const keep = (path: string, why: string) => {
     log.info(`kept ${path}: ${why}`);
@@ -130,7 +172,9 @@ export function uninstall(prefix: string, log: Logger): UninstallResult {
     const state = pathState(path);
     if (state.kind === 'none') continue;
     const unchanged =
-      entry.type === 'file' ? state.kind === 'file' && sha256(readFileSync(path)) === entry.sha256 : state.kind === 'link' && state.target === entry.target;
+      entry.type === 'file'
+        ? state.kind === 'file' && sha256(readFileSync(path)) === entry.sha256
+        : state.kind === 'link' && state.target === entry.target;
     if (!unchanged) {
       keep(entry.path, 'changed since it was installed');
       continue;
@@ -142,7 +186,9 @@ export function uninstall(prefix: string, log: Logger): UninstallResult {
   rmSync(manifestPath);
   result.removed.push(PATHS.manifest);
   // Deepest folders first; a folder someone put files into stays.
-  const dirs = manifest.entries.filter((e) => e.type === 'dir').sort((a, b) => b.path.length - a.path.length);
+  const dirs = manifest.entries
+    .filter((e) => e.type === 'dir')
+    .sort((a, b) => b.path.length - a.path.length);
   for (const entry of dirs) {
     try {
       rmdirSync(onDisk(prefix, entry.path));

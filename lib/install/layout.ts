@@ -66,34 +66,79 @@ export function layout(options: LayoutOptions): Item[] {
     CONTAINER_UNIT: options.containerUnit,
   };
   const items: Item[] = [
-    { type: 'file', path: PATHS.defaults, content: renderTemplate('default/clusternet.in', values), mode: 0o644, config: true },
-    { type: 'file', path: PATHS.ocfAgent, content: renderTemplate('ocf/clusterip.in', values), mode: 0o755 },
+    {
+      type: 'file',
+      path: PATHS.defaults,
+      content: renderTemplate('default/clusternet.in', values),
+      mode: 0o644,
+      config: true,
+    },
+    {
+      type: 'file',
+      path: PATHS.ocfAgent,
+      content: renderTemplate('ocf/clusterip.in', values),
+      mode: 0o755,
+    },
     // The runtime runs it with its own environment: node named in full, as the units do.
-    { type: 'file', path: join(options.cniBinDir ?? PATHS.cniBinDir, 'clusternet-cni'), content: renderTemplate('cni/clusternet-cni.in', { ...values, LIBBIN: join(options.libdir, 'bin') }), mode: 0o755 },
+    {
+      type: 'file',
+      path: join(options.cniBinDir ?? PATHS.cniBinDir, 'clusternet-cni'),
+      content: renderTemplate('cni/clusternet-cni.in', {
+        ...values,
+        LIBBIN: join(options.libdir, 'bin'),
+      }),
+      mode: 0o755,
+    },
   ];
   // --config's text goes where this installation's config is (configFor).
   const given = (path: string) => (path === configFor(options.init) ? options.config : undefined);
   if (options.init.some((i) => i !== 'kerrighed')) {
-    items.unshift({ type: 'file', path: PATHS.config, content: given(PATHS.config) ?? readFileSync(EXAMPLE_CONFIG, 'utf8'), mode: 0o644, config: true });
+    items.unshift({
+      type: 'file',
+      path: PATHS.config,
+      content: given(PATHS.config) ?? readFileSync(EXAMPLE_CONFIG, 'utf8'),
+      mode: 0o644,
+      config: true,
+    });
   }
   // Kerrighed's net.conf: an existing one is the administrator's and kept (it means what it
   // meant, lib/config/legacy.ts); a new one enables nothing until it is filled in.
   if (options.init.includes('kerrighed')) {
     const content = given(PATHS.kerrighedConfig) ?? readFileSync(KERRIGHED_EXAMPLE_CONFIG, 'utf8');
-    items.unshift({ type: 'file', path: PATHS.kerrighedConfig, content, mode: 0o644, config: true });
+    items.unshift({
+      type: 'file',
+      path: PATHS.kerrighedConfig,
+      content,
+      mode: 0o644,
+      config: true,
+    });
   }
   // The built-in hooks are links into the package, so `run` recognises them and runs them
   // in-process; site hooks dropped beside them run as they are.
   for (const hook of Object.keys(BUILTIN_HOOKS).sort()) {
-    items.push({ type: 'link', path: join(PATHS.hooks, hook), target: join(options.libdir, 'hooks', hook) });
+    items.push({
+      type: 'link',
+      path: join(PATHS.hooks, hook),
+      target: join(options.libdir, 'hooks', hook),
+    });
   }
   if (options.init.includes('systemd')) {
     for (const unit of ['clusternet.service', 'clusternet-wait-online.service']) {
-      items.push({ type: 'file', path: join(PATHS.systemd, unit), content: renderTemplate(`systemd/${unit}.in`, values), mode: 0o644 });
+      items.push({
+        type: 'file',
+        path: join(PATHS.systemd, unit),
+        content: renderTemplate(`systemd/${unit}.in`, values),
+        mode: 0o644,
+      });
     }
   }
   if (options.init.includes('sysv')) {
-    items.push({ type: 'file', path: PATHS.initScript, content: renderTemplate('sysv/clusternet.in', values), mode: 0o755 });
+    items.push({
+      type: 'file',
+      path: PATHS.initScript,
+      content: renderTemplate('sysv/clusternet.in', values),
+      mode: 0o755,
+    });
   }
   // Into Kerrighed's helper folders, one link per hook beside its own (50kerrighed_start)
   // and the site's: the folders stay Kerrighed's. Our hooks bear the names of the ones
@@ -101,7 +146,12 @@ export function layout(options: LayoutOptions): Item[] {
   if (options.init.includes('kerrighed')) {
     for (const { path, helper, hook } of kerrighedLinks()) {
       const note = `Kerrighed's own ${basename(hook)} hook does what clusternet's does: move it out of ${helper} (keep it elsewhere) and run install-hooks again`;
-      items.push({ type: 'link', path, target: relative(dirname(path), join(PATHS.hooks, hook)), note });
+      items.push({
+        type: 'link',
+        path,
+        target: relative(dirname(path), join(PATHS.hooks, hook)),
+        note,
+      });
     }
   }
   return items;

@@ -12,5 +12,9 @@ export const MAN_DIR = join(PACKAGE_ROOT, 'man');
 
 /** The page as roff, ready for `man -l -` or to be installed as man8/clusternet.8. */
 export function manPage(page: ManPage): string {
-  return renderText(readFileSync(join(MAN_DIR, MAN_PAGES[page]), 'utf8'), { VERSION: packageVersion() }, MAN_PAGES[page]);
+  return renderText(
+    readFileSync(join(MAN_DIR, MAN_PAGES[page]), 'utf8'),
+    { VERSION: packageVersion() },
+    MAN_PAGES[page],
+  );
 }

@@ -19,7 +19,8 @@ export interface Manifest {
   entries: ManifestEntry[];
 }
 
-export const sha256 = (data: string | Buffer): string => createHash('sha256').update(data).digest('hex');
+export const sha256 = (data: string | Buffer): string =>
+  createHash('sha256').update(data).digest('hex');
 
 export function readManifest(file: string): Manifest | undefined {
   let text: string;
@@ -27,13 +28,20 @@ export function readManifest(file: string): Manifest | undefined {
     text = readFileSync(file, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw new InputError({ file, message: `cannot read the install manifest (${(error as NodeJS.ErrnoException).code})` });
+    throw new InputError({
+      file,
+      message: `cannot read the install manifest (${(error as NodeJS.ErrnoException).code})`,
+    });
   }
   try {
     const manifest = JSON.parse(text) as Manifest;
     if (!Array.isArray(manifest.entries)) throw new Error('no entries');
     return manifest;
   } catch {
-    throw new InputError({ file, message: 'the install manifest is damaged (not the JSON install-hooks writes); remove the installed files by hand' });
+    throw new InputError({
+      file,
+      message:
+        'the install manifest is damaged (not the JSON install-hooks writes); remove the installed files by hand',
+    });
   }
 }

@@ -30,19 +30,29 @@ export interface ServiceOptions {
 const netnsExists = (name: string) => existsSync(`/run/netns/${name}`);
 
 const contextFor = (o: ServiceOptions, label: string) =>
-  loadNodeContext({ config: o.defaults.config, node: o.defaults.nodeId, netns: o.defaults.netns, level: o.level, label });
+  loadNodeContext({
+    config: o.defaults.config,
+    node: o.defaults.nodeId,
+    netns: o.defaults.netns,
+    level: o.level,
+    label,
+  });
 
 export async function serviceStart(o: ServiceOptions): Promise<void> {
   const d = o.defaults;
   if (!d.isolateNet) {
-    o.log.info(`ISOLATE_NET is off in ${d.file}: the container shares the host's network stack; nothing to do`);
+    o.log.info(
+      `ISOLATE_NET is off in ${d.file}: the container shares the host's network stack; nothing to do`,
+    );
     return;
   }
   // Installed but not configured yet (the Debian package enables the units at once):
   // nothing to do until the administrator has written the config.
   const config = configPath(d.config);
   if (!existsSync(config)) {
-    o.log.info(`${config} does not exist: nothing to do until it is written (clusternet edit starts from the example)`);
+    o.log.info(
+      `${config} does not exist: nothing to do until it is written (clusternet edit starts from the example)`,
+    );
     return;
   }
   // A dry run reads the system phase by phase; once a phase would change something, the
@@ -65,7 +75,8 @@ export async function serviceStart(o: ServiceOptions): Promise<void> {
       deviceSeen = true;
     }
     if (o.dryRun && changed) showPlan(o, ctx, phase);
-    else changed = (await runPhaseHooks(ctx, phase, hooksDir(d.hooksDir), { dryRun: o.dryRun })) > 0;
+    else
+      changed = (await runPhaseHooks(ctx, phase, hooksDir(d.hooksDir), { dryRun: o.dryRun })) > 0;
   }
 }
 
@@ -80,7 +91,10 @@ async function waitForDevice(ctx: NodeContext, timeoutSeconds: number): Promise<
   for (let said = false; ; said = true) {
     if ((await ctx.runner.run(['ip', 'link', 'show', 'dev', device])).exitCode === 0) return;
     if (Date.now() - started >= timeoutSeconds * 1000) {
-      throw new ApplyError(`ip link show dev ${device}`, `node ${ctx.values.node}'s lower device ${device} (net.device, or device in [node ${ctx.values.node}], of ${ctx.config.file}) did not appear within ${timeoutSeconds} s (WAIT_TIMEOUT)`);
+      throw new ApplyError(
+        `ip link show dev ${device}`,
+        `node ${ctx.values.node}'s lower device ${device} (net.device, or device in [node ${ctx.values.node}], of ${ctx.config.file}) did not appear within ${timeoutSeconds} s (WAIT_TIMEOUT)`,
+      );
     }
     if (!said) ctx.log.info(`waiting up to ${timeoutSeconds} s for the lower device ${device}`);
     await new Promise((r) => setTimeout(r, POLL_MS));
@@ -91,8 +105,12 @@ async function waitForDevice(ctx: NodeContext, timeoutSeconds: number): Promise<
 function showPlan(o: ServiceOptions, ctx: NodeContext, phase: Phase): void {
   const container: Ns = { kind: 'netns', name: o.defaults.netns };
   ctx.log.info(`${phase}: after the changes above, its plan:`);
-  for (const op of buildPlan(phase, ctx.values, { host: CURRENT_NS, container }).ops) ctx.log.info(`would run: ${describeOp(op)}`);
-  for (const hook of listHooks(phaseDir(hooksDir(o.defaults.hooksDir), phase)).filter((h) => !builtinPhase(h.path))) ctx.log.info(`would run site hook ${hook.path}`);
+  for (const op of buildPlan(phase, ctx.values, { host: CURRENT_NS, container }).ops)
+    ctx.log.info(`would run: ${describeOp(op)}`);
+  for (const hook of listHooks(phaseDir(hooksDir(o.defaults.hooksDir), phase)).filter(
+    (h) => !builtinPhase(h.path),
+  ))
+    ctx.log.info(`would run site hook ${hook.path}`);
 }
 
 export async function serviceStop(o: ServiceOptions): Promise<void> {
@@ -106,10 +124,13 @@ export async function serviceStop(o: ServiceOptions): Promise<void> {
 }
 
 /** LSB status: 0 when the cluster network is ready, 3 when it is not (with what is missing). */
-export async function serviceStatus(o: ServiceOptions): Promise<{ code: 0 | 3; missing: string[] }> {
+export async function serviceStatus(
+  o: ServiceOptions,
+): Promise<{ code: 0 | 3; missing: string[] }> {
   const d = o.defaults;
   if (!d.isolateNet) return { code: 3, missing: [`ISOLATE_NET is off in ${d.file}`] };
-  if (!netnsExists(d.netns)) return { code: 3, missing: [`network namespace ${d.netns} does not exist`] };
+  if (!netnsExists(d.netns))
+    return { code: 3, missing: [`network namespace ${d.netns} does not exist`] };
   const ctx = contextFor(o, 'status');
   const missing = await lookOnce(ctx.runner, ctx.container, ctx.values);
   return { code: missing.length === 0 ? 0 : 3, missing };

@@ -17,7 +17,8 @@ export function renderText(text: string, values: TemplateValues, name = 'templat
     if (value === undefined) throw new Error(`${name}: no value for @${key}@`);
     // Values are paths and names: a line break would let one value write another line
     // of a unit or script.
-    if (/[\n\r\0]/.test(value)) throw new Error(`${name}: the value of @${key}@ contains a line break or NUL`);
+    if (/[\n\r\0]/.test(value))
+      throw new Error(`${name}: the value of @${key}@ contains a line break or NUL`);
     return value;
   });
 }

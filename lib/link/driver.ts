@@ -27,7 +27,9 @@ export type LinkParams =
   | { kind: 'bridge' };
 
 /** The links a kind of net.conf makes (link = bridge: the veth and our bridge). */
-export type KindParams<K extends LinkKind> = K extends 'bridge' ? Extract<LinkParams, { kind: 'veth' | 'bridge' }> : Extract<LinkParams, { kind: K }>;
+export type KindParams<K extends LinkKind> = K extends 'bridge'
+  ? Extract<LinkParams, { kind: 'veth' | 'bridge' }>
+  : Extract<LinkParams, { kind: K }>;
 
 /** A link to create: `lower` its lower device (null: none), `netns` where it goes (null: here). */
 export interface LinkCreate<P extends LinkParams = LinkParams> {
@@ -134,7 +136,11 @@ export interface Drift {
 }
 
 /** How a field of a stored LinkParams is checked when a record is read (record-schema.ts). */
-export type ParamField = { type: 'int'; min: number; max: number } | { type: 'ifname' } | { type: 'ip' } | { type: 'ips'; max: number };
+export type ParamField =
+  | { type: 'int'; min: number; max: number }
+  | { type: 'ifname' }
+  | { type: 'ip' }
+  | { type: 'ips'; max: number };
 
 /** The nodes' [node N] kind keys, for rules across nodes (two nodes, one underlay). */
 export interface NodesKeys {
@@ -203,7 +209,11 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * (another kind's keys are refused generically by config/load.ts). `written`: whether
    * the key was in the file, even with a value that did not parse; `nodes`: every node's [node N] kind keys (rules across nodes).
    */
-  check(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[];
+  check(
+    values: ReadonlyMap<string, unknown>,
+    written: (key: string) => boolean,
+    nodes: NodesKeys,
+  ): KeyProblem[];
   /** The [node N] keys this kind owns (per-node values, e.g. an underlay address). */
   nodeKeys: Record<string, KeySpec>;
   /**
@@ -215,7 +225,11 @@ export interface LinkDriver<P extends LinkParams = LinkParams> {
    * The node's own routed segment when the kind's keys ask for one (routing = per-node),
    * else null; problems (a node id that does not fit, …) through `node.problem`.
    */
-  routing?(values: ReadonlyMap<string, unknown>, node: NodeLinkInput, net: { address: Cidr | undefined; address6: Cidr | undefined }): Routing | null;
+  routing?(
+    values: ReadonlyMap<string, unknown>,
+    node: NodeLinkInput,
+    net: { address: Cidr | undefined; address6: Cidr | undefined },
+  ): Routing | null;
   /** Whether ops() needs the other nodes (derive then works out each peer's values). */
   needsPeers: boolean;
   /** Hosts that are no node which the link names too (vxlan-peers), for edit's explanations. */

@@ -20,7 +20,10 @@ export const macvlanDriver: LinkDriver<Macvlan> = {
   createArgs: (c) => addArgs(c, ['type', 'macvlan', 'mode', 'bridge']),
   compare: (want, live, host) => {
     const mode = typeof live.info?.mode === 'string' ? live.info.mode : null;
-    const drifts = mode === null || mode === 'bridge' ? [] : [{ attribute: 'mode', want: 'mode bridge', have: `mode ${mode}`, inPlace: false }];
+    const drifts =
+      mode === null || mode === 'bridge'
+        ? []
+        : [{ attribute: 'mode', want: 'mode bridge', have: `mode ${mode}`, inPlace: false }];
     return [...drifts, ...lowerDrift(want.lower, live, host)];
   },
   describe: () => 'macvlan',
@@ -31,6 +34,9 @@ export const macvlanDriver: LinkDriver<Macvlan> = {
     title: () => 'macvlan',
     netdev: () => ({ kind: 'macvlan', section: ['[MACVLAN]', 'Mode=bridge'] }),
     parentKey: 'MACVLAN',
-    nmcli: (s) => ({ type: 'macvlan', settings: ['macvlan.parent', s.device, 'macvlan.mode', '2' /* bridge */] }),
+    nmcli: (s) => ({
+      type: 'macvlan',
+      settings: ['macvlan.parent', s.device, 'macvlan.mode', '2' /* bridge */],
+    }),
   },
 };

@@ -44,7 +44,14 @@ export type KernelOp =
   /** A route of ours (protocol 211): `dst` 'default' or a CIDR, its family that of `via`. */
   | { op: 'route-add'; ns: Ns; dst: string; via: string; dev: string; onlink?: boolean }
   /** Correct a link's MAC and MTU in place; `was` is what undo restores. */
-  | { op: 'link-set'; ns: Ns; dev: string; mac: string; mtu: number; was: { mac: string; mtu: number } }
+  | {
+      op: 'link-set';
+      ns: Ns;
+      dev: string;
+      mac: string;
+      mtu: number;
+      was: { mac: string; mtu: number };
+    }
   /** `owned`: known to be ours from the journal even before it carried our tag. */
   | { op: 'link-delete'; ns: Ns; dev: string; owned?: boolean }
   | { op: 'addr-delete'; ns: Ns; dev: string; address: string }
@@ -62,8 +69,7 @@ export type KernelOp =
   | { op: 'maddr-add'; ns: Ns; dev: string; mac: string }
   | { op: 'maddr-delete'; ns: Ns; dev: string; mac: string }
   /** Set a sysctl of the namespace (net.netfilter.*, forwarding); undo writes `undo` (null: left as set). */
-  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string | null }
-;
+  | { op: 'sysctl'; ns: Ns; key: string; value: string; undo: string | null };
 
 /** The FDB entry that floods broadcast and multicast frames to a destination. */
 export const ZERO_MAC = '00:00:00:00:00:00';
@@ -74,18 +80,32 @@ export const ZERO_MAC = '00:00:00:00:00:00';
  * "Invalid argument"), one it lacks with "Unknown device type". (Without a lower device,
  * `type bridge` or `type veth` would be created.)
  */
-export const probeArgs = (type: string): string[] => ['link', 'add', 'name', 'cnprobe', 'mtu', '1', 'type', type];
+export const probeArgs = (type: string): string[] => [
+  'link',
+  'add',
+  'name',
+  'cnprobe',
+  'mtu',
+  '1',
+  'type',
+  type,
+];
 
 /**
  * `link add [link L] name N [netns T] [address M] [mtu X]` and the kind's own words
  * (`type vlan id 7`): the one argv head every kind's createArgs shares, in the order the
  * tests and the lab match byte for byte.
  */
-export function addArgs(c: { lower: string | null; name: string; netns: string | null; mac: string | null; mtu: number }, type: string[]): string[] {
+export function addArgs(
+  c: { lower: string | null; name: string; netns: string | null; mac: string | null; mtu: number },
+  type: string[],
+): string[] {
   return [
-    'link', 'add',
+    'link',
+    'add',
     ...(c.lower === null ? [] : ['link', c.lower]),
-    'name', c.name,
+    'name',
+    c.name,
     ...(c.netns === null ? [] : ['netns', c.netns]),
     ...(c.mac === null ? [] : ['address', c.mac]),
     ...(c.mtu > 0 ? ['mtu', String(c.mtu)] : []),
@@ -111,8 +131,13 @@ export function lowerDrift(lower: string | null, live: LinkState, host: NsState)
   const have =
     parent.name !== null
       ? lowerWords(parent.name, host.links.get(parent.name)?.index ?? null)
-      : lowerWords([...host.links.values()].find((l) => l.index === parent.index)?.name ?? null, parent.index);
-  return [{ attribute: 'lower', want: lowerWords(lower, device?.index ?? null), have, inPlace: false }];
+      : lowerWords(
+          [...host.links.values()].find((l) => l.index === parent.index)?.name ?? null,
+          parent.index,
+        );
+  return [
+    { attribute: 'lower', want: lowerWords(lower, device?.index ?? null), have, inPlace: false },
+  ];
 }
 
 /** The temporary name a node's link is made under (renamed once complete: a half-made link never has the real name). */
@@ -126,7 +151,17 @@ export const tmpLinkName = (node: number): string => `cnt${node}`;
 export function movedLinkOps(n: LinkNode, at: LinkAt): KernelOp[] {
   const tmpName = tmpLinkName(n.node);
   return [
-    { op: 'link-create', ns: at.host, target: at.container, lower: n.device, tmpName, name: n.interface, link: n.link, mac: n.mac, mtu: at.mtu },
+    {
+      op: 'link-create',
+      ns: at.host,
+      target: at.container,
+      lower: n.device,
+      tmpName,
+      name: n.interface,
+      link: n.link,
+      mac: n.mac,
+      mtu: at.mtu,
+    },
     { op: 'link-rename', ns: at.container, from: tmpName, to: n.interface },
   ];
 }

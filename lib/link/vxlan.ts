@@ -4,10 +4,25 @@
 // unicast frames straight to the peer whose MAC they carry: no multicast underlay, no
 // learning. The link is made in the host with `netns C` (its UDP socket stays there) and
 // renamed in the container, as vlan and macvlan are.
-import { ValueProblem, formatNodeList, ipFamily, parseInteger, parseIp, type Cidr } from '../value/parse.js';
+import {
+  ValueProblem,
+  formatNodeList,
+  ipFamily,
+  parseInteger,
+  parseIp,
+  type Cidr,
+} from '../value/parse.js';
 import { offsetAddress } from '../value/arith.js';
 import type { KeySpec } from '../value/spec.js';
-import type { Drift, KeyProblem, LinkCreate, LinkDriver, LinkParams, LinkPeer, NodesKeys } from './driver.js';
+import type {
+  Drift,
+  KeyProblem,
+  LinkCreate,
+  LinkDriver,
+  LinkParams,
+  LinkPeer,
+  NodesKeys,
+} from './driver.js';
 import { addArgs, movedLinkOps, ZERO_MAC, type KernelOp } from './ops.js';
 import type { LinkState, NsState } from '../system/state.js';
 import { CURRENT_NS, type Ns } from '../system/ns.js';
@@ -25,12 +40,15 @@ const MAX_FLOOD = 1024;
 const cidrOf = (raw: string, maxPrefix: (family: 4 | 6) => number, example: string): Cidr => {
   const [addr, len, extra] = raw.trim().split('/');
   if (addr === undefined || len === undefined || extra !== undefined || !/^\d+$/.test(len)) {
-    throw new ValueProblem(`"${raw}" is not an address with a prefix length; allowed: like ${example}`);
+    throw new ValueProblem(
+      `"${raw}" is not an address with a prefix length; allowed: like ${example}`,
+    );
   }
   const family = ipFamily(addr);
   const address = parseIp(addr, family);
   const prefix = Number(len);
-  if (prefix < 1 || prefix > maxPrefix(family)) throw new ValueProblem(`prefix length /${prefix}; allowed: /1 to /${maxPrefix(family)}`);
+  if (prefix < 1 || prefix > maxPrefix(family))
+    throw new ValueProblem(`prefix length /${prefix}; allowed: /1 to /${maxPrefix(family)}`);
   return { family, address, prefix };
 };
 const showCidr = (value: unknown): string => `${(value as Cidr).address}/${(value as Cidr).prefix}`;
@@ -43,7 +61,12 @@ const underlayBase: KeySpec = {
 };
 /** [node N] underlay (and server-config's --underlay): the node's own VTEP, exactly. */
 const underlayExact: KeySpec = {
-  parse: (raw) => cidrOf(raw.includes('/') ? raw : `${raw}/${ipFamily(raw) === 4 ? 32 : 128}`, (f) => (f === 4 ? 32 : 128), '192.168.20.3/24 or fd10:b::3/64'),
+  parse: (raw) =>
+    cidrOf(
+      raw.includes('/') ? raw : `${raw}/${ipFamily(raw) === 4 ? 32 : 128}`,
+      (f) => (f === 4 ? 32 : 128),
+      '192.168.20.3/24 or fd10:b::3/64',
+    ),
   what: 'underlay (a VTEP address)',
   show: showCidr,
 };
@@ -53,7 +76,10 @@ const underlayExact: KeySpec = {
  * the VNI, the UDP port, and where each node's VTEP address comes from.
  */
 export const OVERLAY_NET_KEYS: Record<'vni' | 'vxlan-port' | 'underlay', KeySpec> = {
-  vni: { parse: (raw) => parseInteger(raw, 1, MAX_VNI, 'a VXLAN id (VNI)'), what: 'a VXLAN id (vni)' },
+  vni: {
+    parse: (raw) => parseInteger(raw, 1, MAX_VNI, 'a VXLAN id (VNI)'),
+    what: 'a VXLAN id (vni)',
+  },
   // No default here: a default would make the key present in every config, of every kind.
   'vxlan-port': { parse: (raw) => parseInteger(raw, 1, 65535, 'a UDP port'), what: 'a VXLAN port' },
   underlay: underlayBase,
@@ -63,8 +89,12 @@ export const OVERLAY_NODE_KEYS: Record<'underlay', KeySpec> = { underlay: underl
 const vxlanPeers: KeySpec = {
   parse: (raw) => {
     const list = raw.split(/[\s,]+/).filter((s) => s !== '');
-    if (list.length === 0) throw new ValueProblem('empty; allowed: VTEP addresses separated by commas, like 192.168.10.100, 192.168.20.100');
-    if (list.length > MAX_FLOOD) throw new ValueProblem(`${list.length} addresses; allowed: at most ${MAX_FLOOD}`);
+    if (list.length === 0)
+      throw new ValueProblem(
+        'empty; allowed: VTEP addresses separated by commas, like 192.168.10.100, 192.168.20.100',
+      );
+    if (list.length > MAX_FLOOD)
+      throw new ValueProblem(`${list.length} addresses; allowed: at most ${MAX_FLOOD}`);
     const ips = list.map((ip) => parseIp(ip));
     const twice = ips.find((ip, i) => ips.indexOf(ip) !== i);
     if (twice) throw new ValueProblem(`${twice} is listed twice`);
@@ -86,20 +116,34 @@ export interface Vtep {
  * Node `id`'s VTEP: its [node N] underlay (exact), else the [net] base + id. undefined
  * (`fail` told why, with the key to blame) when neither gives one.
  */
-export function vtepOf(values: ReadonlyMap<string, unknown>, id: number, nodeKeys: ReadonlyMap<string, unknown>, fail: (key: string, message: string) => void): Vtep | undefined {
+export function vtepOf(
+  values: ReadonlyMap<string, unknown>,
+  id: number,
+  nodeKeys: ReadonlyMap<string, unknown>,
+  fail: (key: string, message: string) => void,
+): Vtep | undefined {
   const own = nodeKeys.get('underlay') as Cidr | undefined;
   if (own) return { address: own.address, family: own.family, key: `node.${id}.underlay` };
   const base = values.get('underlay') as Cidr | undefined;
   if (!base) {
-    fail(`node.${id}.underlay`, `node ${id} has no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N) or [node ${id}] underlay = ADDR/PREFIX`);
+    fail(
+      `node.${id}.underlay`,
+      `node ${id} has no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N) or [node ${id}] underlay = ADDR/PREFIX`,
+    );
     return undefined;
   }
-  const address = offsetAddress(base, BigInt(id), (m) => fail('net.underlay', `node ${id}'s VTEP: ${m}`));
+  const address = offsetAddress(base, BigInt(id), (m) =>
+    fail('net.underlay', `node ${id}'s VTEP: ${m}`),
+  );
   return address === undefined ? undefined : { address, family: base.family, key: 'net.underlay' };
 }
 
 /** The VXLAN's own parameters from the overlay keys, for a host whose VTEP is `local`. */
-export const overlayParams = (values: ReadonlyMap<string, unknown>, local: string, flood: string[] = []): Vxlan => ({
+export const overlayParams = (
+  values: ReadonlyMap<string, unknown>,
+  local: string,
+  flood: string[] = [],
+): Vxlan => ({
   kind: 'vxlan',
   vni: values.get('vni') as number,
   port: (values.get('vxlan-port') as number | undefined) ?? DEFAULT_VXLAN_PORT,
@@ -113,9 +157,16 @@ export const overlayParams = (values: ReadonlyMap<string, unknown>, local: strin
  */
 export const vxlanCreateArgs = (c: LinkCreate<Vxlan>): string[] =>
   addArgs({ ...c, lower: null }, [
-    'type', 'vxlan', 'id', String(c.link.vni),
+    'type',
+    'vxlan',
+    'id',
+    String(c.link.vni),
     ...(c.lower === null ? [] : ['dev', c.lower]),
-    'local', c.link.local, 'dstport', String(c.link.port), 'nolearning',
+    'local',
+    c.link.local,
+    'dstport',
+    String(c.link.port),
+    'nolearning',
   ]);
 
 /** Whether the host's lower device carries the VTEP address (ADDR/PREFIX there). */
@@ -126,7 +177,11 @@ const carries = (host: NsState, lower: string | null, local: string): boolean =>
  * Rules across the nodes' underlays: one VTEP each, none shared, one family (with
  * net.vxlan-peers too). Every overlay of ours needs them (the routed bridge's as well).
  */
-export function underlayProblems(values: ReadonlyMap<string, unknown>, written: (key: string) => boolean, nodes: NodesKeys): KeyProblem[] {
+export function underlayProblems(
+  values: ReadonlyMap<string, unknown>,
+  written: (key: string) => boolean,
+  nodes: NodesKeys,
+): KeyProblem[] {
   const problems: KeyProblem[] = [];
   const fail = (key: string, message: string) => problems.push({ key, message });
   const baseBroken = written('underlay') && !values.has('underlay');
@@ -138,7 +193,11 @@ export function underlayProblems(values: ReadonlyMap<string, unknown>, written: 
   for (const id of nodes.ids) {
     const keys = nodes.keys(id);
     // A value that did not parse was reported where it is written.
-    if ((!keys.has('underlay') && nodes.written(id, 'underlay')) || (!keys.has('underlay') && baseBroken)) continue;
+    if (
+      (!keys.has('underlay') && nodes.written(id, 'underlay')) ||
+      (!keys.has('underlay') && baseBroken)
+    )
+      continue;
     if (!keys.has('underlay') && !base) {
       missing.push(id);
       continue;
@@ -146,33 +205,67 @@ export function underlayProblems(values: ReadonlyMap<string, unknown>, written: 
     const vtep = vtepOf(values, id, keys, fail);
     if (!vtep) continue;
     const other = byAddress.get(vtep.address);
-    if (other !== undefined) fail(vtep.key, `node ${id}'s underlay ${vtep.address} is also node ${other}'s; every node needs a VTEP address of its own`);
+    if (other !== undefined)
+      fail(
+        vtep.key,
+        `node ${id}'s underlay ${vtep.address} is also node ${other}'s; every node needs a VTEP address of its own`,
+      );
     byAddress.set(vtep.address, id);
     if (!family) family = { family: vtep.family, what: `node ${id}'s underlay` };
-    else if (family.family !== vtep.family) fail(vtep.key, `node ${id}'s underlay ${vtep.address} is IPv${vtep.family}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`);
+    else if (family.family !== vtep.family)
+      fail(
+        vtep.key,
+        `node ${id}'s underlay ${vtep.address} is IPv${vtep.family}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`,
+      );
   }
   if (missing.length > 0) {
-    const who = missing.length === 1 ? `node ${missing[0]} has` : `nodes ${formatNodeList(missing)} have`;
-    fail('net.underlay', `missing; ${who} no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]`);
+    const who =
+      missing.length === 1 ? `node ${missing[0]} has` : `nodes ${formatNodeList(missing)} have`;
+    fail(
+      'net.underlay',
+      `missing; ${who} no underlay; allowed: [net] underlay = BASE/PREFIX (node N's VTEP is base + N), or underlay = ADDR/PREFIX in each [node N]`,
+    );
   }
   for (const ip of (values.get('vxlan-peers') as string[] | undefined) ?? []) {
     const node = byAddress.get(ip);
-    if (node !== undefined) fail('net.vxlan-peers', `${ip} is node ${node}'s own VTEP; list only hosts that are no node (servers, clients)`);
-    if (family && ipFamily(ip) !== family.family) fail('net.vxlan-peers', `${ip} is IPv${ipFamily(ip)}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`);
+    if (node !== undefined)
+      fail(
+        'net.vxlan-peers',
+        `${ip} is node ${node}'s own VTEP; list only hosts that are no node (servers, clients)`,
+      );
+    if (family && ipFamily(ip) !== family.family)
+      fail(
+        'net.vxlan-peers',
+        `${ip} is IPv${ipFamily(ip)}, ${family.what} IPv${family.family}; one VXLAN has one underlay family`,
+      );
   }
   return problems;
 }
 
 /** One forwarding entry on the node's VXLAN: `mac` (all-zero: floods) to the VTEP `dst`. */
-const fdb = (ns: Ns, dev: string, mac: string, dst: string): KernelOp => ({ op: 'fdb-add', ns, dev, mac, dst });
+const fdb = (ns: Ns, dev: string, mac: string, dst: string): KernelOp => ({
+  op: 'fdb-add',
+  ns,
+  dev,
+  mac,
+  dst,
+});
 
 /**
  * A host's forwarding entries: every peer's flood entry and its MAC's (no learning, no
  * flooding of unicast), then the extra VTEPs' flood entries.
  */
-export function forwardingOps(ns: Ns, dev: string, link: Vxlan, peers: readonly LinkPeer<Vxlan>[]): KernelOp[] {
+export function forwardingOps(
+  ns: Ns,
+  dev: string,
+  link: Vxlan,
+  peers: readonly LinkPeer<Vxlan>[],
+): KernelOp[] {
   return [
-    ...peers.flatMap((p) => [fdb(ns, dev, ZERO_MAC, p.link.local), fdb(ns, dev, p.mac, p.link.local)]),
+    ...peers.flatMap((p) => [
+      fdb(ns, dev, ZERO_MAC, p.link.local),
+      fdb(ns, dev, p.mac, p.link.local),
+    ]),
     ...link.flood.map((ip) => fdb(ns, dev, ZERO_MAC, ip)),
   ];
 }
@@ -182,18 +275,61 @@ export function forwardingOps(ns: Ns, dev: string, link: Vxlan, peers: readonly 
  * view (`info_data.link` names a device of the reader's namespace, and the top-level
  * link_index is the VXLAN's own): the VTEP address on the host's device stands for it.
  */
-export function vxlanDrift(want: { lower: string | null; link: Vxlan }, live: LinkState, host: NsState): Drift[] {
+export function vxlanDrift(
+  want: { lower: string | null; link: Vxlan },
+  live: LinkState,
+  host: NsState,
+): Drift[] {
   const info = live.info ?? {};
-  const local = typeof info.local === 'string' ? info.local : typeof info.local6 === 'string' ? info.local6 : null;
+  const local =
+    typeof info.local === 'string'
+      ? info.local
+      : typeof info.local6 === 'string'
+        ? info.local6
+        : null;
   const have = (key: string) => (typeof info[key] === 'number' ? String(info[key]) : '-');
   const drifts: Drift[] = [
-    ...(info.id === want.link.vni ? [] : [{ attribute: 'id', want: `id ${want.link.vni}`, have: `id ${have('id')}`, inPlace: false }]),
-    ...(info.port === want.link.port ? [] : [{ attribute: 'port', want: `port ${want.link.port}`, have: `port ${have('port')}`, inPlace: false }]),
-    ...(local === want.link.local ? [] : [{ attribute: 'local', want: `local ${want.link.local}`, have: `local ${local ?? '-'}`, inPlace: false }]),
-    ...(info.learning === false ? [] : [{ attribute: 'learning', want: 'nolearning', have: 'learning', inPlace: false }]),
+    ...(info.id === want.link.vni
+      ? []
+      : [
+          {
+            attribute: 'id',
+            want: `id ${want.link.vni}`,
+            have: `id ${have('id')}`,
+            inPlace: false,
+          },
+        ]),
+    ...(info.port === want.link.port
+      ? []
+      : [
+          {
+            attribute: 'port',
+            want: `port ${want.link.port}`,
+            have: `port ${have('port')}`,
+            inPlace: false,
+          },
+        ]),
+    ...(local === want.link.local
+      ? []
+      : [
+          {
+            attribute: 'local',
+            want: `local ${want.link.local}`,
+            have: `local ${local ?? '-'}`,
+            inPlace: false,
+          },
+        ]),
+    ...(info.learning === false
+      ? []
+      : [{ attribute: 'learning', want: 'nolearning', have: 'learning', inPlace: false }]),
   ];
   if (!carries(host, want.lower, want.link.local)) {
-    drifts.push({ attribute: 'underlay', want: `${want.lower} carrying ${want.link.local}`, have: `${want.lower} without it`, inPlace: false });
+    drifts.push({
+      attribute: 'underlay',
+      want: `${want.lower} carrying ${want.link.local}`,
+      have: `${want.lower} without it`,
+      inPlace: false,
+    });
   }
   return drifts;
 }
@@ -202,7 +338,9 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
   kind: 'vxlan',
   netKeys: { ...OVERLAY_NET_KEYS, 'vxlan-peers': vxlanPeers },
   check: (values, written, nodes) => [
-    ...(values.has('vni') || written('vni') ? [] : [{ key: 'net.vni', message: `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})` }]),
+    ...(values.has('vni') || written('vni')
+      ? []
+      : [{ key: 'net.vni', message: `missing; link = vxlan needs a VXLAN id (1..${MAX_VNI})` }]),
     ...underlayProblems(values, written, nodes),
   ],
   nodeKeys: OVERLAY_NODE_KEYS,
@@ -211,41 +349,72 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
     const peers = (values.get('vxlan-peers') as string[] | undefined) ?? [];
     // A host that is no node (server-config) gives its VTEP as an option, never base + 0.
     if (node.id === 0 && !node.keys.has('underlay')) {
-      node.problem('--underlay', 'a host joining a VXLAN needs its VTEP address: give --underlay ADDR, one of net.vxlan-peers');
+      node.problem(
+        '--underlay',
+        'a host joining a VXLAN needs its VTEP address: give --underlay ADDR, one of net.vxlan-peers',
+      );
       return null;
     }
     const vtep = vtepOf(values, node.id, node.keys, node.problem);
     if (!vtep) return null;
     // The nodes flood to a host that is no node only if net.vxlan-peers lists it.
     if (node.id === 0 && !peers.includes(vtep.address)) {
-      node.problem('--underlay', `${vtep.address} is not in net.vxlan-peers; add it to net.vxlan-peers so the nodes send to it (then reload them)`);
+      node.problem(
+        '--underlay',
+        `${vtep.address} is not in net.vxlan-peers; add it to net.vxlan-peers so the nodes send to it (then reload them)`,
+      );
       return null;
     }
-    return overlayParams(values, vtep.address, peers.filter((ip) => ip !== vtep.address));
+    return overlayParams(
+      values,
+      vtep.address,
+      peers.filter((ip) => ip !== vtep.address),
+    );
   },
   needsPeers: true,
   extraPeers: (link) => link.flood,
-  ops: (n, at) => ({ boot: movedLinkOps(n, at), init: forwardingOps(at.container, n.interface, n.link, n.peers) }),
-  recordFields: { vni: { type: 'int', min: 1, max: MAX_VNI }, port: { type: 'int', min: 1, max: 65535 }, local: { type: 'ip' }, flood: { type: 'ips', max: MAX_FLOOD } },
+  ops: (n, at) => ({
+    boot: movedLinkOps(n, at),
+    init: forwardingOps(at.container, n.interface, n.link, n.peers),
+  }),
+  recordFields: {
+    vni: { type: 'int', min: 1, max: MAX_VNI },
+    port: { type: 'int', min: 1, max: 65535 },
+    local: { type: 'ip' },
+    flood: { type: 'ips', max: MAX_FLOOD },
+  },
   kernel: [{ type: 'vxlan', module: 'vxlan', hint: '' }],
   overhead: (link) => overheadOf(link.local),
   // Over a lower device, the kernel clamps a larger MTU silently: refused before.
   maxMtu: (link, deviceMtu) => deviceMtu - overheadOf(link.local),
   cannotCreate: (want, host) =>
-    carries(host, want.lower, want.link.local) ? null : `${want.lower} does not carry ${want.link.local} (this node's underlay); give it that address, or set underlay to one it has`,
+    carries(host, want.lower, want.link.local)
+      ? null
+      : `${want.lower} does not carry ${want.link.local} (this node's underlay); give it that address, or set underlay to one it has`,
   deliversAllMulticast: true,
   createArgs: vxlanCreateArgs,
   compare: vxlanDrift,
   // Cluster-wide (status's network row): each node's own VTEP is its `underlay` field.
-  describe: (link) => `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`}`,
+  describe: (link) =>
+    `vxlan ${link.vni}${link.port === DEFAULT_VXLAN_PORT ? '' : ` port ${link.port}`}`,
   fieldNames: ['vni', 'underlay'],
   fields: (link) => ({ vni: link.vni, underlay: link.local }),
-  env: (link) => ({ CLUSTERNET_VNI: String(link.vni), CLUSTERNET_UNDERLAY: link.local, CLUSTERNET_VXLAN_PORT: String(link.port) }),
+  env: (link) => ({
+    CLUSTERNET_VNI: String(link.vni),
+    CLUSTERNET_UNDERLAY: link.local,
+    CLUSTERNET_VXLAN_PORT: String(link.port),
+  }),
   server: {
     title: (link) => `VXLAN ${link.vni}`,
     netdev: (link) => ({
       kind: 'vxlan',
-      section: ['[VXLAN]', `VNI=${link.vni}`, `Local=${link.local}`, `DestinationPort=${link.port}`, 'MacLearning=no'],
+      section: [
+        '[VXLAN]',
+        `VNI=${link.vni}`,
+        `Local=${link.local}`,
+        `DestinationPort=${link.port}`,
+        'MacLearning=no',
+      ],
     }),
     parentKey: 'VXLAN',
     // NetworkManager wants one remote (older versions refuse a VXLAN without): the first
@@ -253,15 +422,26 @@ export const vxlanDriver: LinkDriver<Vxlan> = {
     nmcli: (s) => ({
       type: 'vxlan',
       settings: [
-        'vxlan.parent', s.device, 'vxlan.id', String(s.link.vni), 'vxlan.local', s.link.local,
+        'vxlan.parent',
+        s.device,
+        'vxlan.id',
+        String(s.link.vni),
+        'vxlan.local',
+        s.link.local,
         ...(s.peers[0] ? ['vxlan.remote', s.peers[0].link.local] : []),
-        'vxlan.destination-port', String(s.link.port), 'vxlan.learning', 'no',
+        'vxlan.destination-port',
+        String(s.link.port),
+        'vxlan.learning',
+        'no',
       ],
     }),
     after: (s) => forwardingOps(CURRENT_NS, s.interface, s.link, s.peers),
     unsupported: (_s, format) =>
       format === 'nmcli'
-        ? { why: 'NetworkManager holds no static forwarding entries: run the bridge lines after `nmcli connection up`, and again whenever it re-creates the link', printable: true }
+        ? {
+            why: 'NetworkManager holds no static forwarding entries: run the bridge lines after `nmcli connection up`, and again whenever it re-creates the link',
+            printable: true,
+          }
         : null,
   },
 };

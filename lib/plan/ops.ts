@@ -21,7 +21,12 @@ export type Phase = (typeof PHASES)[number];
 export function undoOf(op: Op): Op | null {
   switch (op.op) {
     case 'link-create':
-      return { op: 'link-delete', ns: op.target, dev: op.tmpName, ...(op.owned ? { owned: true } : {}) };
+      return {
+        op: 'link-delete',
+        ns: op.target,
+        dev: op.tmpName,
+        ...(op.owned ? { owned: true } : {}),
+      };
     case 'link-rename':
       return { op: 'link-delete', ns: op.ns, dev: op.to };
     case 'addr-add':
@@ -45,7 +50,11 @@ export function undoOf(op: Op): Op | null {
       return { op: 'cip-rules-delete', ns: op.ns, backend: op.backend, specs: op.specs };
     case 'cip-buckets': {
       const { wasLive: _, ...rest } = op;
-      return { ...rest, specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })), was: op.specs.map((s) => s.buckets) };
+      return {
+        ...rest,
+        specs: op.specs.map((s, i) => ({ ...s, buckets: op.was[i] ?? [s.bucket] })),
+        was: op.specs.map((s) => s.buckets),
+      };
     }
     // Shared links (the lower device, lo) stay up: others may need them.
     case 'link-up':
@@ -126,10 +135,17 @@ export function undoAll(applied: readonly Op[]): Op[] {
   const undo = [...byKey.values()];
   // A port leaves its bridge before the bridge is deleted (deleting the bridge would
   // release it anyway, but the release must not then run against a device already gone).
-  const nomasters = undo.filter((op): op is Extract<Op, { op: 'link-nomaster' }> => op.op === 'link-nomaster');
+  const nomasters = undo.filter(
+    (op): op is Extract<Op, { op: 'link-nomaster' }> => op.op === 'link-nomaster',
+  );
   for (const release of nomasters) {
-    const masterOf = applied.find((op): op is Extract<Op, { op: 'link-master' }> => op.op === 'link-master' && op.dev === release.dev && sameNs(op.ns, release.ns));
-    const at = undo.findIndex((op) => op.op === 'link-delete' && op.dev === masterOf?.master && sameNs(op.ns, release.ns));
+    const masterOf = applied.find(
+      (op): op is Extract<Op, { op: 'link-master' }> =>
+        op.op === 'link-master' && op.dev === release.dev && sameNs(op.ns, release.ns),
+    );
+    const at = undo.findIndex(
+      (op) => op.op === 'link-delete' && op.dev === masterOf?.master && sameNs(op.ns, release.ns),
+    );
     if (at >= 0 && at < undo.indexOf(release)) {
       undo.splice(undo.indexOf(release), 1);
       undo.splice(at, 0, release);
@@ -140,7 +156,9 @@ export function undoAll(applied: readonly Op[]): Op[] {
   const downs = undo.filter((op): op is Extract<Op, { op: 'link-down' }> => op.op === 'link-down');
   const rest: Op[] = undo.filter((op) => op.op !== 'link-down');
   for (const down of downs) {
-    const at = rest.findIndex((op) => op.op === 'link-delete' && op.dev === down.dev && sameNs(op.ns, down.ns));
+    const at = rest.findIndex(
+      (op) => op.op === 'link-delete' && op.dev === down.dev && sameNs(op.ns, down.ns),
+    );
     rest.splice(at < 0 ? rest.length : at, 0, down);
   }
   return rest;

@@ -24,7 +24,6 @@ export interface PlanContext {
   assigned?: Record<string, number[]>;
 }
 
-
 /** A cluster address as installed on the interface: with its prefix (/32 unless written). */
 export const cipCidr = (cip: { address: string; prefix: number }) => `${cip.address}/${cip.prefix}`;
 
@@ -37,7 +36,10 @@ export function backendOf(cip: NodeClusterIp, ctx: PlanContext): CipBackend {
  * manager, only those the manager assigned (none at boot).
  */
 function answered(cip: NodeClusterIp, ctx: PlanContext): number[] {
-  const wanted = cip.buckets === 'manager' ? (ctx.assigned?.[cipName(cip)] ?? []) : [cip.bucket, ...(ctx.takenOver ?? [])];
+  const wanted =
+    cip.buckets === 'manager'
+      ? (ctx.assigned?.[cipName(cip)] ?? [])
+      : [cip.bucket, ...(ctx.takenOver ?? [])];
   return [...new Set(wanted)].filter((b) => b >= 1 && b <= cip.total).sort((a, b) => a - b);
 }
 
@@ -65,16 +67,30 @@ function clusterIpOps(v: NodeValues, ctx: PlanContext): Op[] {
     const backend = backendOf(cip, ctx);
     byBackend.set(backend, [...(byBackend.get(backend) ?? []), spec(cip)]);
   }
-  const ops: Op[] = [...byBackend].map(([backend, specs]) => ({ op: 'cip-rules', ns, backend, specs }));
+  const ops: Op[] = [...byBackend].map(([backend, specs]) => ({
+    op: 'cip-rules',
+    ns,
+    backend,
+    specs,
+  }));
   // A node must not pick up the middle of a TCP flow another node owns.
-  ops.push({ op: 'sysctl', ns, key: 'net.netfilter.nf_conntrack_tcp_loose', value: '0', undo: '1' });
-  for (const cip of v.clusterIps) ops.push({ op: 'addr-add', ns, dev: v.interface, address: cipCidr(cip) });
+  ops.push({
+    op: 'sysctl',
+    ns,
+    key: 'net.netfilter.nf_conntrack_tcp_loose',
+    value: '0',
+    undo: '1',
+  });
+  for (const cip of v.clusterIps)
+    ops.push({ op: 'addr-add', ns, dev: v.interface, address: cipCidr(cip) });
   // CLUSTERIP joins the multicast MAC itself; the others must, or a NIC filters it out.
   // After the addresses, all together: one `bridge -batch` joins every MAC
   // (lib/plan/render.ts bridgeArgs), however many there are.
   // A link that filters no multicast (a VXLAN: software, and `fdb add` of a group MAC is refused there) needs none.
   const filters = !ownerOf(v.kind).deliversAllMulticast;
-  const macs = new Set(v.clusterIps.filter((c) => filters && backendOf(c, ctx) !== 'clusterip').map((c) => c.mac));
+  const macs = new Set(
+    v.clusterIps.filter((c) => filters && backendOf(c, ctx) !== 'clusterip').map((c) => c.mac),
+  );
   for (const mac of macs) ops.push({ op: 'maddr-add', ns, dev: v.interface, mac });
   return ops;
 }
@@ -96,10 +112,25 @@ const builders: Record<Exclude<Phase, 'stop'>, (v: NodeValues, ctx: PlanContext)
       { op: 'link-up', ns: container, dev: 'lo', shared: true },
       { op: 'addr-add', ns: container, dev: v.interface, address: v.address },
     ];
-    if (v.address6) ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });
+    if (v.address6)
+      ops.push({ op: 'addr-add', ns: container, dev: v.interface, address: v.address6 });
     ops.push({ op: 'link-up', ns: container, dev: v.interface, shared: false });
-    if (v.gateway) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway, dev: v.interface });
-    if (v.gateway6) ops.push({ op: 'route-add', ns: container, dst: 'default', via: v.gateway6, dev: v.interface });
+    if (v.gateway)
+      ops.push({
+        op: 'route-add',
+        ns: container,
+        dst: 'default',
+        via: v.gateway,
+        dev: v.interface,
+      });
+    if (v.gateway6)
+      ops.push({
+        op: 'route-add',
+        ns: container,
+        dst: 'default',
+        via: v.gateway6,
+        dev: v.interface,
+      });
     return ops;
   },
   'init-post': clusterIpOps,
@@ -121,13 +152,28 @@ export function kernelNeeds(v: NodeValues): readonly KernelNeed[] {
 /** The link kind's kernel ops for this node (boot-post's, and init-pre's before the addresses). */
 function linkOps(v: NodeValues, ctx: PlanContext): { boot: Op[]; init: Op[] } {
   const link = linkOf(v);
-  const node = { node: v.node, device: v.device, interface: v.interface, mac: v.mac, address: v.address, address6: v.address6, link, peers: v.peers, routing: v.routing };
-  return ownerOf(v.kind).ops(node, { host: ctx.host, container: ctx.container, mtu: resolveMtu(v, ctx.deviceMtu) });
+  const node = {
+    node: v.node,
+    device: v.device,
+    interface: v.interface,
+    mac: v.mac,
+    address: v.address,
+    address6: v.address6,
+    link,
+    peers: v.peers,
+    routing: v.routing,
+  };
+  return ownerOf(v.kind).ops(node, {
+    host: ctx.host,
+    container: ctx.container,
+    mtu: resolveMtu(v, ctx.deviceMtu),
+  });
 }
 
 /** The link's parameters; config/load.ts refuses an enabled node network without them. */
 export function linkOf(v: NodeValues): LinkParams {
-  if (!v.link) throw new Error(`node ${v.node}: no ${v.kind} parameters although the node network is on`);
+  if (!v.link)
+    throw new Error(`node ${v.node}: no ${v.kind} parameters although the node network is on`);
   return v.link;
 }
 
@@ -140,10 +186,18 @@ const build = (phase: Exclude<Phase, 'stop'>, values: NodeValues, ctx: PlanConte
   values.enable || phase === 'init-post' ? builders[phase](values, ctx) : [];
 
 /** With a record, stop undoes what it says was made too (stop.ts); without, what net.conf plans. */
-export function buildPlan(phase: Phase, values: NodeValues, ctx: PlanContext, record?: RecordView): Plan {
+export function buildPlan(
+  phase: Phase,
+  values: NodeValues,
+  ctx: PlanContext,
+  record?: RecordView,
+): Plan {
   if (phase !== 'stop') return { phase, node: values.node, ops: build(phase, values, ctx) };
   // stop undoes every phase, latest first, each phase's ops in reverse.
   return { phase, node: values.node, ops: stopOps(record, (p) => build(p, values, ctx)) };
 }
 
-export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({ host: CURRENT_NS, container });
+export const defaultContext = (container: Ns = CURRENT_NS): PlanContext => ({
+  host: CURRENT_NS,
+  container,
+});

@@ -17,8 +17,20 @@ export function ipArgs(op: Op): string[] | null {
     case 'link-down':
       return ['link', 'set', 'dev', op.dev, 'down'];
     case 'link-create': {
-      const netns = op.target.kind === 'netns' ? op.target.name : op.target.kind === 'pid' ? String(op.target.pid) : null;
-      return ownerOf(op.link.kind).createArgs({ lower: op.lower, name: op.tmpName, netns, mac: op.mac, mtu: op.mtu, link: op.link });
+      const netns =
+        op.target.kind === 'netns'
+          ? op.target.name
+          : op.target.kind === 'pid'
+            ? String(op.target.pid)
+            : null;
+      return ownerOf(op.link.kind).createArgs({
+        lower: op.lower,
+        name: op.tmpName,
+        netns,
+        mac: op.mac,
+        mtu: op.mtu,
+        link: op.link,
+      });
     }
     case 'link-rename':
       return ['link', 'set', 'dev', op.from, 'name', op.to, 'alias', TAG];
@@ -29,10 +41,33 @@ export function ipArgs(op: Op): string[] | null {
     case 'route-add':
     case 'route-delete':
       // The family follows from `via`: no -6 needed, even for a v6 default route.
-      return ['route', op.op === 'route-add' ? 'add' : 'del', op.dst, 'via', op.via, 'dev', op.dev, ...(op.onlink ? ['onlink'] : []), 'proto', String(ROUTE_PROTOCOL)];
+      return [
+        'route',
+        op.op === 'route-add' ? 'add' : 'del',
+        op.dst,
+        'via',
+        op.via,
+        'dev',
+        op.dev,
+        ...(op.onlink ? ['onlink'] : []),
+        'proto',
+        String(ROUTE_PROTOCOL),
+      ];
     case 'neigh-add':
       // replace: one line both adds the entry and corrects its MAC.
-      return ['neigh', 'replace', op.address, 'lladdr', op.lladdr, 'dev', op.dev, 'nud', 'permanent', 'proto', String(ROUTE_PROTOCOL)];
+      return [
+        'neigh',
+        'replace',
+        op.address,
+        'lladdr',
+        op.lladdr,
+        'dev',
+        op.dev,
+        'nud',
+        'permanent',
+        'proto',
+        String(ROUTE_PROTOCOL),
+      ];
     case 'neigh-delete':
       return ['neigh', 'del', op.address, 'dev', op.dev];
     case 'link-master':
@@ -42,7 +77,15 @@ export function ipArgs(op: Op): string[] | null {
     case 'link-delete':
       return ['link', 'del', 'dev', op.dev];
     case 'link-set':
-      return ['link', 'set', 'dev', op.dev, 'address', op.mac, ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : [])];
+      return [
+        'link',
+        'set',
+        'dev',
+        op.dev,
+        'address',
+        op.mac,
+        ...(op.mtu > 0 ? ['mtu', String(op.mtu)] : []),
+      ];
     case 'maddr-add':
     case 'maddr-delete':
     case 'fdb-add':
@@ -70,7 +113,18 @@ export function bridgeArgs(op: Op): string[] | null {
   if (op.op === 'maddr-delete') return ['fdb', 'del', op.mac, 'dev', op.dev, 'self'];
   // The all-zero MAC may have one entry per destination (head-end replication): append.
   // A unicast MAC has one destination: replace moves it to this one.
-  if (op.op === 'fdb-add') return ['fdb', op.mac === ZERO_MAC ? 'append' : 'replace', op.mac, 'dev', op.dev, 'dst', op.dst, 'self', 'permanent'];
+  if (op.op === 'fdb-add')
+    return [
+      'fdb',
+      op.mac === ZERO_MAC ? 'append' : 'replace',
+      op.mac,
+      'dev',
+      op.dev,
+      'dst',
+      op.dst,
+      'self',
+      'permanent',
+    ];
   if (op.op === 'fdb-delete') return ['fdb', 'del', op.mac, 'dev', op.dev, 'dst', op.dst, 'self'];
   return null;
 }
@@ -96,14 +150,19 @@ export function describeOp(op: Op): string {
           : 'backend' in op
             ? describeCipOp(op)
             : JSON.stringify(op);
-  const shown = op.op === 'link-create' && op.mtu === 0 ? command.replace(' type ', ' mtu auto type ') : command;
+  const shown =
+    op.op === 'link-create' && op.mtu === 0
+      ? command.replace(' type ', ' mtu auto type ')
+      : command;
   return `${nsPrefix(op.ns)}${shown}`;
 }
 
 /** One line per op, for `check` and status lists. */
 export function summarizeOp(op: Op): string {
   if (op.op === 'cip-rules' || op.op === 'cip-buckets' || op.op === 'cip-rules-delete') {
-    const what = op.specs.map((s) => `${s.name} (${s.address}, buckets ${s.buckets.join(',')} of ${s.total})`).join(', ');
+    const what = op.specs
+      .map((s) => `${s.name} (${s.address}, buckets ${s.buckets.join(',')} of ${s.total})`)
+      .join(', ');
     return `${nsPrefix(op.ns)}${op.backend} ${op.op === 'cip-rules-delete' ? 'removal of' : 'rules for'} ${what}`;
   }
   return describeOp(op);

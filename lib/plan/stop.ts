@@ -14,11 +14,16 @@ export interface RecordView {
  * says and what net.conf plans (`forward`), then an interrupted run's intents (its links
  * are ours); undone latest first.
  */
-export function stopOps(record: RecordView | undefined, forward: (phase: Exclude<Phase, 'stop'>) => Op[]): Op[] {
+export function stopOps(
+  record: RecordView | undefined,
+  forward: (phase: Exclude<Phase, 'stop'>) => Op[],
+): Op[] {
   const phases = PHASES.filter((p): p is Exclude<Phase, 'stop'> => p !== 'stop');
   if (!record) return undoAll(phases.flatMap(forward));
   const byPhase = phases.flatMap((p) => mergeOps(record.phases[p], forward(p)));
-  const journal = (record.journal?.intents ?? []).map((op) => (op.op === 'link-create' ? { ...op, owned: true } : op));
+  const journal = (record.journal?.intents ?? []).map((op) =>
+    op.op === 'link-create' ? { ...op, owned: true } : op,
+  );
   return undoAll([...byPhase, ...journal]);
 }
 

@@ -10,7 +10,12 @@ import type { KernelOp } from '../link/ops.js';
 import { batchLine } from '../plan/render.js';
 import { InputError } from '../errors.js';
 
-export const FORMATS = ['ip', 'ifupdown', 'networkd', 'nmcli'] as const satisfies readonly ServerFormat[];
+export const FORMATS = [
+  'ip',
+  'ifupdown',
+  'networkd',
+  'nmcli',
+] as const satisfies readonly ServerFormat[];
 export type Format = ServerFormat;
 
 export interface OutputFile {
@@ -19,12 +24,24 @@ export interface OutputFile {
   content: string;
 }
 
-const what = (v: ServerValues) => `${ownerOf(v.link.kind).server.title(v.link)} on ${v.device} as ${v.interface} ${v.address}`;
-const header = (v: ServerValues) => `# clusternet server-config: join the cluster network (${what(v)}).${v.note ? `\n# ${v.note}.` : ''}`;
+const what = (v: ServerValues) =>
+  `${ownerOf(v.link.kind).server.title(v.link)} on ${v.device} as ${v.interface} ${v.address}`;
+const header = (v: ServerValues) =>
+  `# clusternet server-config: join the cluster network (${what(v)}).${v.note ? `\n# ${v.note}.` : ''}`;
 
 /** `ip link add` for the link, as the nodes make theirs (the kind's driver's own argv). */
 export function linkAddArgs(v: ServerValues): string[] {
-  return ['ip', ...ownerOf(v.link.kind).createArgs({ lower: v.device, name: v.interface, netns: null, mac: v.mac, mtu: v.mtu ?? 0, link: v.link })];
+  return [
+    'ip',
+    ...ownerOf(v.link.kind).createArgs({
+      lower: v.device,
+      name: v.interface,
+      netns: null,
+      mac: v.mac,
+      mtu: v.mtu ?? 0,
+      link: v.link,
+    }),
+  ];
 }
 
 /** What the kind runs once the link exists (vxlan's forwarding entries). */
@@ -44,7 +61,12 @@ function notes(v: ServerValues, format: Format): string[] {
 }
 
 export function ipCommands(v: ServerValues): string[][] {
-  return [linkAddArgs(v), ['ip', 'address', 'add', v.address, 'dev', v.interface], ['ip', 'link', 'set', 'dev', v.interface, 'up'], ...afterOps(v).map(commandOf)];
+  return [
+    linkAddArgs(v),
+    ['ip', 'address', 'add', v.address, 'dev', v.interface],
+    ['ip', 'link', 'set', 'dev', v.interface, 'up'],
+    ...afterOps(v).map(commandOf),
+  ];
 }
 
 export function ipFormat(v: ServerValues): string {
@@ -73,11 +95,32 @@ export function networkdFiles(v: ServerValues): OutputFile[] {
   return [
     {
       path: `${dir}/50-clusternet-${v.interface}.netdev`,
-      content: [header(v), '[NetDev]', `Name=${v.interface}`, `Kind=${netdev.kind}`, `MACAddress=${v.mac}`, ...(v.mtu === null ? [] : [`MTUBytes=${v.mtu}`]), '', ...netdev.section, ''].join('\n'),
+      content: [
+        header(v),
+        '[NetDev]',
+        `Name=${v.interface}`,
+        `Kind=${netdev.kind}`,
+        `MACAddress=${v.mac}`,
+        ...(v.mtu === null ? [] : [`MTUBytes=${v.mtu}`]),
+        '',
+        ...netdev.section,
+        '',
+      ].join('\n'),
     },
     {
       path: `${dir}/50-clusternet-${v.interface}.network`,
-      content: [header(v), ...notes(v, 'networkd'), '[Match]', `Name=${v.interface}`, '', '[Network]', `Address=${v.address}`, 'LinkLocalAddressing=no', '', ...afterOps(v).flatMap(networkdSection)].join('\n'),
+      content: [
+        header(v),
+        ...notes(v, 'networkd'),
+        '[Match]',
+        `Name=${v.interface}`,
+        '',
+        '[Network]',
+        `Address=${v.address}`,
+        'LinkLocalAddressing=no',
+        '',
+        ...afterOps(v).flatMap(networkdSection),
+      ].join('\n'),
     },
     {
       path: `${dir}/49-clusternet-${v.device}.network`,
@@ -98,7 +141,8 @@ export function networkdFiles(v: ServerValues): OutputFile[] {
 
 /** An op as a section of the link's .network file: a forwarding entry is a [BridgeFDB] (AssociatedWith=self by default). */
 function networkdSection(op: KernelOp): string[] {
-  if (op.op !== 'fdb-add') throw new Error(`server-config: networkd has no section for a ${op.op} op`);
+  if (op.op !== 'fdb-add')
+    throw new Error(`server-config: networkd has no section for a ${op.op} op`);
   return ['[BridgeFDB]', `MACAddress=${op.mac}`, `Destination=${op.dst}`, ''];
 }
 
@@ -113,25 +157,45 @@ export function nmcliCommands(v: ServerValues): string[][] {
   const link = ownerOf(v.link.kind).server.nmcli(v);
   return [
     [
-      'nmcli', 'connection', 'add',
-      'connection.type', link.type, 'connection.id', name, 'connection.interface-name', v.interface,
+      'nmcli',
+      'connection',
+      'add',
+      'connection.type',
+      link.type,
+      'connection.id',
+      name,
+      'connection.interface-name',
+      v.interface,
       ...link.settings,
-      '802-3-ethernet.cloned-mac-address', v.mac,
+      '802-3-ethernet.cloned-mac-address',
+      v.mac,
       ...(v.mtu === null ? [] : ['802-3-ethernet.mtu', String(v.mtu)]),
-      'ipv4.method', 'manual', 'ipv4.addresses', v.address, 'ipv6.method', 'disabled',
+      'ipv4.method',
+      'manual',
+      'ipv4.addresses',
+      v.address,
+      'ipv6.method',
+      'disabled',
     ],
     ['nmcli', 'connection', 'up', name],
   ];
 }
 
 export function nmcliFormat(v: ServerValues): string {
-  return [header(v), ...nmcliCommands(v).map(showCommand), ...notes(v, 'nmcli'), ...afterOps(v).map((op) => showCommand(commandOf(op))), ''].join('\n');
+  return [
+    header(v),
+    ...nmcliCommands(v).map(showCommand),
+    ...notes(v, 'nmcli'),
+    ...afterOps(v).map((op) => showCommand(commandOf(op))),
+    '',
+  ].join('\n');
 }
 
 /** Refused (exit 2) when the kind says `format` can say nothing useful of its link. */
 export function refuseUnsayable(format: Format, v: ServerValues): void {
   const u = ownerOf(v.link.kind).server.unsupported?.(v, format);
-  if (u && !u.printable) throw new InputError({ key: '--format', message: `${format} cannot say it: ${u.why}` });
+  if (u && !u.printable)
+    throw new InputError({ key: '--format', message: `${format} cannot say it: ${u.why}` });
 }
 
 /** The format's text. */

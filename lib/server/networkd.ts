@@ -10,13 +10,23 @@ import type { ServerValues } from './values.js';
 import { ownerOf } from '../link/index.js';
 
 /** networkd's own folders, in the order it looks (systemd.network(5)). */
-export const NETWORKD_DIRS = ['/etc/systemd/network', '/run/systemd/network', '/usr/local/lib/systemd/network', '/usr/lib/systemd/network', '/lib/systemd/network'];
+export const NETWORKD_DIRS = [
+  '/etc/systemd/network',
+  '/run/systemd/network',
+  '/usr/local/lib/systemd/network',
+  '/usr/lib/systemd/network',
+  '/lib/systemd/network',
+];
 
 const OURS = /^(49|50)-clusternet-/;
 
 /** A systemd glob (fnmatch: * ? [..]) as a regular expression. */
 function globRegex(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.').replace(/\[!/g, '[^');
+  const body = glob
+    .replace(/[.+^${}()|\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
+    .replace(/\[!/g, '[^');
   return new RegExp(`^${body}$`);
 }
 
@@ -62,7 +72,9 @@ export function deviceNetworkFiles(dirs: readonly string[], device: string): str
       continue;
     }
     // The first folder with a given name hides the same name in later ones.
-    for (const name of names) if (name.endsWith('.network') && !OURS.test(name) && !byName.has(name)) byName.set(name, join(dir, name));
+    for (const name of names)
+      if (name.endsWith('.network') && !OURS.test(name) && !byName.has(name))
+        byName.set(name, join(dir, name));
   }
   return [...byName.keys()]
     .sort()
@@ -81,7 +93,11 @@ export function networkdDirsFor(outDir: string): string[] {
  * .network always; for the device, our own .network when nothing else matches it, else a
  * drop-in extending the file networkd will pick.
  */
-export function placeNetworkdFiles(v: ServerValues, outDir: string, dirs: readonly string[] = networkdDirsFor(outDir)): { files: OutputFile[]; extends?: string } {
+export function placeNetworkdFiles(
+  v: ServerValues,
+  outDir: string,
+  dirs: readonly string[] = networkdDirsFor(outDir),
+): { files: OutputFile[]; extends?: string } {
   const files = networkdFiles(v).map((f) => ({ ...f, path: basename(f.path) }));
   const [admins] = deviceNetworkFiles(dirs, v.device);
   if (!admins) return { files };
@@ -95,5 +111,11 @@ export function placeNetworkdFiles(v: ServerValues, outDir: string, dirs: readon
     `${server.parentKey}=${v.interface}`,
     '',
   ].join('\n');
-  return { files: [...files, { path: join(`${basename(admins)}.d`, `50-clusternet-${v.interface}.conf`), content: dropIn }], extends: admins };
+  return {
+    files: [
+      ...files,
+      { path: join(`${basename(admins)}.d`, `50-clusternet-${v.interface}.conf`), content: dropIn },
+    ],
+    extends: admins,
+  };
 }

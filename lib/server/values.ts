@@ -6,7 +6,15 @@ import { InputError } from '../errors.js';
 import type { Config } from '../config/types.js';
 import type { LinkParams, LinkPeer } from '../link/driver.js';
 import { LINK_NODE_KEYS, ownerOf } from '../link/index.js';
-import { ValueProblem, isMulticastMac, macToNumber, parseIfName, parseInteger, parseIp, parseMac } from '../value/parse.js';
+import {
+  ValueProblem,
+  isMulticastMac,
+  macToNumber,
+  parseIfName,
+  parseInteger,
+  parseIp,
+  parseMac,
+} from '../value/parse.js';
 import { bigToIp, inSubnet, ipToBig, macAt, subnetOf, withLastByte } from '../value/arith.js';
 import { deriveAll } from '../derive/node.js';
 
@@ -58,24 +66,48 @@ const isIpv4 = (ip: string): boolean => {
 
 export function serverValues(config: Config, o: ServerOptions): ServerValues {
   const { net } = config;
-  if (!net.enable || !net.address) return bad('--address', 'the node network is disabled ([net] enable = false): there is no cluster network to join');
+  if (!net.enable || !net.address)
+    return bad(
+      '--address',
+      'the node network is disabled ([net] enable = false): there is no cluster network to join',
+    );
   const base = net.address;
   const [ip, prefix, extra] = o.address.trim().split('/');
-  if (!ip || !isIpv4(ip) || extra !== undefined || (prefix !== undefined && !/^\d+$/.test(prefix))) {
-    bad('--address', `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${base.prefix})`);
+  if (
+    !ip ||
+    !isIpv4(ip) ||
+    extra !== undefined ||
+    (prefix !== undefined && !/^\d+$/.test(prefix))
+  ) {
+    bad(
+      '--address',
+      `"${o.address}" is not an IPv4 address; allowed: like 10.4.135.254 (or with the cluster prefix, /${base.prefix})`,
+    );
   }
-  if (prefix !== undefined && Number(prefix) !== base.prefix) bad('--address', `the cluster network is /${base.prefix}, not /${prefix}`);
+  if (prefix !== undefined && Number(prefix) !== base.prefix)
+    bad('--address', `the cluster network is /${base.prefix}, not /${prefix}`);
   const { cidr: where, first, last } = subnetOf(base.address, base.prefix);
   const [subnet, broadcast] = [bigToIp(first, 4), bigToIp(last, 4)];
-  if (!inSubnet(ip!, base.address, base.prefix)) bad('--address', `${ip} is outside the cluster network ${where}`);
-  if (ip === subnet || ip === broadcast) bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
+  if (!inSubnet(ip!, base.address, base.prefix))
+    bad('--address', `${ip} is outside the cluster network ${where}`);
+  if (ip === subnet || ip === broadcast)
+    bad('--address', `${ip} is the ${ip === subnet ? 'network' : 'broadcast'} address of ${where}`);
   const nodes = deriveAll(config);
   // Each node routes a subnet of its own (routing = per-node): no segment is shared to join.
   const routed = nodes.find((v) => v.routing)?.routing;
-  if (routed) bad('--address', `routed per-node segments have no shared segment to join (node subnets like ${routed.subnet}); route ${base.address}/${base.prefix} via a node instead (its underlay address)`);
+  if (routed)
+    bad(
+      '--address',
+      `routed per-node segments have no shared segment to join (node subnets like ${routed.subnet}); route ${base.address}/${base.prefix} via a node instead (its underlay address)`,
+    );
   const node = nodes.find((v) => v.address.split('/')[0] === ip);
-  if (node) bad('--address', `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`);
-  if (config.clusterIps.some((c) => c.address === ip)) bad('--address', `${ip} is a cluster address`);
+  if (node)
+    bad(
+      '--address',
+      `${ip} is node ${node.node}'s address; pick one no node gets (nodes: base + id)`,
+    );
+  if (config.clusterIps.some((c) => c.address === ip))
+    bad('--address', `${ip} is a cluster address`);
 
   let mac: string;
   if (o.mac !== undefined) mac = option('--mac', () => parseMac(o.mac!));
@@ -84,14 +116,30 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
     // replace: nodes differ from the base in the last byte only; so must a host whose MAC
     // follows from the template that way (else two hosts could get one MAC).
     if (net.template === 'replace' && ipToBig(ip!) >> 8n !== ipToBig(base.address) >> 8n) {
-      bad('--address', `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`);
+      bad(
+        '--address',
+        `${ip} differs from the base ${base.address} in more than the last byte, so no MAC follows from the template (template = replace); give --mac`,
+      );
     }
-    if (net.template === 'add' && offset <= 0n) bad('--address', `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`);
-    const n = net.template === 'replace' ? withLastByte(macToNumber(net.mac), ipToBig(ip!)) : macToNumber(net.mac) + offset;
-    const unicast = (m: string) => bad('--mac', `${m} has the multicast bit set; a host's MAC must be unicast`);
-    mac = macAt(n, (p) => (p.why === 'overflow' ? bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`) : unicast(p.mac)))!;
+    if (net.template === 'add' && offset <= 0n)
+      bad(
+        '--address',
+        `${ip} is not above the base ${base.address}, so no MAC follows from the template; give --mac`,
+      );
+    const n =
+      net.template === 'replace'
+        ? withLastByte(macToNumber(net.mac), ipToBig(ip!))
+        : macToNumber(net.mac) + offset;
+    const unicast = (m: string) =>
+      bad('--mac', `${m} has the multicast bit set; a host's MAC must be unicast`);
+    mac = macAt(n, (p) =>
+      p.why === 'overflow'
+        ? bad('--address', `template ${net.mac} + ${offset} overflows 48 bits; give --mac`)
+        : unicast(p.mac),
+    )!;
   }
-  if (isMulticastMac(mac)) bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
+  if (isMulticastMac(mac))
+    bad('--mac', `${mac} has the multicast bit set; a host's MAC must be unicast`);
 
   const driver = ownerOf(net.link);
   // A server is no node: id 0, and what a node has in [node N] it gives as options.
@@ -99,11 +147,23 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
   for (const [key, raw] of Object.entries(o.nodeKeys ?? {})) {
     const owned = LINK_NODE_KEYS.get(key);
     if (raw === undefined || raw === '' || !owned) continue;
-    if (!owned.owners.includes(net.link)) bad(`--${key}`, `applies only to link = ${owned.owners.join(' or ')}; this cluster's link is ${net.link}`);
-    keys.set(key, option(`--${key}`, () => owned.spec.parse(raw)));
+    if (!owned.owners.includes(net.link))
+      bad(
+        `--${key}`,
+        `applies only to link = ${owned.owners.join(' or ')}; this cluster's link is ${net.link}`,
+      );
+    keys.set(
+      key,
+      option(`--${key}`, () => owned.spec.parse(raw)),
+    );
   }
-  const nodeLink = driver.params(net.linkKeys, { id: 0, keys, problem: (key, message) => bad(key, message) });
-  if (!nodeLink) return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
+  const nodeLink = driver.params(net.linkKeys, {
+    id: 0,
+    keys,
+    problem: (key, message) => bad(key, message),
+  });
+  if (!nodeLink)
+    return bad('--address', `the ${net.link} link of [net] is incomplete; run clusternet validate`);
   const join = driver.server.joinWith?.(nodeLink);
   const link = join?.link ?? nodeLink;
   // auto: the nodes take the device's MTU less the kind's overhead; on a 1500 segment that
@@ -125,6 +185,21 @@ export function serverValues(config: Config, o: ServerOptions): ServerValues {
     mac,
     mtu,
     address: `${ip}/${net.address.prefix}`,
-    peers: driver.needsPeers ? nodes.flatMap((v) => (v.link ? [{ node: v.node, mac: v.mac, address: v.address, address6: v.address6, link: v.link, routing: v.routing }] : [])) : [],
+    peers: driver.needsPeers
+      ? nodes.flatMap((v) =>
+          v.link
+            ? [
+                {
+                  node: v.node,
+                  mac: v.mac,
+                  address: v.address,
+                  address6: v.address6,
+                  link: v.link,
+                  routing: v.routing,
+                },
+              ]
+            : [],
+        )
+      : [],
   };
 }

@@ -17,7 +17,11 @@ export interface Buckets {
 
 const BACKENDS: readonly CipBackend[] = ['cluster-match', 'nft', 'clusterip'];
 
-export async function readBuckets(runner: Runner, ns: Ns, address: string): Promise<Buckets | null> {
+export async function readBuckets(
+  runner: Runner,
+  ns: Ns,
+  address: string,
+): Promise<Buckets | null> {
   for (const backend of BACKENDS) {
     try {
       const live = await readBackendLive(runner, ns, backend, [address]);
@@ -36,16 +40,24 @@ export async function readBuckets(runner: Runner, ns: Ns, address: string): Prom
  * process), else every backend in turn. What a cluster manager's monitor asks every few
  * seconds.
  */
-export async function answeredBuckets(runner: Runner, ns: Ns, address: string, record: NodeRecord): Promise<number[]> {
+export async function answeredBuckets(
+  runner: Runner,
+  ns: Ns,
+  address: string,
+  record: NodeRecord,
+): Promise<number[]> {
   for (const op of record.phases['init-post'] ?? []) {
     const spec = op.op === 'cip-rules' ? op.specs.find((s) => s.address === address) : undefined;
-    if (op.op === 'cip-rules' && spec) return readBucketsOf(runner, ns, op.backend, spec.name, address);
+    if (op.op === 'cip-rules' && spec)
+      return readBucketsOf(runner, ns, op.backend, spec.name, address);
   }
   return (await readBuckets(runner, ns, address))?.buckets ?? [];
 }
 
 /** The sorted buckets of `address` in what a backend has installed; undefined if absent. */
 function liveBuckets(live: BackendLive, address: string): number[] | undefined {
-  const found = [...live.byName.values()].find((l) => l.address === address || l.address?.split('/')[0] === address);
+  const found = [...live.byName.values()].find(
+    (l) => l.address === address || l.address?.split('/')[0] === address,
+  );
   return found && [...found.buckets].sort((a, b) => a - b);
 }

@@ -11,11 +11,13 @@ export function missingItems(v: NodeValues, st: NsState): string[] {
   const missing: string[] = [];
   if (!link.up) missing.push(`${v.interface} is down`);
   for (const address of [v.address, v.address6]) {
-    if (address && !link.addresses.includes(address)) missing.push(`${v.interface} has no address ${address}`);
+    if (address && !link.addresses.includes(address))
+      missing.push(`${v.interface} has no address ${address}`);
   }
   for (const cip of v.clusterIps) {
     // The cluster address may carry any prefix length: only the address is compared.
-    if (!link.addresses.some((a) => a.split('/')[0] === cip.address)) missing.push(`cluster address ${cip.address} is not installed on ${v.interface}`);
+    if (!link.addresses.some((a) => a.split('/')[0] === cip.address))
+      missing.push(`cluster address ${cip.address} is not installed on ${v.interface}`);
   }
   return missing;
 }

@@ -62,7 +62,13 @@ export interface StatusReport {
   ranges: RangeUse[];
   addresses: AddressRow[];
   clusterips: ClusterIpRow[];
-  interface: { name: string; where: string; exists: boolean; up: boolean; addresses: string[] } | null;
+  interface: {
+    name: string;
+    where: string;
+    exists: boolean;
+    up: boolean;
+    addresses: string[];
+  } | null;
   plan: { ok: boolean; problems: string[] } | null;
   /** What of this node is not set up at all, in plain words (empty when it is, or without a node). */
   notSetUp: string[];
@@ -75,28 +81,54 @@ export function networkRows(config: Config, nodes: NodeValues[]): NetworkRow[] {
   const link = nodes.find((v) => v.link)?.link;
   const type = link ? driver.describe(link) : net.link;
   // Routed per-node segments: each node's subnet is a network of its own (the host's bridge address and the container's used).
-  if (nodes.some((v) => v.routing)) return nodes.flatMap((v) => (v.routing ? routedRows(v.node, v.routing) : []));
+  if (nodes.some((v) => v.routing))
+    return nodes.flatMap((v) => (v.routing ? routedRows(v.node, v.routing) : []));
   const rows: NetworkRow[] = [];
-  for (const [name, cidr] of [['net', net.address], ['net6', net.address6]] as const) {
+  for (const [name, cidr] of [
+    ['net', net.address],
+    ['net6', net.address6],
+  ] as const) {
     if (!cidr) continue;
     const { cidr: network, size } = subnetOf(cidr.address, cidr.prefix);
-    const others = [net.gateway, ...config.clusterIps.filter((c) => c.enable).map((c) => c.address)].filter(
-      (ip): ip is string => ip !== undefined && inSubnet(ip, cidr.address, cidr.prefix),
-    );
+    const others = [
+      net.gateway,
+      ...config.clusterIps.filter((c) => c.enable).map((c) => c.address),
+    ].filter((ip): ip is string => ip !== undefined && inSubnet(ip, cidr.address, cidr.prefix));
     const used = nodes.length + new Set(others).size;
-    rows.push({ name, type, network, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 });
+    rows.push({
+      name,
+      type,
+      network,
+      size,
+      used,
+      free: size - used,
+      pct: Math.round((used / size) * 10000) / 100,
+    });
   }
   return rows;
 }
 
 /** A node's routed subnets (routing = per-node), one row each: `net/N`, `net6/N`. */
 function routedRows(node: number, r: Routing): NetworkRow[] {
-  return [['net', r.subnet], ['net6', r.subnet6]].flatMap(([name, cidr]) => {
+  return [
+    ['net', r.subnet],
+    ['net6', r.subnet6],
+  ].flatMap(([name, cidr]) => {
     if (!cidr) return [];
     const [base, prefix] = cidr.split('/');
     const { size } = subnetOf(base!, Number(prefix));
     const used = 2;
-    return [{ name: `${name}/${node}`, type: `routed /${prefix}`, network: cidr, size, used, free: size - used, pct: Math.round((used / size) * 10000) / 100 }];
+    return [
+      {
+        name: `${name}/${node}`,
+        type: `routed /${prefix}`,
+        network: cidr,
+        size,
+        used,
+        free: size - used,
+        pct: Math.round((used / size) * 10000) / 100,
+      },
+    ];
   });
 }
 
@@ -107,7 +139,10 @@ export interface LocalView {
   log: Logger;
 }
 
-export async function buildStatus(config: Config, local: LocalView | undefined): Promise<StatusReport> {
+export async function buildStatus(
+  config: Config,
+  local: LocalView | undefined,
+): Promise<StatusReport> {
   const nodes = deriveAll(config);
   let state: NsState | undefined;
   let where = '';
@@ -137,12 +172,32 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
   }
   const clusterips: ClusterIpRow[] = [];
   for (const cip of config.clusterIps.filter((c) => c.enable)) {
-    const installed = local ? (link?.addresses.some((a) => a.split('/')[0] === cip.address) ?? false) : null;
-    addresses.push({ node: 'cluster', interface: config.net.interface, mac: cip.mac, address: cip.address, where: local ? where : 'every node', configured: installed });
-    const buckets = local && state ? await readBuckets(local.runner, local.container, cip.address) : null;
+    const installed = local
+      ? (link?.addresses.some((a) => a.split('/')[0] === cip.address) ?? false)
+      : null;
+    addresses.push({
+      node: 'cluster',
+      interface: config.net.interface,
+      mac: cip.mac,
+      address: cip.address,
+      where: local ? where : 'every node',
+      configured: installed,
+    });
+    const buckets =
+      local && state ? await readBuckets(local.runner, local.container, cip.address) : null;
     const planned = local?.values.clusterIps.find((c) => c.address === cip.address);
     const manager = cip.buckets === 'manager';
-    clusterips.push({ name: cip.name, address: cip.address, mac: cip.mac, backend: cip.backend, bucket: manager ? null : (planned?.bucket ?? null), total: planned?.total ?? null, assignedBy: cip.buckets, installed, buckets });
+    clusterips.push({
+      name: cip.name,
+      address: cip.address,
+      mac: cip.mac,
+      backend: cip.backend,
+      bucket: manager ? null : (planned?.bucket ?? null),
+      total: planned?.total ?? null,
+      assignedBy: cip.buckets,
+      installed,
+      buckets,
+    });
   }
   return {
     config: config.file,
@@ -152,26 +207,63 @@ export async function buildStatus(config: Config, local: LocalView | undefined):
     addresses,
     clusterips,
     interface: local
-      ? { name: local.values.interface, where, exists: link !== undefined, up: link?.up ?? false, addresses: link?.addresses ?? [] }
+      ? {
+          name: local.values.interface,
+          where,
+          exists: link !== undefined,
+          up: link?.up ?? false,
+          addresses: link?.addresses ?? [],
+        }
       : null,
-    plan: !local ? null : state ? await planState(config, local) : { ok: false, problems: [`cannot read ${where}: it does not exist (yet)`] },
-    notSetUp: !local ? [] : !state ? [`${where} does not exist`] : !link ? [`${local.values.interface} does not exist in ${where}`] : [],
+    plan: !local
+      ? null
+      : state
+        ? await planState(config, local)
+        : { ok: false, problems: [`cannot read ${where}: it does not exist (yet)`] },
+    notSetUp: !local
+      ? []
+      : !state
+        ? [`${where} does not exist`]
+        : !link
+          ? [`${local.values.interface} does not exist in ${where}`]
+          : [],
   };
 }
 
 /** Compares the phases whose result lives on with the kernel, as `check` does. */
-async function planState(config: Config, local: LocalView): Promise<{ ok: boolean; problems: string[] }> {
-  const phases: Phase[] = local.container.kind === 'current' ? ['init-pre', 'init-post'] : ['boot-post', 'init-pre', 'init-post'];
+async function planState(
+  config: Config,
+  local: LocalView,
+): Promise<{ ok: boolean; problems: string[] }> {
+  const phases: Phase[] =
+    local.container.kind === 'current'
+      ? ['init-pre', 'init-post']
+      : ['boot-post', 'init-pre', 'init-post'];
   const problems: string[] = [];
   // Buckets moved since boot (takeover, or the cluster manager's) are in the record.
   const record = new RecordStore(local.values.node, local.container).load();
   for (const phase of phases) {
     try {
-      const { assessed, strays } = await preparePhase({ config, phase, values: local.values, container: local.container, runner: local.runner, log: local.log }, record);
+      const { assessed, strays } = await preparePhase(
+        {
+          config,
+          phase,
+          values: local.values,
+          container: local.container,
+          runner: local.runner,
+          log: local.log,
+        },
+        record,
+      );
       for (const stray of strays) problems.push(`${phase}: ${stray.item}: unexpected`);
       for (const { op, assessment: a } of assessed) {
         if (op.op === 'link-rename' || a.state === 'ok') continue;
-        const why = a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : a.reason;
+        const why =
+          a.state === 'pending'
+            ? 'missing'
+            : a.state === 'differs'
+              ? `differs: want ${a.want}, have ${a.have}`
+              : a.reason;
         // One line per item: a rule set is named, not printed whole.
         problems.push(`${phase}: ${summarizeOp(op)}: ${why}`);
       }
@@ -186,28 +278,91 @@ async function planState(config: Config, local: LocalView): Promise<{ ok: boolea
 export function formatStatus(r: StatusReport, verbose: boolean): string {
   const out: string[] = [];
   const ranges = r.ranges.map((c) => {
-    const use = c.used === null ? ['-', '-', '-'] : [String(c.used), String(c.size - c.used), `${Math.round((c.used / c.size) * 10000) / 100}%`];
-    return [`cni${c.family === 6 ? '6' : ''}/${c.node}`, `cni ${c.delegate}`, c.subnet, String(c.size), ...use];
+    const use =
+      c.used === null
+        ? ['-', '-', '-']
+        : [
+            String(c.used),
+            String(c.size - c.used),
+            `${Math.round((c.used / c.size) * 10000) / 100}%`,
+          ];
+    return [
+      `cni${c.family === 6 ? '6' : ''}/${c.node}`,
+      `cni ${c.delegate}`,
+      c.subnet,
+      String(c.size),
+      ...use,
+    ];
   });
-  out.push(table(['name', 'type', 'network', 'size', 'used', 'free', 'pct'], [...r.networks.map((n) => [n.name, n.type, n.network, String(n.size), String(n.used), String(n.free), `${n.pct}%`]), ...ranges]));
+  out.push(
+    table(
+      ['name', 'type', 'network', 'size', 'used', 'free', 'pct'],
+      [
+        ...r.networks.map((n) => [
+          n.name,
+          n.type,
+          n.network,
+          String(n.size),
+          String(n.used),
+          String(n.free),
+          `${n.pct}%`,
+        ]),
+        ...ranges,
+      ],
+    ),
+  );
   if (verbose) {
-    out.push('', table(['node', 'interface', 'mac', 'address', 'where', 'configured'], r.addresses.map((a) => [String(a.node), a.interface, a.mac, a.address, a.where, a.configured === null ? '-' : a.configured ? 'yes' : 'no'])));
+    out.push(
+      '',
+      table(
+        ['node', 'interface', 'mac', 'address', 'where', 'configured'],
+        r.addresses.map((a) => [
+          String(a.node),
+          a.interface,
+          a.mac,
+          a.address,
+          a.where,
+          a.configured === null ? '-' : a.configured ? 'yes' : 'no',
+        ]),
+      ),
+    );
   }
   for (const c of r.clusterips) {
-    const buckets = c.buckets ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}` : 'no buckets found';
-    const own = c.assignedBy === 'manager' ? ` (buckets assigned by the cluster manager${c.total === null ? '' : `, of ${c.total}`})` : c.bucket === null ? '' : ` (own bucket ${c.bucket} of ${c.total})`;
-    const here = c.installed === null ? "this node's share: give --node N to see it" : `${c.installed ? 'installed' : 'not installed'}; ${buckets}`;
-    out.push(`clusterip${c.name ? ` ${c.name}` : ''}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${here}`);
+    const buckets = c.buckets
+      ? `${c.buckets.backend} buckets ${c.buckets.buckets.join(',')}`
+      : 'no buckets found';
+    const own =
+      c.assignedBy === 'manager'
+        ? ` (buckets assigned by the cluster manager${c.total === null ? '' : `, of ${c.total}`})`
+        : c.bucket === null
+          ? ''
+          : ` (own bucket ${c.bucket} of ${c.total})`;
+    const here =
+      c.installed === null
+        ? "this node's share: give --node N to see it"
+        : `${c.installed ? 'installed' : 'not installed'}; ${buckets}`;
+    out.push(
+      `clusterip${c.name ? ` ${c.name}` : ''}: ${c.address} mac ${c.mac} backend ${c.backend}${own}; ${here}`,
+    );
   }
   if (r.notSetUp.length > 0) {
     // Nothing to compare item by item: say so, once.
-    out.push(`node ${r.node}: not set up: ${r.notSetUp.join('; ')}; run \`clusternet service start\` (or the phases with \`clusternet run\`)`);
+    out.push(
+      `node ${r.node}: not set up: ${r.notSetUp.join('; ')}; run \`clusternet service start\` (or the phases with \`clusternet run\`)`,
+    );
     return `${out.join('\n')}\n`;
   }
   if (r.interface) {
     const i = r.interface;
-    out.push(`node ${r.node}: ${i.name} in ${i.where}: ${i.exists ? `${i.up ? 'up' : 'down'} ${i.addresses.join(' ')}`.trim() : 'missing'}`);
+    out.push(
+      `node ${r.node}: ${i.name} in ${i.where}: ${i.exists ? `${i.up ? 'up' : 'down'} ${i.addresses.join(' ')}`.trim() : 'missing'}`,
+    );
   }
-  if (r.plan) out.push(r.plan.ok ? 'plan: the running state matches' : `plan: ${r.plan.problems.length} difference${r.plan.problems.length === 1 ? '' : 's'}:\n${r.plan.problems.map((p) => `  ${p}`).join('\n')}`);
+  if (r.plan)
+    out.push(
+      r.plan.ok
+        ? 'plan: the running state matches'
+        : `plan: ${r.plan.problems.length} difference${r.plan.problems.length === 1 ? '' : 's'}:\n${r.plan.problems.map((p) => `  ${p}`).join('\n')}`,
+    );
   return `${out.join('\n')}\n`;
 }

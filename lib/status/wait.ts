@@ -15,19 +15,31 @@ export async function lookOnce(runner: Runner, ns: Ns, values: NodeValues): Prom
   try {
     return missingItems(values, await readNsState(runner, ns));
   } catch (error) {
-    return [`cannot read ${nsLabel(ns)}: ${(error as Error).message.split('\n').slice(1).join(' ').trim() || (error as Error).message}`];
+    return [
+      `cannot read ${nsLabel(ns)}: ${(error as Error).message.split('\n').slice(1).join(' ').trim() || (error as Error).message}`,
+    ];
   }
 }
 
-export async function waitReady(runner: Runner, ns: Ns, values: NodeValues, timeoutSeconds: number, pollMs = POLL_MS): Promise<{ waitedMs: number }> {
+export async function waitReady(
+  runner: Runner,
+  ns: Ns,
+  values: NodeValues,
+  timeoutSeconds: number,
+  pollMs = POLL_MS,
+): Promise<{ waitedMs: number }> {
   const started = Date.now();
   for (;;) {
     const missing = await lookOnce(runner, ns, values);
     const waitedMs = Date.now() - started;
     if (missing.length === 0) return { waitedMs };
     if (waitedMs >= timeoutSeconds * 1000) {
-      throw new DriftError(`node ${values.node}: the cluster network in ${nsLabel(ns)} is not ready after ${timeoutSeconds} s: ${missing.join('; ')}`);
+      throw new DriftError(
+        `node ${values.node}: the cluster network in ${nsLabel(ns)} is not ready after ${timeoutSeconds} s: ${missing.join('; ')}`,
+      );
     }
-    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, timeoutSeconds * 1000 - waitedMs))));
+    await new Promise((r) =>
+      setTimeout(r, Math.min(pollMs, Math.max(0, timeoutSeconds * 1000 - waitedMs))),
+    );
   }
 }

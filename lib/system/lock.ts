@@ -38,7 +38,8 @@ export interface Lock {
 export const LOCK_HELD_ENV = 'CLUSTERNET_LOCK_HELD';
 
 /** True inside a run that holds the lock (a site hook calling clusternet, takeover's phase). */
-export const lockHeldHere = (env: NodeJS.ProcessEnv = process.env): boolean => Boolean(env[LOCK_HELD_ENV]);
+export const lockHeldHere = (env: NodeJS.ProcessEnv = process.env): boolean =>
+  Boolean(env[LOCK_HELD_ENV]);
 
 const GENERATION = 'lock.generation';
 const NOTE = 'lock.holder';
@@ -78,23 +79,37 @@ export function lockWaitSeconds(env: NodeJS.ProcessEnv = process.env): number {
   const raw = env.CLUSTERNET_LOCK_WAIT;
   if (raw === undefined || raw === '') return LOCK_WAIT_SECONDS;
   if (!/^\d{1,4}(\.\d{1,3})?$/.test(raw) || Number(raw) > 3600) {
-    throw new InputError({ key: 'CLUSTERNET_LOCK_WAIT', message: `"${raw}" is not a wait; allowed: seconds from 0 to 3600, like 30 or 0.5` });
+    throw new InputError({
+      key: 'CLUSTERNET_LOCK_WAIT',
+      message: `"${raw}" is not a wait; allowed: seconds from 0 to 3600, like 30 or 0.5`,
+    });
   }
   return Number(raw);
 }
 
-export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process.env): Promise<Lock> {
+export async function acquireLock(
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Lock> {
   if (env[LOCK_HELD_ENV]) return { release: () => {}, previous: undefined };
   const wait = lockWaitSeconds(env);
   const fd = openRunFile(env, 'lock');
   const lockFile = join(runDir(env), 'lock');
   // -E 75: flock's own "could not get the lock in time", distinct from its other failures.
   const acquired = await new Promise<boolean>((resolve, reject) => {
-    const child = spawn('flock', ['-w', String(wait), '-E', '75', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+    const child = spawn('flock', ['-w', String(wait), '-E', '75', '3'], {
+      stdio: ['ignore', 'ignore', 'pipe', fd],
+    });
     let stderr = '';
     child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.once('error', (error) => reject(new ApplyError(`flock ${lockFile}`, error.message)));
-    child.once('close', (code) => (code === 0 ? resolve(true) : code === 75 ? resolve(false) : reject(new ApplyError(`flock ${lockFile}`, stderr.trim() || `exit ${code}`))));
+    child.once('close', (code) =>
+      code === 0
+        ? resolve(true)
+        : code === 75
+          ? resolve(false)
+          : reject(new ApplyError(`flock ${lockFile}`, stderr.trim() || `exit ${code}`)),
+    );
   }).catch((error: unknown) => {
     closeSync(fd);
     throw error;
@@ -107,7 +122,10 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
     } catch {
       /* the holder left no usable note */
     }
-    throw new ApplyError(`flock ${lockFile}`, `another clusternet holds the lock (${holder}); gave up after ${wait} s`);
+    throw new ApplyError(
+      `flock ${lockFile}`,
+      `another clusternet holds the lock (${holder}); gave up after ${wait} s`,
+    );
   }
   let generation: number;
   try {
@@ -115,7 +133,10 @@ export async function acquireLock(what: string, env: NodeJS.ProcessEnv = process
     generation = readGeneration(env);
     // Odd from now on, and never a number a reader saw before (not a killed holder's odd
     // one either); an unreadable number starts again above anything a reader could hold.
-    writeGeneration(env, Number.isNaN(generation) ? Date.now() * 2 + 1 : generation + (generation % 2 === 0 ? 1 : 2));
+    writeGeneration(
+      env,
+      Number.isNaN(generation) ? Date.now() * 2 + 1 : generation + (generation % 2 === 0 ? 1 : 2),
+    );
   } catch (error) {
     closeSync(fd);
     throw error;

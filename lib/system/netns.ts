@@ -9,6 +9,9 @@ export function nsIdentity(ns: Ns): string {
     const st = statSync(nsPath(ns));
     return `${st.dev}-${st.ino}`;
   } catch (error) {
-    throw new ApplyError(`stat ${nsPath(ns)}`, `cannot find the container's network namespace (${(error as NodeJS.ErrnoException).code})`);
+    throw new ApplyError(
+      `stat ${nsPath(ns)}`,
+      `cannot find the container's network namespace (${(error as NodeJS.ErrnoException).code})`,
+    );
   }
 }

@@ -6,12 +6,25 @@
 // O_NOFOLLOW, written to a fresh temporary name created with O_EXCL (mkstemp-like), then
 // renamed over the old one (a rename replaces a planted symlink, never its target).
 import { randomBytes } from 'node:crypto';
-import { closeSync, constants, fstatSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  fsyncSync,
+  lstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeSync,
+} from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { euid, looseness, trustedRealPath } from './trust.js';
 
-export const runDir = (env: NodeJS.ProcessEnv = process.env): string => resolve(env.CLUSTERNET_RUN_DIR ?? '/run/clusternet');
+export const runDir = (env: NodeJS.ProcessEnv = process.env): string =>
+  resolve(env.CLUSTERNET_RUN_DIR ?? '/run/clusternet');
 
 const checked = new Set<string>();
 
@@ -19,8 +32,16 @@ const checked = new Set<string>();
 function checkRunDir(dir: string): void {
   const me = euid();
   const st = lstatSync(dir);
-  if (st.isSymbolicLink() || !st.isDirectory()) throw new InputError({ file: dir, message: 'the run dir is not a folder (a symlink is refused); remove it and run again' });
-  if (st.uid !== me) throw new InputError({ file: dir, message: `the run dir is owned by uid ${st.uid}; it must be ours (uid ${me}); remove it and run again` });
+  if (st.isSymbolicLink() || !st.isDirectory())
+    throw new InputError({
+      file: dir,
+      message: 'the run dir is not a folder (a symlink is refused); remove it and run again',
+    });
+  if (st.uid !== me)
+    throw new InputError({
+      file: dir,
+      message: `the run dir is owned by uid ${st.uid}; it must be ours (uid ${me}); remove it and run again`,
+    });
   const why = looseness(st, me);
   if (why) throw new InputError({ file: dir, message: `the run dir ${why}` });
   trustedRealPath(dir, 'the run dir', me);
@@ -69,11 +90,16 @@ export function readRunFile(env: NodeJS.ProcessEnv, name: string): string | null
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw new InputError({ file: path, message: 'is a symlink; nothing in the run dir is followed: remove it' });
+    if (code === 'ELOOP')
+      throw new InputError({
+        file: path,
+        message: 'is a symlink; nothing in the run dir is followed: remove it',
+      });
     throw error;
   }
   try {
-    if (!fstatSync(fd).isFile()) throw new InputError({ file: path, message: 'is not a regular file; remove it' });
+    if (!fstatSync(fd).isFile())
+      throw new InputError({ file: path, message: 'is not a regular file; remove it' });
     return readFileSync(fd, 'utf8');
   } finally {
     closeSync(fd);
@@ -84,10 +110,19 @@ export function readRunFile(env: NodeJS.ProcessEnv, name: string): string | null
  * Writes a file of the run dir whole or not at all: a fresh temporary file (random name,
  * O_EXCL: never an existing file or a symlink), flushed when `sync`, renamed over `name`.
  */
-export function writeRunFile(env: NodeJS.ProcessEnv, name: string, text: string | Buffer, sync = false): void {
+export function writeRunFile(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  text: string | Buffer,
+  sync = false,
+): void {
   const dir = ensureRunDir(env);
   const tmp = join(dir, `${name}.${randomBytes(6).toString('hex')}.tmp`);
-  const fd = openSync(tmp, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, 0o600);
+  const fd = openSync(
+    tmp,
+    constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW,
+    0o600,
+  );
   try {
     try {
       writeSync(fd, typeof text === 'string' ? Buffer.from(text) : text);
@@ -122,9 +157,17 @@ export function openRunFile(env: NodeJS.ProcessEnv, name: string): number {
   const path = join(ensureRunDir(env), name);
   let fd: number;
   try {
-    fd = openSync(path, constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK, 0o600);
+    fd = openSync(
+      path,
+      constants.O_RDWR | constants.O_CREAT | constants.O_NOFOLLOW | constants.O_NONBLOCK,
+      0o600,
+    );
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ELOOP') throw new InputError({ file: path, message: 'is a symlink; nothing in the run dir is followed: remove it' });
+    if ((error as NodeJS.ErrnoException).code === 'ELOOP')
+      throw new InputError({
+        file: path,
+        message: 'is a symlink; nothing in the run dir is followed: remove it',
+      });
     throw error;
   }
   if (!fstatSync(fd).isFile()) {

@@ -41,7 +41,9 @@ export const MAX_TIMEOUT_MS = 86_400_000;
  */
 export function envSeconds(env: NodeJS.ProcessEnv, name: string, fallbackMs: number): number {
   const seconds = Number(env[name]);
-  return Number.isFinite(seconds) && seconds > 0 ? Math.min(Math.round(seconds * 1000), MAX_TIMEOUT_MS) : fallbackMs;
+  return Number.isFinite(seconds) && seconds > 0
+    ? Math.min(Math.round(seconds * 1000), MAX_TIMEOUT_MS)
+    : fallbackMs;
 }
 
 /**
@@ -93,7 +95,8 @@ export const systemRunner: Runner & { readonly system: true } = {
       child.once('close', (code, signal) => {
         clearTimeout(timer);
         let stderr = Buffer.concat(err).toString();
-        if (startError) stderr = `${stderr}${file}: cannot run it (${startError.code ?? startError.message})`;
+        if (startError)
+          stderr = `${stderr}${file}: cannot run it (${startError.code ?? startError.message})`;
         if (timedOut) stderr = `${stderr}\ntimed out after ${timeoutMs} ms and was killed`;
         // Killed from outside: the caller must assume the command may have taken effect.
         else if (signal) stderr = `${stderr}\nkilled by ${signal}`;
@@ -106,13 +109,20 @@ export const systemRunner: Runner & { readonly system: true } = {
 
 /** A command line as a person would type it, for messages and logs. */
 export function showCommand(argv: readonly string[]): string {
-  return argv.map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+  return argv
+    .map((a) => (/^[A-Za-z0-9_./:=@%+,-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`))
+    .join(' ');
 }
 
 /** Runs and throws ApplyError naming the command when it fails. */
-export async function runChecked(runner: Runner, argv: string[], options?: RunOptions): Promise<CommandResult> {
+export async function runChecked(
+  runner: Runner,
+  argv: string[],
+  options?: RunOptions,
+): Promise<CommandResult> {
   const result = await runner.run(argv, options);
-  if (result.exitCode !== 0) throw new ApplyError(showCommand(argv), result.stderr || `exit code ${result.exitCode}`);
+  if (result.exitCode !== 0)
+    throw new ApplyError(showCommand(argv), result.stderr || `exit code ${result.exitCode}`);
   return result;
 }
 

@@ -27,13 +27,21 @@ export async function readSysctl(runner: Runner, ns: Ns, key: string): Promise<s
  * the namespace of whoever opens it. Only for the real system: a test's fake runner sees
  * the command.
  */
-export async function writeSysctl(runner: Runner, ns: Ns, key: string, value: string): Promise<void> {
+export async function writeSysctl(
+  runner: Runner,
+  ns: Ns,
+  key: string,
+  value: string,
+): Promise<void> {
   if (ns.kind === 'current' && runner.system) {
     try {
       writeFileSync(sysctlPath(key), value);
     } catch (error) {
       const e = error as NodeJS.ErrnoException;
-      throw new ApplyError(`sysctl -w ${key}=${value}`, `${sysctlPath(key)}: ${e.code === 'ENOENT' ? 'no such key (is its module loaded?)' : (e.code ?? e.message)}`);
+      throw new ApplyError(
+        `sysctl -w ${key}=${value}`,
+        `${sysctlPath(key)}: ${e.code === 'ENOENT' ? 'no such key (is its module loaded?)' : (e.code ?? e.message)}`,
+      );
     }
     return;
   }
@@ -136,11 +144,15 @@ interface IpNeigh {
 }
 
 export async function readNsState(runner: Runner, ns: Ns): Promise<NsState> {
-  const { stdout } = await runChecked(runner, inNs(ns, ['ip', '-json', '-details', '-batch', '-']), {
-    // `table all`: `table main` would give IPv4 routes only. Not filtered by protocol:
-    // `ip route show proto 211` leaves the protocol out of what it prints.
-    input: 'address show\nroute show table all\nmaddr show\nneigh show nud permanent\n',
-  });
+  const { stdout } = await runChecked(
+    runner,
+    inNs(ns, ['ip', '-json', '-details', '-batch', '-']),
+    {
+      // `table all`: `table main` would give IPv4 routes only. Not filtered by protocol:
+      // `ip route show proto 211` leaves the protocol out of what it prints.
+      input: 'address show\nroute show table all\nmaddr show\nneigh show nud permanent\n',
+    },
+  );
   return parseNsState(stdout);
 }
 
@@ -149,7 +161,12 @@ export function parseNsState(stdout: string): NsState {
   const [links = [], routes = [], maddrs = [], neighbors = []] = stdout
     .split('\n')
     .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as unknown[]) as [IpLink[]?, IpRoute[]?, IpMaddr[]?, IpNeigh[]?];
+    .map((line) => JSON.parse(line) as unknown[]) as [
+    IpLink[]?,
+    IpRoute[]?,
+    IpMaddr[]?,
+    IpNeigh[]?,
+  ];
   return {
     links: new Map(
       links.map((l) => [
@@ -171,27 +188,41 @@ export function parseNsState(stdout: string): NsState {
       ]),
     ),
     // The local and other tables are the kernel's own (and policy routing's): not ours.
-    routes: routes.filter((r) => r.table === undefined || r.table === 'main').map((r) => ({
-      dst: r.dst,
-      family: r.dst.includes(':') || (r.gateway ?? '').includes(':') ? 6 : 4,
-      gateway: r.gateway ?? null,
-      dev: r.dev ?? null,
-      // ip prints known protocol numbers by name and ours as a number.
-      protocol: protocolOf(r.protocol),
-      onlink: (r.flags ?? []).includes('onlink'),
+    routes: routes
+      .filter((r) => r.table === undefined || r.table === 'main')
+      .map((r) => ({
+        dst: r.dst,
+        family: r.dst.includes(':') || (r.gateway ?? '').includes(':') ? 6 : 4,
+        gateway: r.gateway ?? null,
+        dev: r.dev ?? null,
+        // ip prints known protocol numbers by name and ours as a number.
+        protocol: protocolOf(r.protocol),
+        onlink: (r.flags ?? []).includes('onlink'),
+      })),
+    neighbors: neighbors.map((n) => ({
+      address: n.dst,
+      dev: n.dev ?? '',
+      lladdr: n.lladdr?.toLowerCase() ?? null,
+      protocol: protocolOf(n.protocol),
     })),
-    neighbors: neighbors.map((n) => ({ address: n.dst, dev: n.dev ?? '', lladdr: n.lladdr?.toLowerCase() ?? null, protocol: protocolOf(n.protocol) })),
     fdb: new Map(),
-    maddrs: new Map(maddrs.map((m) => [m.ifname, (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : []))])),
+    maddrs: new Map(
+      maddrs.map((m) => [
+        m.ifname,
+        (m.maddr ?? []).flatMap((a) => (a.link ? [a.link.toLowerCase()] : [])),
+      ]),
+    ),
     sysctls: new Map(),
     linkTypes: new Set(),
   };
 }
 
-const protocolOf = (p: string | number | undefined): string | null => (p === undefined ? null : String(p));
+const protocolOf = (p: string | number | undefined): string | null =>
+  p === undefined ? null : String(p);
 
 /** A route or neighbour entry made by clusternet: it carries our protocol number. */
-export const isOurRoute = (r: { protocol: string | null }): boolean => r.protocol === String(ROUTE_PROTOCOL);
+export const isOurRoute = (r: { protocol: string | null }): boolean =>
+  r.protocol === String(ROUTE_PROTOCOL);
 
 interface BridgeFdb {
   mac: string;
@@ -207,13 +238,18 @@ export async function readFdb(runner: Runner, ns: Ns, dev: string): Promise<FdbE
   const argv = inNs(ns, ['bridge', '-j', 'fdb', 'show', 'dev', dev]);
   const r = await runner.run(argv);
   if (r.exitCode === 255 && /Cannot find device/.test(r.stderr)) return [];
-  if (r.exitCode !== 0) throw new ApplyError(showCommand(argv), r.stderr.trim() || `exit code ${r.exitCode}`);
+  if (r.exitCode !== 0)
+    throw new ApplyError(showCommand(argv), r.stderr.trim() || `exit code ${r.exitCode}`);
   return parseFdb(r.stdout);
 }
 
 export function parseFdb(stdout: string): FdbEntry[] {
   const entries = (stdout.trim() === '' ? [] : JSON.parse(stdout)) as BridgeFdb[];
-  return entries.map((e) => ({ mac: e.mac.toLowerCase(), dst: e.dst ?? null, permanent: e.state === 'permanent' }));
+  return entries.map((e) => ({
+    mac: e.mac.toLowerCase(),
+    dst: e.dst ?? null,
+    permanent: e.state === 'permanent',
+  }));
 }
 
 /** `link` names a parent in this namespace; `link_index` + `link_netnsid` one in another. */
@@ -222,4 +258,3 @@ function parentOf(l: IpLink): LinkState['parent'] {
   if (l.link_index === undefined) return null;
   return { index: l.link_index, netnsid: l.link_netnsid ?? null, name: null };
 }
-

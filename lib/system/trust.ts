@@ -12,7 +12,17 @@
 //
 // The file itself is checked on the descriptor it is then read from (open, fstat, read):
 // no second lookup another user could answer differently.
-import { closeSync, constants, fstatSync, lstatSync, openSync, readSync, realpathSync, statSync, type Stats } from 'node:fs';
+import {
+  closeSync,
+  constants,
+  fstatSync,
+  lstatSync,
+  openSync,
+  readSync,
+  realpathSync,
+  statSync,
+  type Stats,
+} from 'node:fs';
 import { isAbsolute, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
 
@@ -26,7 +36,8 @@ const STICKY = 0o1000;
 
 /** Why `st` (of `what`) is not safe to act on as root; undefined when it is. */
 export function looseness(st: Stats, me: number): string | undefined {
-  if (!trustedOwner(st.uid, me)) return `is owned by uid ${st.uid}; hooks run as root and need it owned by root`;
+  if (!trustedOwner(st.uid, me))
+    return `is owned by uid ${st.uid}; hooks run as root and need it owned by root`;
   if ((st.mode & 0o022) !== 0) {
     const fix = st.isDirectory() ? 'chmod go-w' : 'chmod 0644';
     return `has mode ${modeOf(st)}: it is writable by group or others; allowed: not group/world-writable (e.g. ${fix})`;
@@ -52,8 +63,13 @@ function checkFolders(entry: string, what: string, me: number, follow: boolean):
     const folder = chain[i]!;
     const st = follow ? statSync(folder) : lstatSync(folder);
     const label = `a folder holding ${what}`;
-    if (!st.isDirectory()) throw new InputError({ file: folder, message: `${label} is not a folder` });
-    if (!trustedOwner(st.uid, me)) throw new InputError({ file: folder, message: `${label} is owned by uid ${st.uid}; every folder up to / must be owned by root` });
+    if (!st.isDirectory())
+      throw new InputError({ file: folder, message: `${label} is not a folder` });
+    if (!trustedOwner(st.uid, me))
+      throw new InputError({
+        file: folder,
+        message: `${label} is owned by uid ${st.uid}; every folder up to / must be owned by root`,
+      });
     if ((st.mode & 0o022) === 0) continue;
     // A sticky folder open to all: fine for an entry in it that is root's or ours.
     if ((st.mode & STICKY) !== 0) {
@@ -106,7 +122,12 @@ export interface TrustedFile {
  * the file opened once (no symlink followed at the last step) and checked on that
  * descriptor (fstat), then read from it.
  */
-export function readTrusted(path: string, what: string, limit: { bytes: number; noun: string }, me = euid()): TrustedFile {
+export function readTrusted(
+  path: string,
+  what: string,
+  limit: { bytes: number; noun: string },
+  me = euid(),
+): TrustedFile {
   const maxBytes = limit.bytes;
   const real = trustedRealPath(path, what, me);
   // O_NONBLOCK: a FIFO planted in place of the file must not hang the open.
@@ -114,7 +135,11 @@ export function readTrusted(path: string, what: string, limit: { bytes: number; 
   try {
     const st = fstatSync(fd);
     if (!st.isFile()) throw new InputError({ file: path, message: 'is not a regular file' });
-    if (st.size > maxBytes) throw new InputError({ file: path, message: `is ${st.size} bytes; ${limit.noun} is at most ${maxBytes} bytes` });
+    if (st.size > maxBytes)
+      throw new InputError({
+        file: path,
+        message: `is ${st.size} bytes; ${limit.noun} is at most ${maxBytes} bytes`,
+      });
     if (me === 0) {
       const why = looseness(st, me);
       if (why) throw new InputError({ file: path, message: `${what} ${why}` });
@@ -128,7 +153,11 @@ export function readTrusted(path: string, what: string, limit: { bytes: number; 
       length += n;
       if (length === buffer.length) break;
     }
-    if (length > maxBytes) throw new InputError({ file: path, message: `is more than ${maxBytes} bytes; ${limit.noun} is at most ${maxBytes} bytes` });
+    if (length > maxBytes)
+      throw new InputError({
+        file: path,
+        message: `is more than ${maxBytes} bytes; ${limit.noun} is at most ${maxBytes} bytes`,
+      });
     return { real, bytes: buffer.subarray(0, length) };
   } finally {
     closeSync(fd);

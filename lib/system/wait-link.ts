@@ -28,9 +28,16 @@ export async function linkExists(runner: Runner, ns: Ns, name: string): Promise<
  * `ip -o monitor link` in `ns`: calls `onEvent` for each line it prints, and `onEnd` if it
  * could not start or ended, until stopped.
  */
-export function watchLinks(ns: Ns, onEvent: (line: string) => void, onEnd: () => void = () => {}): ChildProcess {
+export function watchLinks(
+  ns: Ns,
+  onEvent: (line: string) => void,
+  onEnd: () => void = () => {},
+): ChildProcess {
   const [file, ...args] = inNs(ns, ['ip', '-o', 'monitor', 'link']);
-  const child = spawn(file!, args, { stdio: ['ignore', 'pipe', 'ignore'], env: { ...process.env, LC_ALL: 'C' } });
+  const child = spawn(file!, args, {
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, LC_ALL: 'C' },
+  });
   child.on('error', onEnd);
   child.on('exit', onEnd);
   let rest = '';
@@ -47,7 +54,13 @@ export function watchLinks(ns: Ns, onEvent: (line: string) => void, onEnd: () =>
  * namespace and what makes the link when `timeoutMs` passes first. `onWait` is told once,
  * when the link is not there at the first look.
  */
-export async function waitForLink(runner: Runner, ns: Ns, name: string, timeoutMs: number, onWait: () => void = () => {}): Promise<void> {
+export async function waitForLink(
+  runner: Runner,
+  ns: Ns,
+  name: string,
+  timeoutMs: number,
+  onWait: () => void = () => {},
+): Promise<void> {
   let wake: () => void = () => {};
   let poll: NodeJS.Timeout | undefined;
   let stopping = false;
@@ -93,7 +106,11 @@ export async function waitForLink(runner: Runner, ns: Ns, name: string, timeoutM
       poll ??= setInterval(() => wake(), GUARD_MS);
       timer = setTimeout(() => {
         const waited = ((Date.now() - started) / 1000).toFixed(0);
-        reject(new DriftError(`waited ${waited} s for ${name} in ${nsLabel(ns)}, which boot-post makes and moves in (given the container's PID); it did not come, so nothing was changed. Did boot-post run, and succeed? (CLUSTERNET_LINK_TIMEOUT sets the wait, in seconds)`));
+        reject(
+          new DriftError(
+            `waited ${waited} s for ${name} in ${nsLabel(ns)}, which boot-post makes and moves in (given the container's PID); it did not come, so nothing was changed. Did boot-post run, and succeed? (CLUSTERNET_LINK_TIMEOUT sets the wait, in seconds)`,
+          ),
+        );
       }, timeoutMs);
     });
   } finally {

@@ -5,11 +5,16 @@ import { ipFamily, isMulticastMac, macToNumber, numberToMac, type Cidr } from '.
 
 const bitsOf = (family: 4 | 6): number => (family === 4 ? 32 : 128);
 
-export const ipToBig = (ip: string): bigint => ipaddr.parse(ip).toByteArray().reduce((n, b) => (n << 8n) | BigInt(b), 0n);
+export const ipToBig = (ip: string): bigint =>
+  ipaddr
+    .parse(ip)
+    .toByteArray()
+    .reduce((n, b) => (n << 8n) | BigInt(b), 0n);
 
 export function bigToIp(value: bigint, family: 4 | 6): string {
   const bytes: number[] = [];
-  for (let i = bitsOf(family) / 8 - 1; i >= 0; i--) bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
+  for (let i = bitsOf(family) / 8 - 1; i >= 0; i--)
+    bytes.push(Number((value >> BigInt(i * 8)) & 0xffn));
   return ipaddr.fromByteArray(bytes).toString();
 }
 
@@ -43,22 +48,34 @@ export function subnetOf(base: string, prefix: number): Subnet {
  * network nor (IPv4) its broadcast address. `outside` is appended to the message when it
  * is not inside.
  */
-export function addressAt(cidr: Cidr, value: bigint, fail: (message: string) => void, outside = ''): string | undefined {
+export function addressAt(
+  cidr: Cidr,
+  value: bigint,
+  fail: (message: string) => void,
+  outside = '',
+): string | undefined {
   const { cidr: subnet, first, last } = subnetOf(cidr.address, cidr.prefix);
   const ip = bigToIp(value, cidr.family);
   if (value < first || value > last) fail(`${ip} is outside ${subnet}${outside}`);
-  else if (cidr.family === 4 && value === last) fail(`${ip} is the broadcast address of ${subnet}; use a larger subnet or a lower base`);
+  else if (cidr.family === 4 && value === last)
+    fail(`${ip} is the broadcast address of ${subnet}; use a larger subnet or a lower base`);
   else if (value === first) fail(`${ip} is the network address of ${subnet}`);
   else return ip;
   return undefined;
 }
 
 /** The base of `cidr` plus `n`, checked as addressAt does and not past the subnet's end. */
-export function offsetAddress(cidr: Cidr, n: bigint, fail: (message: string) => void): string | undefined {
+export function offsetAddress(
+  cidr: Cidr,
+  n: bigint,
+  fail: (message: string) => void,
+): string | undefined {
   const value = ipToBig(cidr.address) + n;
   const { cidr: subnet, last } = subnetOf(cidr.address, cidr.prefix);
   if (value > last) {
-    fail(`${cidr.address} + ${n} is past the end of ${subnet}; use a larger subnet or a lower base`);
+    fail(
+      `${cidr.address} + ${n} is past the end of ${subnet}; use a larger subnet or a lower base`,
+    );
     return undefined;
   }
   return addressAt(cidr, value, fail);
@@ -68,7 +85,8 @@ export function offsetAddress(cidr: Cidr, n: bigint, fail: (message: string) => 
  * `value` with its last byte replaced by `byte`: the id in a template's last byte, as
  * Kerrighed's hooks put it there (template = replace), for MACs and IPv4 addresses alike.
  */
-export const withLastByte = (value: bigint, byte: bigint): bigint => (value & ~0xffn) | (byte & 0xffn);
+export const withLastByte = (value: bigint, byte: bigint): bigint =>
+  (value & ~0xffn) | (byte & 0xffn);
 
 const MAX_MAC = (1n << 48n) - 1n;
 
@@ -79,7 +97,11 @@ export type MacProblem = { why: 'overflow' } | { why: 'multicast'; mac: string }
  * A MAC template plus `n` (or, given `value`, that number as a MAC): refused past 48 bits
  * and when the multicast bit is set, which no unicast host may carry.
  */
-export function offsetMac(template: string, n: bigint, fail: (problem: MacProblem) => void): string | undefined {
+export function offsetMac(
+  template: string,
+  n: bigint,
+  fail: (problem: MacProblem) => void,
+): string | undefined {
   return macAt(macToNumber(template) + n, fail);
 }
 
@@ -103,7 +125,8 @@ export function macAt(value: bigint, fail: (problem: MacProblem) => void): strin
  */
 export function nthSubnet(cidr: Cidr, nodePrefix: number, n: number): string | undefined {
   const bits = bitsOf(cidr.family);
-  if (nodePrefix < cidr.prefix || nodePrefix > bits || n < 0 || !Number.isSafeInteger(n)) return undefined;
+  if (nodePrefix < cidr.prefix || nodePrefix > bits || n < 0 || !Number.isSafeInteger(n))
+    return undefined;
   if (BigInt(n) >= 1n << BigInt(nodePrefix - cidr.prefix)) return undefined;
   const { first } = subnetOf(cidr.address, cidr.prefix);
   return `${bigToIp(first + (BigInt(n) << BigInt(bits - nodePrefix)), cidr.family)}/${nodePrefix}`;
@@ -116,6 +139,23 @@ export function nthSubnet(cidr: Cidr, nodePrefix: number, n: number): string | u
  */
 export function eui64LinkLocal(mac: string): string {
   const b = mac.split(':').map((h) => parseInt(h, 16));
-  const bytes = [0xfe, 0x80, 0, 0, 0, 0, 0, 0, b[0]! ^ 0x02, b[1]!, b[2]!, 0xff, 0xfe, b[3]!, b[4]!, b[5]!];
+  const bytes = [
+    0xfe,
+    0x80,
+    0,
+    0,
+    0,
+    0,
+    0,
+    0,
+    b[0]! ^ 0x02,
+    b[1]!,
+    b[2]!,
+    0xff,
+    0xfe,
+    b[3]!,
+    b[4]!,
+    b[5]!,
+  ];
   return ipaddr.fromByteArray(bytes).toString();
 }

@@ -17,9 +17,11 @@ export function parseBool(raw: string): boolean {
 
 export function parseInteger(raw: string, min: number, max: number, what = 'a number'): number {
   const v = raw.trim();
-  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v)) return fail(`"${raw}" is not ${what}; allowed: a whole number from ${min} to ${max}`);
+  if (!/^(0x[0-9a-f]+|\d+)$/i.test(v))
+    return fail(`"${raw}" is not ${what}; allowed: a whole number from ${min} to ${max}`);
   const n = Number(v);
-  if (!Number.isSafeInteger(n) || n < min || n > max) return fail(`${v} is out of range; allowed: ${min} to ${max}`);
+  if (!Number.isSafeInteger(n) || n < min || n > max)
+    return fail(`${v} is out of range; allowed: ${min} to ${max}`);
   return n;
 }
 
@@ -33,9 +35,12 @@ export function parseChoice<T extends string>(raw: string, choices: readonly T[]
  * bytes. We allow a conservative character set: no white space, '/', ':' or quotes.
  */
 export function parseIfName(raw: string): string {
-  if (Buffer.byteLength(raw) > 15) return fail(`"${raw}" is ${Buffer.byteLength(raw)} bytes long; allowed: at most 15 bytes`);
+  if (Buffer.byteLength(raw) > 15)
+    return fail(`"${raw}" is ${Buffer.byteLength(raw)} bytes long; allowed: at most 15 bytes`);
   if (raw === '' || raw === '.' || raw === '..' || !/^[A-Za-z0-9_.@+-]+$/.test(raw)) {
-    return fail(`"${raw}" is not a valid interface name; allowed: 1 to 15 of A-Z a-z 0-9 _ . @ + - (no white space, '/' or ':')`);
+    return fail(
+      `"${raw}" is not a valid interface name; allowed: 1 to 15 of A-Z a-z 0-9 _ . @ + - (no white space, '/' or ':')`,
+    );
   }
   return raw;
 }
@@ -43,7 +48,8 @@ export function parseIfName(raw: string): string {
 /** A MAC written as six hex pairs separated by ':' or '-'; returned lowercase with ':'. */
 export function parseMac(raw: string): string {
   const v = raw.trim().toLowerCase();
-  if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/.test(v)) return fail(`"${raw}" is not a MAC address; allowed: six hex pairs like f0:00:00:00:07:00`);
+  if (!/^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$/.test(v))
+    return fail(`"${raw}" is not a MAC address; allowed: six hex pairs like f0:00:00:00:07:00`);
   return v.replace(/-/g, ':');
 }
 
@@ -84,16 +90,25 @@ export function parseClusterAddress(raw: string): { address: string; prefix: num
   const max = hostPrefix(address);
   if (len === undefined) return { address, prefix: max };
   if (extra !== undefined || !/^\d+$/.test(len) || Number(len) < 1 || Number(len) > max) {
-    return fail(`"${raw}" has no usable prefix length; allowed: an address alone, or with /1 to /${max}`);
+    return fail(
+      `"${raw}" has no usable prefix length; allowed: an address alone, or with /1 to /${max}`,
+    );
   }
   return { address, prefix: Number(len) };
 }
 
 export function parseIp(raw: string, family?: 4 | 6): string {
   const v = raw.trim();
-  if ((family ?? 4) === 4 && ipaddr.IPv4.isValidFourPartDecimal(v)) return ipaddr.IPv4.parse(v).toString();
-  if ((family ?? 6) === 6 && ipaddr.IPv6.isValid(v) && !v.includes('%')) return ipaddr.IPv6.parse(v).toString();
-  const allowed = family === 4 ? 'an IPv4 address like 10.4.192.1' : family === 6 ? 'an IPv6 address like fd00:4::1' : 'an IPv4 or IPv6 address';
+  if ((family ?? 4) === 4 && ipaddr.IPv4.isValidFourPartDecimal(v))
+    return ipaddr.IPv4.parse(v).toString();
+  if ((family ?? 6) === 6 && ipaddr.IPv6.isValid(v) && !v.includes('%'))
+    return ipaddr.IPv6.parse(v).toString();
+  const allowed =
+    family === 4
+      ? 'an IPv4 address like 10.4.192.1'
+      : family === 6
+        ? 'an IPv6 address like fd00:4::1'
+        : 'an IPv4 or IPv6 address';
   return fail(`"${raw}" is not an IP address; allowed: ${allowed}`);
 }
 
@@ -117,7 +132,10 @@ export function parseNodeList(raw: string, max = 65535, maxCount = Infinity): nu
     const to = m[2] === undefined ? from : parseInteger(m[2], 1, max, 'a node id');
     if (to < from) return fail(`range ${part} runs backwards; allowed: low-high`);
     count += to - from + 1;
-    if (count > maxCount) return fail(`more than ${maxCount} nodes; allowed: at most ${maxCount}, what every backend and link kind can serve`);
+    if (count > maxCount)
+      return fail(
+        `more than ${maxCount} nodes; allowed: at most ${maxCount}, what every backend and link kind can serve`,
+      );
     ranges.push([from, to]);
   }
   for (const [from, to] of ranges) {
@@ -135,7 +153,7 @@ export const normalHostname = (name: string): string => name.toLowerCase().repla
 /** Prints [1,2,3,4,7] as "1-4,7". */
 export function formatNodeList(ids: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < ids.length; ) {
+  for (let i = 0; i < ids.length;) {
     let j = i;
     while (j + 1 < ids.length && ids[j + 1] === ids[j]! + 1) j++;
     parts.push(j === i ? `${ids[i]}` : `${ids[i]}-${ids[j]}`);
@@ -160,7 +178,11 @@ function distance(a: string, b: string): number {
   for (let i = 1; i <= a.length; i++) {
     const row = [i];
     for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+      row[j] = Math.min(
+        prev[j]! + 1,
+        row[j - 1]! + 1,
+        prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
     }
     prev = row;
   }

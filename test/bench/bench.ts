@@ -290,7 +290,8 @@ function clusterAddresses(k: number): { name: string; address: string }[] {
 }
 
 /** The i-th cluster address's own multicast MAC (Kerrighed-style configs give each one). */
-const distinctMac = (i: number) => `01:00:5e:05:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
+const distinctMac = (i: number) =>
+  `01:00:5e:05:${((i >> 8) & 255).toString(16).padStart(2, '0')}:${(i & 255).toString(16).padStart(2, '0')}`;
 
 function netConf(k: number, backend: Backend, link: Link, macs: Macs = 'shared'): string {
   const cips = clusterAddresses(k).map(
@@ -999,7 +1000,13 @@ async function local(): Promise<Results> {
       rounds,
       note: bundled() ? '' : 'The hook entry was NOT bundled (tsc output only).',
     };
-    const cni = await measureCni({ timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input), must, median, pkg: PKG, rounds });
+    const cni = await measureCni({
+      timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input),
+      must,
+      median,
+      pkg: PKG,
+      rounds,
+    });
     return { meta, bringups, counts, distinct, rerun, rerunNode, takeover, cni };
   } finally {
     process.removeListener('SIGINT', stop);
@@ -1208,10 +1215,25 @@ async function cniOnly(): Promise<void> {
   if (opts.pkg) PKG = resolve(opts.pkg);
   else if (!opts['no-build']) PKG = await privatePackage();
   const rounds = Number(opts.rounds ?? (opts.quick ? 2 : 5));
-  const c = await measureCni({ timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input), must, median, pkg: PKG, rounds });
-  const text = [`Measured: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Linux ${release()}, Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}, medians in ms.`, '', ...renderCni(c, ms)].join('\n');
+  const c = await measureCni({
+    timedIn: (ns, argv, env, input) => timedIn(ns, argv, env, 600_000, input),
+    must,
+    median,
+    pkg: PKG,
+    rounds,
+  });
+  const text = [
+    `Measured: ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Linux ${release()}, Node ${process.version}, ${cpus().length} CPUs, load ${loadavg()[0]!.toFixed(1)}, medians in ms.`,
+    '',
+    ...renderCni(c, ms),
+  ].join('\n');
   process.stdout.write(`${text}\n`);
-  if (!opts['no-readme']) log(writeReadme('bench-cni', text) ? 'README.md section bench-cni rewritten' : 'README.md has no <!-- bench-cni:start/end --> markers: not written');
+  if (!opts['no-readme'])
+    log(
+      writeReadme('bench-cni', text)
+        ? 'README.md section bench-cni rewritten'
+        : 'README.md has no <!-- bench-cni:start/end --> markers: not written',
+    );
 }
 
 async function main() {

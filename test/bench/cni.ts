@@ -59,25 +59,68 @@ export async function measureCni(t: BenchTools): Promise<CniFigures> {
   try {
     await addNs(host);
     await t.must(['ip', '-n', host, 'link', 'set', 'lo', 'up']);
-    const list = JSON.parse(await t.must([process.execPath, join(t.pkg, 'dist', 'lib', 'cli', 'main.js'), '-c', config, 'cni-config', '--node', '1'])) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
+    const list = JSON.parse(
+      await t.must([
+        process.execPath,
+        join(t.pkg, 'dist', 'lib', 'cli', 'main.js'),
+        '-c',
+        config,
+        'cni-config',
+        '--node',
+        '1',
+      ]),
+    ) as { cniVersion: string; name: string; plugins: Record<string, unknown>[] };
     const sides = {
-      cn: { argv: [join(t.pkg, 'bin', 'clusternet-cni')], input: JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni' }) },
-      node: { argv: [process.execPath, join(t.pkg, 'bin', 'clusternet-cni.cjs')], input: JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni' }) },
-      ref: { argv: [join(CNI_BIN, 'bridge')], input: JSON.stringify({ cniVersion: list.cniVersion, name: list.name, ...list.plugins[0] }) },
+      cn: {
+        argv: [join(t.pkg, 'bin', 'clusternet-cni')],
+        input: JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni' }),
+      },
+      node: {
+        argv: [process.execPath, join(t.pkg, 'bin', 'clusternet-cni.cjs')],
+        input: JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni' }),
+      },
+      ref: {
+        argv: [join(CNI_BIN, 'bridge')],
+        input: JSON.stringify({ cniVersion: list.cniVersion, name: list.name, ...list.plugins[0] }),
+      },
     };
-    const times = { cn: { add: [] as number[], del: [] as number[] }, node: { add: [] as number[], del: [] as number[] }, ref: { add: [] as number[], del: [] as number[] } };
+    const times = {
+      cn: { add: [] as number[], del: [] as number[] },
+      node: { add: [] as number[], del: [] as number[] },
+      ref: { add: [] as number[], del: [] as number[] },
+    };
     const bare: number[] = [];
     let count = 0;
     const rounds = Math.max(t.rounds * 2, 5);
     for (let round = 0; round <= rounds; round++) {
-      const order = round % 2 === 0 ? (['cn', 'node', 'ref'] as const) : (['ref', 'node', 'cn'] as const);
+      const order =
+        round % 2 === 0 ? (['cn', 'node', 'ref'] as const) : (['ref', 'node', 'cn'] as const);
       for (const side of order) {
         const ns = `${prefix}-k${++count}`;
         await addNs(ns);
-        const env = { PATH, CNI_CONTAINERID: `${ns}-id`, CNI_NETNS: `/run/netns/${ns}`, CNI_IFNAME: 'eth0', CNI_PATH: CNI_BIN, CLUSTERNET_CONFIG: config, CLUSTERNET_NODE_ID: '1', CLUSTERNET_RUN_DIR: join(dir, 'run') };
-        const add = await t.timedIn(host, sides[side].argv, { ...env, CNI_COMMAND: 'ADD' }, sides[side].input);
+        const env = {
+          PATH,
+          CNI_CONTAINERID: `${ns}-id`,
+          CNI_NETNS: `/run/netns/${ns}`,
+          CNI_IFNAME: 'eth0',
+          CNI_PATH: CNI_BIN,
+          CLUSTERNET_CONFIG: config,
+          CLUSTERNET_NODE_ID: '1',
+          CLUSTERNET_RUN_DIR: join(dir, 'run'),
+        };
+        const add = await t.timedIn(
+          host,
+          sides[side].argv,
+          { ...env, CNI_COMMAND: 'ADD' },
+          sides[side].input,
+        );
         if (add.code !== 0) throw new Error(`${side} ADD failed: ${add.stdout}${add.stderr}`);
-        const del = await t.timedIn(host, sides[side].argv, { ...env, CNI_COMMAND: 'DEL' }, sides[side].input);
+        const del = await t.timedIn(
+          host,
+          sides[side].argv,
+          { ...env, CNI_COMMAND: 'DEL' },
+          sides[side].input,
+        );
         if (del.code !== 0) throw new Error(`${side} DEL failed: ${del.stdout}${del.stderr}`);
         await t.must(['ip', 'netns', 'del', ns]);
         made.splice(made.indexOf(ns), 1);
@@ -91,9 +134,16 @@ export async function measureCni(t: BenchTools): Promise<CniFigures> {
     }
     const m = t.median;
     const both = (x: { add: number[]; del: number[] }) => ({ add: m(x.add), del: m(x.del) });
-    return { rounds, bare: m(bare), cn: both(times.cn), node: both(times.node), ref: both(times.ref) };
+    return {
+      rounds,
+      bare: m(bare),
+      cn: both(times.cn),
+      node: both(times.node),
+      ref: both(times.ref),
+    };
   } finally {
-    for (const ns of made.reverse()) await t.must(['ip', 'netns', 'del', ns]).catch(() => undefined);
+    for (const ns of made.reverse())
+      await t.must(['ip', 'netns', 'del', ns]).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -227,7 +227,10 @@ showCmd('show --node 4 --json: plain data with the derived values', () => {
   // What this node would run on: probed on this kernel (cluster-match here; the choice and
   // its reason are the phase's own, clusterip/choose.ts), or "not probed" without root.
   const clusterips = data.clusterips as Record<string, unknown>[];
-  assert.match(String(clusterips[0]?.backendHere), /^(cluster-match \(auto; the first choice\)|nft \(auto; not cluster-match: .+\)|clusterip \(auto; .+\)|auto \(not probed: run as root.*\))$/);
+  assert.match(
+    String(clusterips[0]?.backendHere),
+    /^(cluster-match \(auto; the first choice\)|nft \(auto; not cluster-match: .+\)|clusterip \(auto; .+\)|auto \(not probed: run as root.*\))$/,
+  );
   delete clusterips[0]!.backendHere;
   assert.equal(clusterips, [
     {
@@ -369,7 +372,10 @@ plan('plan boot-pre, init-pre, init-post, stop for node 4', () => {
   ]);
   // stop ends with the node's own network, latest first.
   const stop = out('stop', '--netns', 'X').trimEnd().split('\n');
-  assert.equal(stop.slice(0, 2), ['# stop for node 4', '# no record of node 4 in netns X: what net.conf would make']);
+  assert.equal(stop.slice(0, 2), [
+    '# stop for node 4',
+    '# no record of node 4 in netns X: what net.conf would make',
+  ]);
   assert.equal(stop.slice(-4), [
     '[netns X] ip address del 10.4.135.4/18 dev krg0',
     '[netns X] ip link set dev krg0 down',
@@ -551,7 +557,12 @@ usage('no command, an unknown command, an unknown option: exit 2 with a hint', (
     assert.is(r.code, 2, `${args.join(' ')}\n${show(r)}`);
     assert.is(r.stdout, '');
     // The command's own help when there is a command.
-    assert.match(r.stderr, new RegExp(`^clusternet: .+\\n\\(see clusternet ${args[0] === 'validate' || args[0] === 'show' ? `${args[0]} ` : ''}--help\\)\\n$`));
+    assert.match(
+      r.stderr,
+      new RegExp(
+        `^clusternet: .+\\n\\(see clusternet ${args[0] === 'validate' || args[0] === 'show' ? `${args[0]} ` : ''}--help\\)\\n$`,
+      ),
+    );
   }
   assert.match(cli(['frobnicate']).stderr, /Unknown argument: frobnicate/);
 });

@@ -78,14 +78,21 @@ F(
   },
 );
 
-F('the clusternet command runs from its bundle: it leaves that bundle\'s code cache in the run dir', () => {
-  const run = tmp.path('run-cache-cli');
-  const r = cli(['-c', tmp.path('missing.conf'), 'validate'], { env: { CLUSTERNET_RUN_DIR: run, CLUSTERNET_SYSLOG: 'none' } });
-  assert.is(r.code, 2, show(r));
-  const id = /Build ([0-9a-f]{24})\./.exec(readFileSync(join(ROOT, 'dist', 'lib', 'cli', 'cli.cjs'), 'utf8'))?.[1];
-  assert.ok(id, 'the bundle names its build');
-  assert.equal(readdirSync(run), [`cli-${id}.v8cache`]);
-});
+F(
+  "the clusternet command runs from its bundle: it leaves that bundle's code cache in the run dir",
+  () => {
+    const run = tmp.path('run-cache-cli');
+    const r = cli(['-c', tmp.path('missing.conf'), 'validate'], {
+      env: { CLUSTERNET_RUN_DIR: run, CLUSTERNET_SYSLOG: 'none' },
+    });
+    assert.is(r.code, 2, show(r));
+    const id = /Build ([0-9a-f]{24})\./.exec(
+      readFileSync(join(ROOT, 'dist', 'lib', 'cli', 'cli.cjs'), 'utf8'),
+    )?.[1];
+    assert.ok(id, 'the bundle names its build');
+    assert.equal(readdirSync(run), [`cli-${id}.v8cache`]);
+  },
+);
 
 F('refusals read the same on both paths: exit code, stdout and stderr', () => {
   const noCip = tmp.write(

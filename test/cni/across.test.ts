@@ -19,7 +19,13 @@ const NODES = [1, 2, 3];
 const PER_NODE = 8;
 const BRIDGE = 'cnbr0';
 let lab: CniLab;
-const placed: { node: number; ns: string; v4: string; v6: string; result: Record<string, unknown> }[] = [];
+const placed: {
+  node: number;
+  ns: string;
+  v4: string;
+  v6: string;
+  result: Record<string, unknown>;
+}[] = [];
 const bare = (cidr: string) => cidr.split('/')[0]!;
 /** Node N's cluster container on its routed segment: subnet + 2. */
 const clusterContainer = (id: number) => [`10.5.${id}.2`, `fd05:0:0:${id}::2`];
@@ -29,7 +35,10 @@ test.before(async () => {
   const net = routedConf().replace(/^[^]*?\[net\]\n/, '');
   lab = await createCniLab(NODES, '', net, { segments: { 3: 'b' }, router: true });
   const runs = await bringUp(lab.sim, lab.config, NODES);
-  assert.equal(runs.filter((r) => r.exitCode !== 0).map((r) => `${r.node} ${r.phase}: ${r.stderr}`), []);
+  assert.equal(
+    runs.filter((r) => r.exitCode !== 0).map((r) => `${r.node} ${r.phase}: ${r.stderr}`),
+    [],
+  );
 });
 test.after(async () => {
   await lab?.destroy();
@@ -47,13 +56,23 @@ test(`ADD: ${PER_NODE} containers on each of 3 nodes, from subnet+3 of the node'
       placed.push({ node, ns, v4: bare(v4!), v6: bare(v6!), result: r.json! });
     }
     // The containers get the bridge's MTU: room for the overlay (1450 here).
-    const mtu = async (ns: string, dev: string) => (await links(lab.sim, ns)).find((l) => l.ifname === dev)?.mtu;
+    const mtu = async (ns: string, dev: string) =>
+      (await links(lab.sim, ns)).find((l) => l.ifname === dev)?.mtu;
     assert.is(await mtu(placed.at(-1)!.ns, 'eth0'), await mtu(lab.sim.host(node), BRIDGE));
     assert.is(await mtu(lab.sim.host(node), BRIDGE), 1450);
     // The host's bridge kept its own addresses (the gateways the bridge plugin was given).
     const br = (await links(lab.sim, lab.sim.host(node))).find((l) => l.ifname === BRIDGE);
-    assert.equal(br?.addr_info.filter((a) => !a.local.startsWith('fe80')).map((a) => `${a.local}/${a.prefixlen}`), [`10.5.${node}.1/24`, `fd05:0:0:${node}::1/64`]);
-    assert.is((await bridgePorts(lab.sim.host(node), BRIDGE)).length, PER_NODE + 1, 'the cluster container\'s veth and the 8 containers\'');
+    assert.equal(
+      br?.addr_info
+        .filter((a) => !a.local.startsWith('fe80'))
+        .map((a) => `${a.local}/${a.prefixlen}`),
+      [`10.5.${node}.1/24`, `fd05:0:0:${node}::1/64`],
+    );
+    assert.is(
+      (await bridgePorts(lab.sim.host(node), BRIDGE)).length,
+      PER_NODE + 1,
+      "the cluster container's veth and the 8 containers'",
+    );
   }
 });
 
@@ -69,14 +88,18 @@ test('every container reaches every other and every cluster container, on its no
   const failures = await Promise.all(
     placed.map(async (from) => {
       const others = placed.filter((p) => p !== from);
-      const lost = await unreachable(from.ns, [...others.map((p) => p.v4), ...others.map((p) => p.v6), ...NODES.flatMap(clusterContainer)]);
+      const lost = await unreachable(from.ns, [
+        ...others.map((p) => p.v4),
+        ...others.map((p) => p.v6),
+        ...NODES.flatMap(clusterContainer),
+      ]);
       return lost.map((ip) => `node ${from.node} ${from.v4} → ${ip}`);
     }),
   );
   assert.equal(failures.flat(), []);
 });
 
-test('no NAT: node 3\'s container sees the echo requests of node 1\'s container from its own address', async () => {
+test("no NAT: node 3's container sees the echo requests of node 1's container from its own address", async () => {
   const a = placed.find((p) => p.node === 1)!;
   const c = placed.find((p) => p.node === 3)!;
   // A counting rule in c's own namespace: it matches only packets whose source is a's address.
@@ -87,9 +110,17 @@ test('no NAT: node 3\'s container sees the echo requests of node 1\'s container 
   assert.ok(row && Number(row.trim().split(/\s+/)[0]) >= 1, counted);
 });
 
-test('clusternet check finds no drift with containers on the node\'s bridge', async () => {
+test("clusternet check finds no drift with containers on the node's bridge", async () => {
   for (const id of NODES) {
-    const r = await lab.sim.cli(lab.sim.host(id), ['check', '--node', String(id), '-c', lab.config, '--netns', lab.sim.container(id)]);
+    const r = await lab.sim.cli(lab.sim.host(id), [
+      'check',
+      '--node',
+      String(id),
+      '-c',
+      lab.config,
+      '--netns',
+      lab.sim.container(id),
+    ]);
     assert.is(r.exitCode, 0, r.stdout + r.stderr);
   }
 });
@@ -112,8 +143,15 @@ test('clusternet stop afterwards: each host as the sim made it (no bridge, overl
   for (const id of NODES) {
     const stop = await runPhase(lab.sim, lab.config, id, 'stop');
     assert.is(stop.exitCode, 0, stop.stderr);
-    assert.equal((await links(lab.sim, lab.sim.host(id))).map((l) => l.ifname).sort(), ['eth0', 'lo']);
-    for (const family of ['-4', '-6']) assert.is((await $`ip -n ${lab.sim.host(id)} ${family} route show proto 211`).stdout.trim(), '');
+    assert.equal((await links(lab.sim, lab.sim.host(id))).map((l) => l.ifname).sort(), [
+      'eth0',
+      'lo',
+    ]);
+    for (const family of ['-4', '-6'])
+      assert.is(
+        (await $`ip -n ${lab.sim.host(id)} ${family} route show proto 211`).stdout.trim(),
+        '',
+      );
     assert.is((await $`ip -n ${lab.sim.host(id)} neigh show nud permanent`).stdout.trim(), '');
   }
 });

@@ -21,14 +21,20 @@ test(`${N} concurrent ADDs on node 7: ${N} distinct addresses in 10.50.7.2-10.50
   const adds = await Promise.all(namespaces.map((ns) => lab.call(7, 'ADD', ns)));
   const addMs = Date.now() - started;
   const failed = adds.filter((r) => r.exitCode !== 0);
-  assert.equal(failed.map((r) => r.stdout + r.stderr), []);
+  assert.equal(
+    failed.map((r) => r.stdout + r.stderr),
+    [],
+  );
   const addresses = adds.map((r) => resultIps(r.json)[0]!.split('/')[0]!);
   assert.is(new Set(addresses).size, N);
   for (const a of addresses) assert.ok(between(a, '10.50.7.2', '10.50.7.254'), a);
   assert.is(lab.leases().length, N);
   assert.is((await bridgePorts(lab.sim.host(7))).length, N);
   const dels = await Promise.all(namespaces.map((ns) => lab.call(7, 'DEL', ns)));
-  assert.equal(dels.filter((r) => r.exitCode !== 0).map((r) => r.stdout + r.stderr), []);
+  assert.equal(
+    dels.filter((r) => r.exitCode !== 0).map((r) => r.stdout + r.stderr),
+    [],
+  );
   assert.equal(lab.leases(), []);
   assert.equal(await bridgePorts(lab.sim.host(7)), []);
   console.log(`  ${N} concurrent ADDs: ${addMs} ms in all`);

@@ -22,11 +22,20 @@ export interface Call {
 }
 
 /** Runs `argv` in namespace `ns` with exactly `env` (and PATH), `input` on stdin. */
-export function runIn(ns: string, argv: string[], env: Record<string, string>, input: string): Promise<Call> {
+export function runIn(
+  ns: string,
+  argv: string[],
+  env: Record<string, string>,
+  input: string,
+): Promise<Call> {
   const started = process.hrtime.bigint();
   return new Promise((resolve) => {
-    const assignments = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }).map(([k, v]) => `${k}=${v}`);
-    const child = spawn('ip', ['netns', 'exec', ns, 'env', '-i', ...assignments, ...argv], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const assignments = Object.entries({ PATH: process.env.PATH ?? '/usr/bin:/bin', ...env }).map(
+      ([k, v]) => `${k}=${v}`,
+    );
+    const child = spawn('ip', ['netns', 'exec', ns, 'env', '-i', ...assignments, ...argv], {
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
     child.stdout.on('data', (c: Buffer) => out.push(c));
@@ -40,7 +49,13 @@ export function runIn(ns: string, argv: string[], env: Record<string, string>, i
       } catch {
         json = undefined;
       }
-      resolve({ exitCode: code ?? 1, stdout, stderr: Buffer.concat(err).toString('utf8'), ms: Number(process.hrtime.bigint() - started) / 1e6, json });
+      resolve({
+        exitCode: code ?? 1,
+        stdout,
+        stderr: Buffer.concat(err).toString('utf8'),
+        ms: Number(process.hrtime.bigint() - started) / 1e6,
+        json,
+      });
     });
   });
 }
@@ -55,20 +70,38 @@ export interface CniLab {
   /** A new empty container namespace (its path is CNI_NETNS). */
   container: () => Promise<string>;
   /** One CNI call of clusternet-cni on node `node`, for container namespace `ns`. */
-  call: (node: number, command: string, ns: string, extra?: { ifname?: string; conf?: Record<string, unknown>; env?: Record<string, string>; plugin?: string; stdin?: string }) => Promise<Call>;
+  call: (
+    node: number,
+    command: string,
+    ns: string,
+    extra?: {
+      ifname?: string;
+      conf?: Record<string, unknown>;
+      env?: Record<string, string>;
+      plugin?: string;
+      stdin?: string;
+    },
+  ) => Promise<Call>;
   /** The leases host-local holds for this network (files named after an address). */
   leases: () => string[];
   destroy: () => Promise<void>;
 }
 
 /** A simulated cluster plus a net.conf whose [cni] section is `cni` (lease-dir and name added). */
-export async function createCniLab(nodes: number[], cni: string, net = 'link = macvlan\ndevice = eth0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24', simOptions: Partial<SimOptions> = {}): Promise<CniLab> {
+export async function createCniLab(
+  nodes: number[],
+  cni: string,
+  net = 'link = macvlan\ndevice = eth0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24',
+  simOptions: Partial<SimOptions> = {},
+): Promise<CniLab> {
   const sim = await createSimCluster({ ...simOptions, nodes });
   const leaseDir = mkdtempSync(join(tmpdir(), `${sim.prefix}-leases-`));
   chmodSync(leaseDir, 0o755);
   const name = `${sim.prefix}-net`;
   const runDir = join(leaseDir, 'run');
-  const config = writeConfig(`[cluster]\nnodes = ${nodes.join(',')}\n[net]\n${net}\n[cni]\nname = ${name}\nlease-dir = ${leaseDir}\n${cni}\n`);
+  const config = writeConfig(
+    `[cluster]\nnodes = ${nodes.join(',')}\n[net]\n${net}\n[cni]\nname = ${name}\nlease-dir = ${leaseDir}\n${cni}\n`,
+  );
   const containers: string[] = [];
   let count = 0;
   const container = async () => {
@@ -94,11 +127,14 @@ export async function createCniLab(nodes: number[], cni: string, net = 'link = m
         CLUSTERNET_RUN_DIR: runDir,
         ...extra.env,
       },
-      extra.stdin ?? JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni', ...extra.conf }),
+      extra.stdin ??
+        JSON.stringify({ cniVersion: '1.0.0', name, type: 'clusternet-cni', ...extra.conf }),
     );
   const leases = () => {
     try {
-      return readdirSync(join(leaseDir, name)).filter((f) => /^[0-9a-f.:]+$/.test(f) && /[.:]/.test(f));
+      return readdirSync(join(leaseDir, name)).filter(
+        (f) => /^[0-9a-f.:]+$/.test(f) && /[.:]/.test(f),
+      );
     } catch {
       return [];
     }
@@ -112,7 +148,8 @@ export async function createCniLab(nodes: number[], cni: string, net = 'link = m
 }
 
 /** The addresses (ADDR/PREFIX) of a CNI result. */
-export const resultIps = (json: Record<string, unknown> | undefined): string[] => ((json?.ips as { address: string }[] | undefined) ?? []).map((i) => i.address);
+export const resultIps = (json: Record<string, unknown> | undefined): string[] =>
+  ((json?.ips as { address: string }[] | undefined) ?? []).map((i) => i.address);
 
 /** The ports of bridge `bridge` in namespace `ns` (the containers' host ends). */
 export async function bridgePorts(ns: string, bridge = 'cni0'): Promise<string[]> {

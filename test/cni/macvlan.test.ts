@@ -11,7 +11,10 @@ for (const delegate of ['macvlan']) {
   test(`${delegate}: 2 containers on each of nodes 1 and 3, each from its node's range, all reaching each other`, async () => {
     let lab: CniLab | undefined;
     try {
-      lab = await createCniLab([1, 3], `network = 10.70.0.0/16\nnode-prefix = 24\ndelegate = ${delegate}`);
+      lab = await createCniLab(
+        [1, 3],
+        `network = 10.70.0.0/16\nnode-prefix = 24\ndelegate = ${delegate}`,
+      );
       const placed: { node: number; ns: string; ip: string }[] = [];
       for (const node of [1, 3]) {
         await $`ip -n ${lab.sim.host(node)} link set eth0 up`;

@@ -26,22 +26,52 @@ const NODE = 2;
 /** podman in node 2's host namespace, in a mount namespace of its own (see above). */
 function podman(args: string[], timeout = 180_000) {
   const script = 'mount -t cgroup2 none /sys/fs/cgroup && exec podman "$@"';
-  const global = ['--root', tmp.path('storage'), '--runroot', tmp.path('run'), '--tmpdir', tmp.path('tmp'), '--storage-driver', 'vfs'];
-  const r = spawnSync('nsenter', [`--net=/run/netns/${lab.sim.host(NODE)}`, 'unshare', '-m', '--propagation', 'slave', 'sh', '-c', script, 'sh', ...global, ...args], {
-    env: { PATH: process.env.PATH, CONTAINERS_CONF: containersConf },
-    encoding: 'utf8',
-    timeout,
-  });
+  const global = [
+    '--root',
+    tmp.path('storage'),
+    '--runroot',
+    tmp.path('run'),
+    '--tmpdir',
+    tmp.path('tmp'),
+    '--storage-driver',
+    'vfs',
+  ];
+  const r = spawnSync(
+    'nsenter',
+    [
+      `--net=/run/netns/${lab.sim.host(NODE)}`,
+      'unshare',
+      '-m',
+      '--propagation',
+      'slave',
+      'sh',
+      '-c',
+      script,
+      'sh',
+      ...global,
+      ...args,
+    ],
+    {
+      env: { PATH: process.env.PATH, CONTAINERS_CONF: containersConf },
+      encoding: 'utf8',
+      timeout,
+    },
+  );
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const rootLinks = async () => (await $`ip -o link show`).stdout.split('\n').map((l) => l.split(': ')[1]).sort();
+const rootLinks = async () =>
+  (await $`ip -o link show`).stdout
+    .split('\n')
+    .map((l) => l.split(': ')[1])
+    .sort();
 
 test.before(async () => {
   lab = await createCniLab([1, 2, 3], 'network = 10.90.0.0/16\nnode-prefix = 24');
   tmp = new TempDir('clusternet-podman-');
   chmodSync(tmp.root, 0o755);
-  for (const d of ['net.d', 'bin', 'tmp', 'rootfs/bin']) mkdirSync(tmp.path(d), { recursive: true });
+  for (const d of ['net.d', 'bin', 'tmp', 'rootfs/bin'])
+    mkdirSync(tmp.path(d), { recursive: true });
   symlinkSync(PLUGIN, tmp.path('bin', 'clusternet-cni'));
   containersConf = tmp.write(
     'containers.conf',
@@ -49,7 +79,8 @@ test.before(async () => {
   );
   // The image: busybox-static alone, imported (nothing pulled from a registry).
   copyFileSync('/bin/busybox', tmp.path('rootfs', 'bin', 'busybox'));
-  for (const applet of ['sh', 'ip', 'ping']) symlinkSync('busybox', tmp.path('rootfs', 'bin', applet));
+  for (const applet of ['sh', 'ip', 'ping'])
+    symlinkSync('busybox', tmp.path('rootfs', 'bin', applet));
   await $`tar -C ${tmp.path('rootfs')} -cf ${tmp.path('rootfs.tar')} .`;
   const imported = podman(['import', tmp.path('rootfs.tar'), 'localhost/clusternet-busybox']);
   assert.is(imported.code, 0, imported.stderr);
@@ -60,18 +91,41 @@ test.after(async () => {
   tmp?.remove();
 });
 
-test('podman run --network NAME: the container gets node 2\'s range from clusternet-cni, reaches the bridge and a container of the spec-level calls; its exit frees the lease', async () => {
+test("podman run --network NAME: the container gets node 2's range from clusternet-cni, reaches the bridge and a container of the spec-level calls; its exit frees the lease", async () => {
   const before = await rootLinks();
   // The network: `clusternet cni-config --meta`, node 2 written in (conmon's cleanup calls
   // the plugin without our environment).
-  const list = cli(['-c', lab.config, 'cni-config', '--meta', '--node', String(NODE), '--output-dir', tmp.path('net.d')]);
+  const list = cli([
+    '-c',
+    lab.config,
+    'cni-config',
+    '--meta',
+    '--node',
+    String(NODE),
+    '--output-dir',
+    tmp.path('net.d'),
+  ]);
   assert.is(list.code, 0, show(list));
   const neighbour = await lab.container();
   const added = await lab.call(NODE, 'ADD', neighbour);
   assert.is(added.exitCode, 0, added.stdout);
   const other = resultIps(added.json)[0]!.split('/')[0]!;
 
-  const run = podman(['run', '--rm', '--cgroups=disabled', '--ulimit', 'nofile=1024:1024', '--ulimit', 'nproc=1000:1000', '--network', lab.name, 'localhost/clusternet-busybox', 'sh', '-c', `ip -4 -o addr show eth0 && ping -c 1 -W 2 10.90.2.1 && ping -c 1 -W 2 ${other}`]);
+  const run = podman([
+    'run',
+    '--rm',
+    '--cgroups=disabled',
+    '--ulimit',
+    'nofile=1024:1024',
+    '--ulimit',
+    'nproc=1000:1000',
+    '--network',
+    lab.name,
+    'localhost/clusternet-busybox',
+    'sh',
+    '-c',
+    `ip -4 -o addr show eth0 && ping -c 1 -W 2 10.90.2.1 && ping -c 1 -W 2 ${other}`,
+  ]);
   assert.is(run.code, 0, `${run.stdout}\n${run.stderr}`);
   assert.match(run.stdout, /inet 10\.90\.2\.\d+\/24/);
   assert.match(run.stdout, /1 packets received[^]*1 packets received/);

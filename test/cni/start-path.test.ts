@@ -6,14 +6,32 @@
 // says so, a call that does not was answered in sh. Needs root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, chownSync, copyFileSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { $ } from 'zx';
 import { renderTemplate } from '../../lib/install/templates.js';
 import { routedConf } from '../helpers/fixtures.js';
 import { writeConfig } from '../sim/cluster.js';
-import { bridgePorts, CNI_BIN, createCniLab, PLUGIN, runIn, type Call, type CniLab } from './harness.js';
+import {
+  bridgePorts,
+  CNI_BIN,
+  createCniLab,
+  PLUGIN,
+  runIn,
+  type Call,
+  type CniLab,
+} from './harness.js';
 
 const BIN = dirname(PLUGIN);
 let lab: CniLab;
@@ -25,7 +43,9 @@ let real: string;
 
 const install = (node: string, name: string): string => {
   const path = join(dir, name);
-  writeFileSync(path, renderTemplate('cni/clusternet-cni.in', { NODE: node, LIBBIN: BIN }), { mode: 0o755 });
+  writeFileSync(path, renderTemplate('cni/clusternet-cni.in', { NODE: node, LIBBIN: BIN }), {
+    mode: 0o755,
+  });
   return path;
 };
 
@@ -53,9 +73,10 @@ const answeredInSh = (r: Call) => {
   assert.is.not(r.stdout, 'NODE\n', 'the call went to Node');
   return r;
 };
-const wentToNode = (r: Call, why: string) => assert.is(r.stdout, 'NODE\n', `${why}: answered in sh: ${r.stdout}`);
+const wentToNode = (r: Call, why: string) =>
+  assert.is(r.stdout, 'NODE\n', `${why}: answered in sh: ${r.stdout}`);
 
-test('after one call through Node, ADD, CHECK (with prevResult) and DEL are answered in sh: node 1\'s range, the lease and the port made, then gone', async () => {
+test("after one call through Node, ADD, CHECK (with prevResult) and DEL are answered in sh: node 1's range, the lease and the port made, then gone", async () => {
   rmSync(cache(), { force: true });
   wentToNode(await lab.call(1, 'DEL', 'none', { plugin: fast }), 'no cache yet');
   await prime();
@@ -67,7 +88,9 @@ test('after one call through Node, ADD, CHECK (with prevResult) and DEL are answ
   assert.match(ips[0]!, /^10\.91\.1\.\d+\/24$/);
   assert.is(lab.leases().length, 1);
   assert.is((await bridgePorts(lab.sim.host(1))).length, 1);
-  const check = answeredInSh(await lab.call(1, 'CHECK', ns, { plugin: fast, conf: { prevResult: add.json } }));
+  const check = answeredInSh(
+    await lab.call(1, 'CHECK', ns, { plugin: fast, conf: { prevResult: add.json } }),
+  );
   assert.is(check.exitCode, 0, check.stdout + check.stderr);
   const del = answeredInSh(await lab.call(1, 'DEL', ns, { plugin: fast }));
   assert.is(del.exitCode, 0, del.stdout + del.stderr);
@@ -75,12 +98,18 @@ test('after one call through Node, ADD, CHECK (with prevResult) and DEL are answ
   assert.equal(await bridgePorts(lab.sim.host(1)), []);
 });
 
-test('the start path hands the delegate exactly what the Node plugin hands it (the runtime\'s fields, a routed bridge\'s live MTU, else the written one)', async () => {
+test("the start path hands the delegate exactly what the Node plugin hands it (the runtime's fields, a routed bridge's live MTU, else the written one)", async () => {
   const record = join(dir, 'record');
   const cniPath = join(dir, 'cni-bin');
   await $`mkdir -p ${cniPath}`;
-  writeFileSync(join(cniPath, 'bridge'), `#!/bin/sh\ncat > ${record}.$CNI_COMMAND\necho '{"cniVersion":"1.0.0"}'\n`, { mode: 0o755 });
-  const routed = writeConfig(`${routedConf()}\n[cni]\nname = ${lab.name}\nlease-dir = ${lab.leaseDir}\n`);
+  writeFileSync(
+    join(cniPath, 'bridge'),
+    `#!/bin/sh\ncat > ${record}.$CNI_COMMAND\necho '{"cniVersion":"1.0.0"}'\n`,
+    { mode: 0o755 },
+  );
+  const routed = writeConfig(
+    `${routedConf()}\n[cni]\nname = ${lab.name}\nlease-dir = ${lab.leaseDir}\n`,
+  );
   const host = lab.sim.host(2);
   await $`ip -n ${host} link add cnbr0 mtu 1400 type bridge`;
   try {
@@ -106,9 +135,15 @@ test('the start path hands the delegate exactly what the Node plugin hands it (t
     await $`ip -n ${host} link del cnbr0`;
     writeFileSync(routed, readFileSync(routed, 'utf8').replace('[net]\n', '[net]\nmtu = 1350\n'));
     assert.is((await lab.call(2, 'CHECK', 'rec', { plugin: real, stdin, env })).exitCode, 0);
-    const nodeFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<string, unknown>;
+    const nodeFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     answeredInSh(await lab.call(2, 'CHECK', 'rec', { plugin: fast, stdin, env }));
-    const shFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<string, unknown>;
+    const shFallback = JSON.parse(readFileSync(`${record}.CHECK`, 'utf8')) as Record<
+      string,
+      unknown
+    >;
     assert.equal(shFallback, nodeFallback);
     assert.is(shFallback.mtu, 1350);
   } finally {
@@ -117,7 +152,7 @@ test('the start path hands the delegate exactly what the Node plugin hands it (t
   }
 });
 
-test('a failed ADD answered in sh leaves nothing (the delegate\'s DEL ran) and answers as the Node plugin does', async () => {
+test("a failed ADD answered in sh leaves nothing (the delegate's DEL ran) and answers as the Node plugin does", async () => {
   await prime();
   const ns = await lab.container();
   await $`ip -n ${ns} link add eth0 type bridge`;
@@ -134,11 +169,20 @@ test('a failed ADD answered in sh leaves nothing (the delegate\'s DEL ran) and a
   // A delegate failing without the spec's JSON: error 101 around its exit and output.
   const cniPath = join(dir, 'broken');
   await $`mkdir -p ${cniPath}`;
-  writeFileSync(join(cniPath, 'bridge'), `#!/bin/sh\ncat >/dev/null\necho "$CNI_COMMAND" >> ${join(dir, 'commands')}\nprintf 'boom\\t"x"\\n'\necho 'said on stderr' >&2\nexit 3\n`, { mode: 0o755 });
+  writeFileSync(
+    join(cniPath, 'bridge'),
+    `#!/bin/sh\ncat >/dev/null\necho "$CNI_COMMAND" >> ${join(dir, 'commands')}\nprintf 'boom\\t"x"\\n'\necho 'said on stderr' >&2\nexit 3\n`,
+    { mode: 0o755 },
+  );
   const broken = { env: { CNI_PATH: cniPath } };
   const sh = answeredInSh(await lab.call(1, 'ADD', ns, { plugin: fast, ...broken }));
   const node = await lab.call(1, 'ADD', ns, { plugin: real, ...broken });
-  assert.equal(sh.json, { cniVersion: '1.0.0', code: 101, msg: 'the delegate plugin "bridge" failed (exit 3)', details: 'boom\t"x"' });
+  assert.equal(sh.json, {
+    cniVersion: '1.0.0',
+    code: 101,
+    msg: 'the delegate plugin "bridge" failed (exit 3)',
+    details: 'boom\t"x"',
+  });
   assert.equal([sh.exitCode, sh.json], [node.exitCode, node.json]);
   // Its stderr goes to the runtime on both paths (once per call: ADD and the DEL after it).
   for (const r of [sh, node]) assert.is(r.stderr.split('said on stderr').length - 1, 2, r.stderr);
@@ -146,7 +190,8 @@ test('a failed ADD answered in sh leaves nothing (the delegate\'s DEL ran) and a
 });
 
 test('a change to anything the answer came from sends the call to the Node plugin, which answers it (and keeps its refusals)', async () => {
-  const call = (extra: Parameters<CniLab['call']>[3] = {}) => lab.call(1, 'DEL', 'gone', { plugin: fast, ...extra });
+  const call = (extra: Parameters<CniLab['call']>[3] = {}) =>
+    lab.call(1, 'DEL', 'gone', { plugin: fast, ...extra });
   const config = lab.config;
   const text = readFileSync(config, 'utf8');
   await prime();
@@ -168,7 +213,7 @@ test('a change to anything the answer came from sends the call to the Node plugi
   chmodSync(config, 0o644);
   await prime();
   chmodSync(dirname(config), 0o775);
-  wentToNode(await call(), 'net.conf\'s folder writable by its group');
+  wentToNode(await call(), "net.conf's folder writable by its group");
   chmodSync(dirname(config), 0o755);
   await prime();
   answeredInSh(await call());
@@ -191,14 +236,15 @@ test('a change to anything the answer came from sends the call to the Node plugi
   unlinkSync(cache());
   const kept = readFileSync(`${cache()}.copy`, 'utf8');
   writeFileSync(cache(), kept.replace(/\n(\d+):1\n/, '\n$1:9\n'), { mode: 0o600 });
-  wentToNode(await call(), 'the cache\'s material edited');
+  wentToNode(await call(), "the cache's material edited");
   writeFileSync(cache(), kept, { mode: 0o600 });
   answeredInSh(await call());
 
   // Its own commands are the system's, not the runtime's PATH's.
   const decoys = join(dir, 'decoys');
   await $`mkdir -p ${decoys}`;
-  for (const tool of ['stat', 'awk', 'mawk', 'gawk', 'cat']) writeFileSync(join(decoys, tool), '#!/bin/sh\necho decoy\n', { mode: 0o755 });
+  for (const tool of ['stat', 'awk', 'mawk', 'gawk', 'cat'])
+    writeFileSync(join(decoys, tool), '#!/bin/sh\necho decoy\n', { mode: 0o755 });
   answeredInSh(await call({ env: { PATH: `${decoys}:/usr/sbin:/usr/bin:/sbin:/bin` } }));
 
   // What the start path does not recognise.
@@ -209,8 +255,14 @@ test('a change to anything the answer came from sends the call to the Node plugi
     ['a version not passed on', `{"cniVersion":"0.2.0","name":"${name}"}`],
     ['a node not written as a whole number', `{"cniVersion":"1.0.0","name":"${name}","node":1.0}`],
     ['not JSON', `{"cniVersion":"1.0.0","name":"${name}"`],
-    ['a control character in a string', `{"cniVersion":"1.0.0","name":"${name}","args":{"a":"\u0001"}}`],
-    ['nesting deeper than 64', `{"cniVersion":"1.0.0","name":"${name}","args":${'['.repeat(65)}${']'.repeat(65)}}`],
+    [
+      'a control character in a string',
+      `{"cniVersion":"1.0.0","name":"${name}","args":{"a":"\u0001"}}`,
+    ],
+    [
+      'nesting deeper than 64',
+      `{"cniVersion":"1.0.0","name":"${name}","args":${'['.repeat(65)}${']'.repeat(65)}}`,
+    ],
     ['the delegate not in CNI_PATH', `{"cniVersion":"1.0.0","name":"${name}"}`, { CNI_PATH: dir }],
     ['CNI_IFNAME missing', `{"cniVersion":"1.0.0","name":"${name}"}`, { CNI_IFNAME: '' }],
   ];

@@ -21,7 +21,8 @@ function differing(a: string, b: string): number[] {
 
 test('an untouched document is the file, byte for byte', () => {
   assert.is(new ConfigDocument(example).text(), example);
-  const odd = '\uFEFF# c\r\n[net]\r\n  device   =  eth0   ; the NIC\r\n\r\n\r\n[cluster]\nnodes=1-4';
+  const odd =
+    '\uFEFF# c\r\n[net]\r\n  device   =  eth0   ; the NIC\r\n\r\n\r\n[cluster]\nnodes=1-4';
   assert.is(new ConfigDocument(odd).text(), odd);
 });
 
@@ -38,7 +39,9 @@ test('set of an existing key changes that line only, keeping its spacing and inl
 });
 
 test('get reads the value as the parser does: inline comment and quotes removed', () => {
-  const doc = new ConfigDocument('[net]\ndevice = eth0 ; the NIC\ninterface = "krg0"\n[clusterip web]\nseed = 0x10\n[node 4]\ndevice = eth1\n');
+  const doc = new ConfigDocument(
+    '[net]\ndevice = eth0 ; the NIC\ninterface = "krg0"\n[clusterip web]\nseed = 0x10\n[node 4]\ndevice = eth1\n',
+  );
   assert.is(doc.get('net.device'), 'eth0');
   assert.is(doc.get('net.interface'), 'krg0');
   assert.is(doc.get('clusterip.web.seed'), '0x10');
@@ -66,7 +69,10 @@ test('a key of a section that does not exist yet adds the section at the end', (
   assert.is(doc.text(), `${example}\n[node 16]\ndevice = eth1\n`);
   const noFinalNewline = new ConfigDocument('[cluster]\nnodes = 1-4');
   noFinalNewline.set('clusterip.web.address', '10.0.0.1');
-  assert.is(noFinalNewline.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\naddress = 10.0.0.1\n');
+  assert.is(
+    noFinalNewline.text(),
+    '[cluster]\nnodes = 1-4\n\n[clusterip web]\naddress = 10.0.0.1\n',
+  );
 });
 
 test('unset comments out exactly the key line; unsetting what is not set is a no-op', () => {
@@ -89,12 +95,19 @@ test('unset then set puts the key back under its comment, the file as it was', (
 });
 
 test('unset of the last key of a [node N] or [clusterip NAME] section removes the section', () => {
-  const text = '[cluster]\nnodes = 1-4\n\n[node 3]\ndevice = eth1\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n';
+  const text =
+    '[cluster]\nnodes = 1-4\n\n[node 3]\ndevice = eth1\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n';
   const doc = new ConfigDocument(text);
   doc.unset('node.3.device');
-  assert.is(doc.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n');
+  assert.is(
+    doc.text(),
+    '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\nmac = 01:00:5e:00:00:01\n',
+  );
   doc.unset('clusterip.web.mac');
-  assert.is(doc.text(), '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\n# mac = 01:00:5e:00:00:01\n');
+  assert.is(
+    doc.text(),
+    '[cluster]\nnodes = 1-4\n\n[clusterip web]\n# the web front\naddress = 10.0.0.1\n# mac = 01:00:5e:00:00:01\n',
+  );
   doc.unset('clusterip.web.address');
   assert.is(doc.text(), '[cluster]\nnodes = 1-4\n# the web front\n# mac = 01:00:5e:00:00:01\n');
 });
@@ -112,15 +125,27 @@ test('a legacy Kerrighed file is edited in its own variables, by either name', (
   assert.ok(doc.legacy);
   doc.set('net.vlan', '8');
   doc.set('CLUSTERMAC', '01:00:5e:00:00:20');
-  assert.is(doc.text(), '# Kerrighed\nNETCONF_ENABLE=true\nPHYS=eth0\nVLANID=8\nCLUSTERMAC=01:00:5e:00:00:20\n');
+  assert.is(
+    doc.text(),
+    '# Kerrighed\nNETCONF_ENABLE=true\nPHYS=eth0\nVLANID=8\nCLUSTERMAC=01:00:5e:00:00:20\n',
+  );
   assert.is(doc.get('PHYS'), 'eth0');
-  assert.throws(() => doc.set('net.gateway', '10.0.0.1'), (e: unknown) => e instanceof InputError && /no such variable/.test(e.message));
+  assert.throws(
+    () => doc.set('net.gateway', '10.0.0.1'),
+    (e: unknown) => e instanceof InputError && /no such variable/.test(e.message),
+  );
 });
 
 test('bad key names and values are input errors', () => {
   const doc = new ConfigDocument(example);
-  assert.throws(() => doc.get('address'), (e: unknown) => e instanceof InputError && /not a key name/.test(e.message));
-  assert.throws(() => doc.set('net.device', 'eth0\n[evil]'), (e: unknown) => e instanceof InputError && /line break/.test(e.message));
+  assert.throws(
+    () => doc.get('address'),
+    (e: unknown) => e instanceof InputError && /not a key name/.test(e.message),
+  );
+  assert.throws(
+    () => doc.set('net.device', 'eth0\n[evil]'),
+    (e: unknown) => e instanceof InputError && /line break/.test(e.message),
+  );
 });
 
 test.run();

@@ -23,7 +23,8 @@ function editor(...seds: string[]): string {
 }
 const runs = (ed: string) => Number(readFileSync(join(dirname(ed), 'runs'), 'utf8'));
 
-const edit = (conf: string, ed: string, input: string, extra: string[] = []) => clusternet(['-c', conf, 'edit', ...extra], { env: { EDITOR: ed, VISUAL: '' }, input });
+const edit = (conf: string, ed: string, input: string, extra: string[] = []) =>
+  clusternet(['-c', conf, 'edit', ...extra], { env: { EDITOR: ed, VISUAL: '' }, input });
 
 test('a valid edit shows what it means and is installed after "y", owner and mode kept', () => {
   const conf = writeConf(example);
@@ -40,7 +41,10 @@ test('a valid edit shows what it means and is installed after "y", owner and mod
   const copy = readFileSync(join(dirname(ed), 'edited-path'), 'utf8').trim();
   assert.is.not(copy, conf);
   assert.ok(copy.endsWith('/net.conf'));
-  assert.not.ok(readdirSync(dirname(dirname(copy))).includes(copy.split('/').at(-2)!), 'the copy\'s folder was removed');
+  assert.not.ok(
+    readdirSync(dirname(dirname(copy))).includes(copy.split('/').at(-2)!),
+    "the copy's folder was removed",
+  );
 });
 
 test('answering "n" leaves the file as it was', () => {
@@ -57,7 +61,10 @@ test('an invalid edit is never installed: "e" reopens the editor, a fixed copy i
   const ed = editor('s/^vlan = 7$/vlan = 0/', 's/^vlan = 0$/vlan = 9/');
   const r = edit(conf, ed, 'e\ny\n');
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /is not valid and was not installed:\n.*:\d+: net\.vlan: 0 is out of range; allowed: 1 to 4094/);
+  assert.match(
+    r.stdout,
+    /is not valid and was not installed:\n.*:\d+: net\.vlan: 0 is out of range; allowed: 1 to 4094/,
+  );
   assert.match(r.stderr, /What now\? \(e\)dit again, e\(x\)it without saving/);
   assert.is(runs(ed), 2);
   assert.is(readFileSync(conf, 'utf8'), example.replace('\nvlan = 7\n', '\nvlan = 9\n'));
@@ -79,7 +86,9 @@ test('--yes installs a valid edit without asking, and refuses an invalid one wit
   assert.not.match(ok.stderr, /Install the new/);
   assert.match(readFileSync(conf, 'utf8'), /\nhash = sourceip-sourceport\n/);
   const before = readFileSync(conf, 'utf8');
-  const bad = edit(conf, editor('s/^mac = f0:00:00:00:07:00$/mac = 01:00:00:00:07:00/'), '', ['--yes']);
+  const bad = edit(conf, editor('s/^mac = f0:00:00:00:07:00$/mac = 01:00:00:00:07:00/'), '', [
+    '--yes',
+  ]);
   assert.is(bad.code, 2, show(bad));
   assert.match(bad.stdout, /net\.mac: 01:00:00:00:07:00 has the multicast bit set/);
   assert.is(readFileSync(conf, 'utf8'), before);

@@ -25,7 +25,13 @@ test('get prints a key as written; an unset key exits 1; a bad name exits 2', ()
 
 test('an unknown key is bad input (exit 2) for get, set and unset alike, with the allowed keys', () => {
   const conf = writeConf(example);
-  for (const args of [['get', 'net.bogus'], ['set', 'net.bogus=1'], ['unset', 'net.bogus'], ['get', 'node.4.vlan'], ['get', 'bogus.key']]) {
+  for (const args of [
+    ['get', 'net.bogus'],
+    ['set', 'net.bogus=1'],
+    ['unset', 'net.bogus'],
+    ['get', 'node.4.vlan'],
+    ['get', 'bogus.key'],
+  ]) {
     const r = clusternet(['-c', conf, ...args]);
     assert.is(r.code, 2, `${args.join(' ')}: ${show(r)}`);
     assert.match(r.stderr, /: unknown (key|section)[;:].*allowed/);
@@ -49,7 +55,9 @@ test('set of several keys, some new, is one validated write', () => {
   assert.is(r.code, 0, show(r));
   const text = readFileSync(conf, 'utf8');
   // The gateway takes the place of the example's commented-out one, under its explanation.
-  assert.ok(text.startsWith(example.replace('# gateway = 10.4.135.254\n', 'gateway = 10.4.135.254\n')));
+  assert.ok(
+    text.startsWith(example.replace('# gateway = 10.4.135.254\n', 'gateway = 10.4.135.254\n')),
+  );
   assert.ok(text.endsWith('\n[node 16]\ndevice = eth1\n'));
   assert.match(r.stdout, /gateway: nodes 1-16 change/);
   assert.match(r.stdout, /device: node 16 change \(node 16: eth0 → eth1\)/);
@@ -60,7 +68,10 @@ test('an invalid result is refused with file:line: key: and the file is left unt
   const before = statSync(conf);
   const r = clusternet(['-c', conf, 'set', 'net.vlan=5000']);
   assert.is(r.code, 2, show(r));
-  assert.match(r.stderr, new RegExp(`${conf.replace(/[.]/g, '\\.')}:\\d+: net\\.vlan: 5000 is out of range`));
+  assert.match(
+    r.stderr,
+    new RegExp(`${conf.replace(/[.]/g, '\\.')}:\\d+: net\\.vlan: 5000 is out of range`),
+  );
   assert.is(readFileSync(conf, 'utf8'), example);
   assert.is(statSync(conf).ino, before.ino, 'not even rewritten');
   // A key that does not exist in the schema is caught by the same validation.
@@ -80,7 +91,10 @@ test('unset comments the line out; the owner and mode of the file are kept', () 
   chownSync(conf, 0, 4);
   const r = clusternet(['-c', conf, 'unset', 'clusterip.seed']);
   assert.is(r.code, 0, show(r));
-  assert.is(readFileSync(conf, 'utf8'), example.replace('seed = 0x4b52470c\n', '# seed = 0x4b52470c\n'));
+  assert.is(
+    readFileSync(conf, 'utf8'),
+    example.replace('seed = 0x4b52470c\n', '# seed = 0x4b52470c\n'),
+  );
   const st = statSync(conf);
   assert.is(st.mode & 0o777, 0o640);
   assert.is(st.gid, 4);
@@ -96,10 +110,13 @@ test('a CRLF file with a BOM and inline comments keeps them', () => {
   const conf = writeConf(crlf);
   const r = clusternet(['-c', conf, 'set', 'net.device=eth2']);
   assert.is(r.code, 0, show(r));
-  assert.is(readFileSync(conf, 'utf8'), crlf.replace('device = eth0   ; the NIC', 'device = eth2   ; the NIC'));
+  assert.is(
+    readFileSync(conf, 'utf8'),
+    crlf.replace('device = eth0   ; the NIC', 'device = eth2   ; the NIC'),
+  );
 });
 
-test('a second editor is refused while the first holds the lock; a dead holder\'s lock is taken over', () => {
+test("a second editor is refused while the first holds the lock; a dead holder's lock is taken over", () => {
   const conf = writeConf(example);
   const lock = join(dirname(conf), '.net.conf.clusternet-lock');
   writeFileSync(lock, `${process.pid}\n`);
@@ -114,11 +131,14 @@ test('a second editor is refused while the first holds the lock; a dead holder\'
   assert.not.ok(existsSync(lock), 'the lock is gone after the edit');
 });
 
-test('set of a [cni] key says which nodes\' container ranges change, and that running containers keep theirs', () => {
+test("set of a [cni] key says which nodes' container ranges change, and that running containers keep theirs", () => {
   const conf = writeConf(`${example}\n[cni]\nnetwork = 10.244.0.0/16\nnode-prefix = 24\n`);
   const r = clusternet(['-c', conf, 'set', 'cni.node-prefix=26']);
   assert.is(r.code, 0, show(r));
-  assert.match(r.stdout, /cni: nodes 1-16 change \(node 1: 10\.244\.1\.0\/24 bridge cni0 → 10\.244\.0\.64\/26 bridge cni0\); containers started from now on get it, running ones keep theirs until DEL/);
+  assert.match(
+    r.stdout,
+    /cni: nodes 1-16 change \(node 1: 10\.244\.1\.0\/24 bridge cni0 → 10\.244\.0\.64\/26 bridge cni0\); containers started from now on get it, running ones keep theirs until DEL/,
+  );
   assert.not.match(r.stdout, /no derived value changes/);
 });
 

@@ -24,10 +24,16 @@ export function buildOnce(): void {
         encoding: 'utf8',
       },
     );
-    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+    execFileSync(process.execPath, [join(ROOT, 'scripts', 'bundle.mjs')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      encoding: 'utf8',
+    });
   } catch (error) {
     const e = error as { stdout?: string; stderr?: string };
-    throw new Error(`npm run build (tsc, scripts/bundle.mjs) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`);
+    throw new Error(
+      `npm run build (tsc, scripts/bundle.mjs) failed:\n${e.stdout ?? ''}${e.stderr ?? ''}`,
+    );
   }
   if (!existsSync(CLI)) throw new Error(`build did not produce ${CLI}`);
   built = true;

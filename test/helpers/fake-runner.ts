@@ -28,7 +28,11 @@ export class FakeRunner implements Runner {
   }
 
   async run(argv: string[], options: RunOptions = {}): Promise<CommandResult> {
-    this.calls.push({ argv: [...argv], input: options.input, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+    this.calls.push({
+      argv: [...argv],
+      input: options.input,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
     for (const responder of this.responders) {
       const reply = responder(argv, options.input);
       if (reply) return { exitCode: 0, stdout: '', stderr: '', timedOut: false, ...reply };
@@ -104,7 +108,9 @@ export function ipLink(spec: LinkSpec): Record<string, unknown> {
   const link: Record<string, unknown> = {
     ifindex: spec.index ?? ifindex++,
     ...(spec.lower ? { link: spec.lower } : {}),
-    ...(spec.lowerIndex !== undefined ? { link_index: spec.lowerIndex, link_netnsid: spec.netnsid ?? 0 } : {}),
+    ...(spec.lowerIndex !== undefined
+      ? { link_index: spec.lowerIndex, link_netnsid: spec.netnsid ?? 0 }
+      : {}),
     ifname: spec.name,
     flags,
     mtu: spec.mtu ?? (loopback ? 65536 : 1500),
@@ -220,6 +226,10 @@ export function ipMaddr(spec: LinkSpec): Record<string, unknown> {
  * The stdout of `ip -json -details -batch -` fed "address show", "route show table all",
  * "maddr show" and "neigh show nud permanent": one JSON array per command, one per line.
  */
-export function ipJson(links: LinkSpec[], routes: RouteSpec[] = [], neighbors: NeighSpec[] = []): string {
+export function ipJson(
+  links: LinkSpec[],
+  routes: RouteSpec[] = [],
+  neighbors: NeighSpec[] = [],
+): string {
   return `${JSON.stringify(links.map(ipLink))}\n${JSON.stringify(routes.map(ipRoute))}\n${JSON.stringify(links.map(ipMaddr))}\n${JSON.stringify(neighbors.map(ipNeigh))}\n`;
 }

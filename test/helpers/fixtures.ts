@@ -164,7 +164,9 @@ seed = 7
  * behind the router (192.168.20.3), the client's 192.168.10.100 flooded to as well.
  * `net`: more [net] lines; `rest`: the sections after [net] ([clusterip], [node 3]'s own).
  */
-export const vxlanConf = (o: { nodes?: string; net?: string; rest?: string } = {}): string => `[cluster]
+export const vxlanConf = (
+  o: { nodes?: string; net?: string; rest?: string } = {},
+): string => `[cluster]
 nodes = ${o.nodes ?? '1-3'}
 
 [net]

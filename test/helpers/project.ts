@@ -6,5 +6,7 @@ import { resolve } from 'node:path';
 export const PROJECT_ROOT = resolve(import.meta.dirname, '..', '..');
 
 /** The folder of `fresh` (each mounted anew) that hides `root`, if any. */
-export const hiddenBy = (fresh: readonly string[], root: string = PROJECT_ROOT): string | undefined =>
-  fresh.find((dir) => root === dir || root.startsWith(`${dir}/`));
+export const hiddenBy = (
+  fresh: readonly string[],
+  root: string = PROJECT_ROOT,
+): string | undefined => fresh.find((dir) => root === dir || root.startsWith(`${dir}/`));

@@ -9,22 +9,35 @@ import { CLI, clusternet, env, show, tempDir } from './cli.js';
 
 test('install-hooks --prefix of a folder that does not exist is refused at once, exit 2', () => {
   const missing = join(tempDir(), 'no', 'such', 'prefix');
-  const r = spawnSync(process.execPath, [CLI, 'install-hooks', '--prefix', missing, '--init', 'sysv'], { env: env(), encoding: 'utf8', timeout: 20_000 });
+  const r = spawnSync(
+    process.execPath,
+    [CLI, 'install-hooks', '--prefix', missing, '--init', 'sysv'],
+    { env: env(), encoding: 'utf8', timeout: 20_000 },
+  );
   assert.is(r.error, undefined, 'it returns (it used to loop for ever)');
   assert.is(r.status, 2, `${r.stdout}${r.stderr}`);
   assert.match(r.stderr, new RegExp(`--prefix: ${missing} is not an existing folder`));
   assert.not.ok(existsSync(missing));
 });
 
-test('a second install with another --init keeps the first one\'s files on record; uninstall removes both', () => {
+test("a second install with another --init keeps the first one's files on record; uninstall removes both", () => {
   const p = tempDir();
   assert.is(clusternet(['install-hooks', '--prefix', p, '--init', 'systemd']).code, 0);
   const second = clusternet(['install-hooks', '--prefix', p, '--init', 'sysv']);
   assert.is(second.code, 0, show(second));
-  const manifest = JSON.parse(readFileSync(join(p, 'var/lib/clusternet/install-manifest.json'), 'utf8')) as { installed: { init: string[] }; entries: { path: string }[] };
+  const manifest = JSON.parse(
+    readFileSync(join(p, 'var/lib/clusternet/install-manifest.json'), 'utf8'),
+  ) as { installed: { init: string[] }; entries: { path: string }[] };
   assert.equal(manifest.installed.init, ['systemd', 'sysv']);
-  for (const path of ['/lib/systemd/system/clusternet.service', '/lib/systemd/system/clusternet-wait-online.service', '/etc/init.d/clusternet']) {
-    assert.ok(manifest.entries.some((e) => e.path === path), path);
+  for (const path of [
+    '/lib/systemd/system/clusternet.service',
+    '/lib/systemd/system/clusternet-wait-online.service',
+    '/etc/init.d/clusternet',
+  ]) {
+    assert.ok(
+      manifest.entries.some((e) => e.path === path),
+      path,
+    );
   }
   // Without --init, a re-install renews what is installed here (both), not the machine's default.
   const third = clusternet(['install-hooks', '--prefix', p]);
@@ -36,7 +49,8 @@ test('a second install with another --init keeps the first one\'s files on recor
 
 test('the unit names no device (it follows net.conf at start); --config is what is installed as /etc/net.conf', () => {
   const p = tempDir();
-  const mine = '# my cluster\n[cluster]\nnodes = 1-2\n[net]\nlink = macvlan\ndevice = eth1\nmac = 02:00:00:00:00:00\naddress = 10.9.0.0/24\n[node 2]\ndevice = eth3\n';
+  const mine =
+    '# my cluster\n[cluster]\nnodes = 1-2\n[net]\nlink = macvlan\ndevice = eth1\nmac = 02:00:00:00:00:00\naddress = 10.9.0.0/24\n[node 2]\ndevice = eth3\n';
   const conf = join(tempDir(), 'net.conf');
   writeFileSync(conf, mine, { mode: 0o644 });
   const r = clusternet(['-c', conf, 'install-hooks', '--prefix', p, '--init', 'systemd']);
@@ -54,10 +68,16 @@ test('the unit names no device (it follows net.conf at start); --config is what 
 
 test('service start before /etc/net.conf is written (a fresh Debian install) does nothing and says why', () => {
   const defaults = join(tempDir(), 'clusternet');
-  writeFileSync(defaults, 'CONTAINER_NETNS=cnt-never-made\nCLUSTERNET_CONFIG=/nonexistent/net.conf\n');
+  writeFileSync(
+    defaults,
+    'CONTAINER_NETNS=cnt-never-made\nCLUSTERNET_CONFIG=/nonexistent/net.conf\n',
+  );
   const r = clusternet(['service', 'start', '--defaults', defaults]);
   assert.is(r.code, 0, show(r));
-  assert.match(r.stderr, /\/nonexistent\/net\.conf does not exist: nothing to do until it is written/);
+  assert.match(
+    r.stderr,
+    /\/nonexistent\/net\.conf does not exist: nothing to do until it is written/,
+  );
   assert.not.ok(existsSync('/run/netns/cnt-never-made'));
 });
 

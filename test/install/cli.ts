@@ -23,8 +23,17 @@ export function env(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return { ...out, CLUSTERNET_SYSLOG: 'none', ...extra };
 }
 
-export function clusternet(args: string[], o: { env?: Record<string, string>; input?: string; cwd?: string } = {}): Run {
-  const r = spawnSync(process.execPath, [CLI, ...args], { cwd: o.cwd ?? ROOT, env: env(o.env), input: o.input ?? '', encoding: 'utf8', timeout: 120_000 });
+export function clusternet(
+  args: string[],
+  o: { env?: Record<string, string>; input?: string; cwd?: string } = {},
+): Run {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
+    cwd: o.cwd ?? ROOT,
+    env: env(o.env),
+    input: o.input ?? '',
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   if (r.error) throw r.error;
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }

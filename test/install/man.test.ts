@@ -12,7 +12,11 @@ import { clusternet, show, tempDir } from './cli.js';
 
 const render = (roff: string) => {
   // -rHY=0: no hyphenation, so an option split at a line end is still found whole.
-  const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-rHY=0'], { input: roff, encoding: 'utf8', env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  const r = spawnSync('groff', ['-man', '-Tutf8', '-ww', '-rHY=0'], {
+    input: roff,
+    encoding: 'utf8',
+    env: { ...process.env, LC_ALL: 'C.UTF-8' },
+  });
   return { warnings: r.stderr, text: r.stdout.replace(/.\x08/g, '') };
 };
 const page = (name: string) => {
@@ -20,14 +24,27 @@ const page = (name: string) => {
   assert.is(r.code, 0, show(r));
   return r.stdout;
 };
-const flat = (text: string) => text.replace(/\u2010|\u2011/g, '-').replace(/-\n\s*/g, '-').replace(/\s+/g, ' ');
+const flat = (text: string) =>
+  text
+    .replace(/\u2010|\u2011/g, '-')
+    .replace(/-\n\s*/g, '-')
+    .replace(/\s+/g, ' ');
 
 let names: string[] | undefined;
-const commands = () => (names ??= [...clusternet(['--help']).stdout.matchAll(/^ {2}clusternet ([a-z][a-z-]*)/gm)].map((m) => m[1]!));
+const commands = () =>
+  (names ??= [...clusternet(['--help']).stdout.matchAll(/^ {2}clusternet ([a-z][a-z-]*)/gm)].map(
+    (m) => m[1]!,
+  ));
 const helps = new Map<string, string[]>();
 /** The long options a command's --help lists (the global ones included). */
 const optionsOf = (command: string): string[] => {
-  if (!helps.has(command)) helps.set(command, [...clusternet([command, '--help']).stdout.matchAll(/^ +(?:-\w, )?(--[a-z-]+)/gm)].map((m) => m[1]!));
+  if (!helps.has(command))
+    helps.set(
+      command,
+      [...clusternet([command, '--help']).stdout.matchAll(/^ +(?:-\w, )?(--[a-z-]+)/gm)].map(
+        (m) => m[1]!,
+      ),
+    );
   return helps.get(command)!;
 };
 
@@ -48,28 +65,57 @@ test('clusternet(8) and net.conf(5): groff -ww and mandoc -Tlint say nothing; no
 
 test('clusternet(8) describes every command and every option of --help, and has the sections a man page has', () => {
   const text = flat(render(page('clusternet')).text);
-  for (const section of ['NAME', 'SYNOPSIS', 'DESCRIPTION', 'COMMANDS', 'ENVIRONMENT', 'FILES', 'EXIT STATUS', 'EXAMPLES', 'SEE ALSO']) assert.ok(text.includes(` ${section} `), section);
+  for (const section of [
+    'NAME',
+    'SYNOPSIS',
+    'DESCRIPTION',
+    'COMMANDS',
+    'ENVIRONMENT',
+    'FILES',
+    'EXIT STATUS',
+    'EXAMPLES',
+    'SEE ALSO',
+  ])
+    assert.ok(text.includes(` ${section} `), section);
   const names = commands();
   assert.ok(names.length >= 20, names.join(' '));
   for (const command of names) {
     assert.ok(text.includes(` ${command} `), `the command ${command}`);
-    for (const option of optionsOf(command)) assert.ok(text.includes(option), `${command} ${option}`);
+    for (const option of optionsOf(command))
+      assert.ok(text.includes(option), `${command} ${option}`);
   }
-  for (const variable of ['CLUSTERNET_CONFIG', 'CLUSTERNET_NODE_ID', 'CLUSTERNET_DRY_RUN', 'CLUSTERNET_SYSLOG', 'JOURNAL_STREAM', 'VISUAL']) assert.ok(text.includes(variable), variable);
+  for (const variable of [
+    'CLUSTERNET_CONFIG',
+    'CLUSTERNET_NODE_ID',
+    'CLUSTERNET_DRY_RUN',
+    'CLUSTERNET_SYSLOG',
+    'JOURNAL_STREAM',
+    'VISUAL',
+  ])
+    assert.ok(text.includes(variable), variable);
   assert.match(text, /EXIT STATUS 0 Success\. 1 A failure while applying/);
 });
 
 test('net.conf(5) describes every section and every key the parser accepts', () => {
   const text = flat(render(page('net.conf')).text);
-  for (const section of ['[cluster]', '[net]', '[clusterip]', '[clusterip NAME]', '[node N]']) assert.ok(text.includes(section), section);
-  const bySection = (kind: string) => text.slice(text.indexOf(kind === 'clusterip' ? '[clusterip] and' : `[${kind === 'node' ? 'node N' : kind}]`));
-  for (const { kind, key } of keyNames()) assert.match(bySection(kind), new RegExp(` ${key} = `), `${kind}.${key}`);
+  for (const section of ['[cluster]', '[net]', '[clusterip]', '[clusterip NAME]', '[node N]'])
+    assert.ok(text.includes(section), section);
+  const bySection = (kind: string) =>
+    text.slice(
+      text.indexOf(
+        kind === 'clusterip' ? '[clusterip] and' : `[${kind === 'node' ? 'node N' : kind}]`,
+      ),
+    );
+  for (const { kind, key } of keyNames())
+    assert.match(bySection(kind), new RegExp(` ${key} = `), `${kind}.${key}`);
 });
 
 /** What the completion offers for a command line (the last word is the one being completed). */
 function complete(script: string, words: string[]): string[] {
   const sh = `source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _clusternet; printf '%s\\n' "\${COMPREPLY[@]}"`;
-  const r = spawnSync('bash', ['-c', sh, 'bash', script, 'clusternet', ...words], { encoding: 'utf8' });
+  const r = spawnSync('bash', ['-c', sh, 'bash', script, 'clusternet', ...words], {
+    encoding: 'utf8',
+  });
   assert.is(r.stderr, '');
   return r.stdout.split('\n').filter(Boolean);
 }
@@ -82,14 +128,31 @@ test('bash completion: real words only, option values, net.conf keys for get, se
   assert.match(out.stdout, /^complete -F _clusternet clusternet$/m);
   const top = complete(script, ['']);
   const names = commands();
-  for (const word of top) assert.ok(names.includes(word) || ['--config', '--verbose', '--quiet', '--help', '--version'].includes(word), `"${word}" is a command or option`);
+  for (const word of top)
+    assert.ok(
+      names.includes(word) ||
+        ['--config', '--verbose', '--quiet', '--help', '--version'].includes(word),
+      `"${word}" is a command or option`,
+    );
   for (const c of names) assert.ok(top.includes(c), c);
   for (const c of names) {
-    for (const word of complete(script, [c, '-'])) assert.ok(optionsOf(c).includes(word), `${c}: "${word}" is one of its options`);
+    for (const word of complete(script, [c, '-']))
+      assert.ok(optionsOf(c).includes(word), `${c}: "${word}" is one of its options`);
   }
-  assert.not.ok(complete(script, ['status', '-']).some((w) => /^--\w$/.test(w)), 'no --c --v --q');
-  assert.equal(complete(script, ['server-config', '--format', '']), ['ip', 'ifupdown', 'networkd', 'nmcli']);
-  assert.equal(complete(script, ['-c', '/etc/net.conf', 'run', 'init-']), ['init-pre', 'init-post']);
+  assert.not.ok(
+    complete(script, ['status', '-']).some((w) => /^--\w$/.test(w)),
+    'no --c --v --q',
+  );
+  assert.equal(complete(script, ['server-config', '--format', '']), [
+    'ip',
+    'ifupdown',
+    'networkd',
+    'nmcli',
+  ]);
+  assert.equal(complete(script, ['-c', '/etc/net.conf', 'run', 'init-']), [
+    'init-pre',
+    'init-post',
+  ]);
   assert.equal(complete(script, ['install-hooks', '--init', '']), ['systemd', 'sysv', 'kerrighed']);
   assert.equal(complete(script, ['status', '--node', '']), [], 'no file names for a node id');
   assert.equal(complete(script, ['get', 'net.m']), ['net.mac', 'net.mtu']);
@@ -98,7 +161,8 @@ test('bash completion: real words only, option values, net.conf keys for get, se
   assert.equal(complete(script, ['get', 'clusterip.web.s']), ['clusterip.web.seed']);
   // Every key the parser knows is offered.
   const keys = complete(script, ['get', '']);
-  for (const { kind, key } of keyNames().filter((k) => k.kind !== 'node')) assert.ok(keys.includes(`${kind}.${key}`), `${kind}.${key}`);
+  for (const { kind, key } of keyNames().filter((k) => k.kind !== 'node'))
+    assert.ok(keys.includes(`${kind}.${key}`), `${kind}.${key}`);
 });
 
 test('bash completion: a TAB starts no node process (measured per TAB, bash included)', () => {

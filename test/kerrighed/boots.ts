@@ -27,13 +27,19 @@ export function parseBoots(stdout: string): BootLine[] {
     .split('\n')
     .filter((l) => l.startsWith('boot='))
     .map((l) => {
-      const f = Object.fromEntries(l.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]));
+      const f = Object.fromEntries(
+        l.split(' ').map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+      );
       return { ...f, boot: Number(f.boot), node: Number(f.node) } as unknown as BootLine;
     });
 }
 
 /** `link.kind`: as boots.sh prints it; `link.ping`: 'ok' with two nodes or more, '-' with one. */
-export function expectedBoot(boot: number, node: number, link: { kind: string; ping: 'ok' | '-' }): BootLine {
+export function expectedBoot(
+  boot: number,
+  node: number,
+  link: { kind: string; ping: 'ok' | '-' },
+): BootLine {
   const addrs = `10.4.135.${node}/24,10.4.199.1/18`;
   return {
     boot,

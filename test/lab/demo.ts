@@ -20,7 +20,9 @@ const { values } = parseArgs({
 });
 const kernel = values.kernel;
 if (kernel !== '6.1' && kernel !== '6.12') {
-  process.stderr.write('usage: npm run demo [-- --kernel 6.1|6.12] [--timeout SECONDS] [--verbose]\n');
+  process.stderr.write(
+    'usage: npm run demo [-- --kernel 6.1|6.12] [--timeout SECONDS] [--verbose]\n',
+  );
   process.exit(2);
 }
 const say = (line = '') => process.stdout.write(`${line}\n`);
@@ -31,13 +33,25 @@ const fail = (why: string): never => {
 
 const started = Date.now();
 const clock = () => `${Math.round((Date.now() - started) / 1000)} s`;
-if (process.getuid?.() !== 0) fail('the demo needs root (network namespaces in the guest, the kernel cache in /var/cache): run it with sudo');
-if (!existsSync(join(PROJECT_ROOT, 'dist', 'lib', 'cli', 'main.js'))) fail('dist/ is missing: run `npm run build` first');
+if (process.getuid?.() !== 0)
+  fail(
+    'the demo needs root (network namespaces in the guest, the kernel cache in /var/cache): run it with sudo',
+  );
+if (!existsSync(join(PROJECT_ROOT, 'dist', 'lib', 'cli', 'main.js')))
+  fail('dist/ is missing: run `npm run build` first');
 
-say(`demo: clusternet on a real Debian ${kernel} kernel under qemu (TCG), with this machine's files as the guest's root.`);
-say(`demo: kernel cache ${cacheDir()} (the first run downloads the kernel package from Debian's apt).`);
-const k = await ensureKernel(kernel as Series).catch((error: unknown) => fail(`cannot get Linux ${kernel}: ${error instanceof Error ? error.message : String(error)}`));
-say(`demo: Linux ${k.version} ready after ${clock()}; booting it (a few minutes: every program runs emulated, 20-30 times slower than here).`);
+say(
+  `demo: clusternet on a real Debian ${kernel} kernel under qemu (TCG), with this machine's files as the guest's root.`,
+);
+say(
+  `demo: kernel cache ${cacheDir()} (the first run downloads the kernel package from Debian's apt).`,
+);
+const k = await ensureKernel(kernel as Series).catch((error: unknown) =>
+  fail(`cannot get Linux ${kernel}: ${error instanceof Error ? error.message : String(error)}`),
+);
+say(
+  `demo: Linux ${k.version} ready after ${clock()}; booting it (a few minutes: every program runs emulated, 20-30 times slower than here).`,
+);
 say('');
 
 let verdict: string | undefined;
@@ -53,13 +67,19 @@ const r = await runInGuest({
     if (m[1]!.startsWith('DEMO-VERDICT ')) verdict = m[1]!.slice('DEMO-VERDICT '.length);
     else say(m[1]);
   },
-}).catch((error: unknown) => fail(`the lab could not run: ${error instanceof Error ? error.message : String(error)}`));
+}).catch((error: unknown) =>
+  fail(`the lab could not run: ${error instanceof Error ? error.message : String(error)}`),
+);
 
 say('');
 if (verdict === undefined) {
   say(r.output.slice(-4000));
   if (!values.verbose) say(r.console.slice(-2000));
-  fail(r.timedOut ? `the guest did not finish within ${values.timeout} s` : `the guest ended without a verdict (exit code ${r.exitCode})`);
+  fail(
+    r.timedOut
+      ? `the guest did not finish within ${values.timeout} s`
+      : `the guest ended without a verdict (exit code ${r.exitCode})`,
+  );
 }
 say(`${verdict} — ${clock()} in all.`);
 process.exit(verdict!.startsWith('PASS') && r.exitCode === 0 ? 0 : 1);

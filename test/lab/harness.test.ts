@@ -3,7 +3,14 @@
 // Needs root (the kernel cache lives in /var/cache) and qemu; no network.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { BOOTS_PER_RUN, PROJECT_ROOT, SCRIPT_STARTED, bootDiedEarly, hiddenInGuest, runInGuest } from './harness.js';
+import {
+  BOOTS_PER_RUN,
+  PROJECT_ROOT,
+  SCRIPT_STARTED,
+  bootDiedEarly,
+  hiddenInGuest,
+  runInGuest,
+} from './harness.js';
 import { ensureKernel, type Series } from './kernels.js';
 
 // Each check prints `PASS name` or `FAIL name: why`; the script then exits 3,
@@ -34,7 +41,8 @@ const MARK = `it's "quoted" $HOME`;
 function parse(output: string): Record<string, string> {
   const seen: Record<string, string> = {};
   for (const line of output.split('\n')) {
-    const m = /^(PASS|FAIL) (\S+?):?( |$)/.exec(line) ?? /^(uname|cwd|mark|timeout) (.*)$/.exec(line);
+    const m =
+      /^(PASS|FAIL) (\S+?):?( |$)/.exec(line) ?? /^(uname|cwd|mark|timeout) (.*)$/.exec(line);
     if (m?.[1] && m[2] !== undefined) {
       if (m[1] === 'PASS' || m[1] === 'FAIL') seen[m[2]] = m[1];
       else seen[m[1]] = m[2];
@@ -109,12 +117,18 @@ test('a guest whose kernel dies before the script is booted again, at most BOOTS
   assert.equal(r.timedOut, false);
   assert.equal(r.exitCode, null);
   assert.equal(r.output, '');
-  assert.is(r.earlyDeaths.length, BOOTS_PER_RUN - 1, `booted ${BOOTS_PER_RUN} times\n${r.console.slice(-2000)}`);
-  for (const tail of [...r.earlyDeaths, r.console]) assert.match(tail, /Kernel panic - not syncing/);
+  assert.is(
+    r.earlyDeaths.length,
+    BOOTS_PER_RUN - 1,
+    `booted ${BOOTS_PER_RUN} times\n${r.console.slice(-2000)}`,
+  );
+  for (const tail of [...r.earlyDeaths, r.console])
+    assert.match(tail, /Kernel panic - not syncing/);
 });
 
 test("a death after the script started is the run's result, never booted again", () => {
-  const oops = '[    2.9] Oops: int3: 0000 [#2] PREEMPT SMP NOPTI\n[    2.9] Kernel panic - not syncing: Fatal exception in interrupt\n';
+  const oops =
+    '[    2.9] Oops: int3: 0000 [#2] PREEMPT SMP NOPTI\n[    2.9] Kernel panic - not syncing: Fatal exception in interrupt\n';
   assert.ok(bootDiedEarly(`[    0.0] Linux version 6.12\n${oops}`));
   assert.not.ok(bootDiedEarly(`[    0.0] Linux version 6.12\n${SCRIPT_STARTED}\n${oops}`));
   assert.not.ok(bootDiedEarly(`${SCRIPT_STARTED}\nlab: exit code 0\n`));

@@ -100,13 +100,18 @@ export async function runInGuest(run: GuestRun): Promise<GuestResult> {
 async function bootOnce(run: GuestRun): Promise<Omit<GuestResult, 'earlyDeaths'>> {
   const hidden = hiddenInGuest(PROJECT_ROOT);
   if (hidden) {
-    throw new Error(`the lab cannot run a project under ${hidden} (${PROJECT_ROOT}): its guests mount a fresh ${hidden} over the host's; check the project out elsewhere`);
+    throw new Error(
+      `the lab cannot run a project under ${hidden} (${PROJECT_ROOT}): its guests mount a fresh ${hidden} over the host's; check the project out elsewhere`,
+    );
   }
   const kernel = await ensureKernel(run.kernel);
   const initrd = await ensureInitramfs(kernel);
   const lab = mkdtempSync(join(tmpdir(), 'clusternet-lab-'));
   try {
-    writeFileSync(join(lab, 'script.sh'), prelude({ ...GUEST_ENV, ...run.env }) + run.script + '\n');
+    writeFileSync(
+      join(lab, 'script.sh'),
+      prelude({ ...GUEST_ENV, ...run.env }) + run.script + '\n',
+    );
 
     // Each share is its own fsdev; multidevs=remap keeps inode numbers unique
     // across the several host file systems that one export spans.
@@ -122,7 +127,10 @@ async function bootOnce(run: GuestRun): Promise<Omit<GuestResult, 'earlyDeaths'>
       ...['-kernel', kernel.vmlinuz, '-initrd', initrd],
       // panic=-1 with -no-reboot: a guest that dies ends qemu at once instead of hanging.
       // random.trust_cpu: -cpu max has RDRAND, so node does not wait for entropy.
-      ...['-append', ['console=ttyS0 quiet panic=-1 random.trust_cpu=on', ...(run.kernelArgs ?? [])].join(' ')],
+      ...[
+        '-append',
+        ['console=ttyS0 quiet panic=-1 random.trust_cpu=on', ...(run.kernelArgs ?? [])].join(' '),
+      ],
       ...share('hostroot', '/', true),
       ...share('modules', kernel.modulesDir, true),
       ...share('lab', lab, false),

@@ -25,10 +25,30 @@ export interface Spread {
 }
 
 export interface Parts {
-  boot: { backend: string; runs: Run[]; serverCommands: string; clientCommands: string; configText: string; seconds: number }[];
-  vlan?: { nodes: { node: number; show: { mac: string; address: string; vlan: number; interface: string; device: string }; container: IpLink[]; hostLinks: string[]; lowerMtu: number }[] };
+  boot: {
+    backend: string;
+    runs: Run[];
+    serverCommands: string;
+    clientCommands: string;
+    configText: string;
+    seconds: number;
+  }[];
+  vlan?: {
+    nodes: {
+      node: number;
+      show: { mac: string; address: string; vlan: number; interface: string; device: string };
+      container: IpLink[];
+      hostLinks: string[];
+      lowerMtu: number;
+    }[];
+  };
   reach?: { pairs: { from: string; to: string; address: string; ok: boolean }[] };
-  rerun: { backend: string; seconds: number; runs: Run[]; changed: { where: string; before: string; after: string }[] }[];
+  rerun: {
+    backend: string;
+    seconds: number;
+    runs: Run[];
+    changed: { where: string; before: string; after: string }[];
+  }[];
   cip: {
     backend: string;
     sources: number;
@@ -44,7 +64,20 @@ export interface Parts {
     proc: Record<'first' | 'taken' | 'back', Record<string, string | null> | null>;
     seconds: number;
   }[];
-  stop: { backend: string; seconds: number; runs: Run[]; again: Run[]; left: { node: number; containerLinks: string[]; containerRoutes: string; firewall: string; hostLinks: string[]; records: string[] }[] }[];
+  stop: {
+    backend: string;
+    seconds: number;
+    runs: Run[];
+    again: Run[];
+    left: {
+      node: number;
+      containerLinks: string[];
+      containerRoutes: string;
+      firewall: string;
+      hostLinks: string[];
+      records: string[];
+    }[];
+  }[];
 }
 
 export interface Proof {
@@ -61,7 +94,11 @@ export interface Proof {
  * Boots `kernel` and proves the VLAN path and the cluster IP with each of `backends`.
  * Two vCPUs: the four nodes run their phases at the same time.
  */
-export async function prove(kernel: Series, backends: string[], timeoutMs = 45 * 60_000): Promise<Proof> {
+export async function prove(
+  kernel: Series,
+  backends: string[],
+  timeoutMs = 45 * 60_000,
+): Promise<Proof> {
   const guest = await runInGuest({
     kernel,
     cpus: 2,

@@ -6,7 +6,15 @@
 import { test, suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
-import { CIP, clusterIpConf, macToNode, probe, startClient, verdict, type ClientSetup } from '../sim/clients.js';
+import {
+  CIP,
+  clusterIpConf,
+  macToNode,
+  probe,
+  startClient,
+  verdict,
+  type ClientSetup,
+} from '../sim/clients.js';
 
 const NODES = [1, 2, 3, 4];
 const config = (backend: string, extra = '') => clusterIpConf('1-4', backend, extra);
@@ -14,7 +22,15 @@ const config = (backend: string, extra = '') => clusterIpConf('1-4', backend, ex
 async function bringUp(sim: SimCluster, conf: string, id: number) {
   for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
     const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? sim.container(id) : sim.host(id), ['run', phase, '--node', String(id), '-c', conf, ...(inside ? [] : ['--netns', sim.container(id)])]);
+    const r = await sim.cli(inside ? sim.container(id) : sim.host(id), [
+      'run',
+      phase,
+      '--node',
+      String(id),
+      '-c',
+      conf,
+      ...(inside ? [] : ['--netns', sim.container(id)]),
+    ]);
     assert.is(r.exitCode, 0, `${phase} on node ${id}: ${r.stderr}`);
   }
 }
@@ -42,7 +58,11 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
     const v = verdict(setup, await probe(sim, setup, macToNode));
     assert.equal(v.problems, []);
     assert.is(v.answeredOnce, 32);
-    assert.equal(Object.keys(v.spread).map(Number).sort(), NODES, `spread ${JSON.stringify(v.spread)}`);
+    assert.equal(
+      Object.keys(v.spread).map(Number).sort(),
+      NODES,
+      `spread ${JSON.stringify(v.spread)}`,
+    );
     firstOwners = v.owners;
   });
 
@@ -52,7 +72,12 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
   });
 
   s('a re-run of init-post changes nothing and duplicates no rule', async () => {
-    const dump = (id: number) => sim.exec(sim.container(id), ['sh', '-c', 'iptables-save -t mangle 2>/dev/null | grep -v "^#"; nft list ruleset 2>/dev/null']);
+    const dump = (id: number) =>
+      sim.exec(sim.container(id), [
+        'sh',
+        '-c',
+        'iptables-save -t mangle 2>/dev/null | grep -v "^#"; nft list ruleset 2>/dev/null',
+      ]);
     const before = (await dump(1)).stdout;
     const r = await sim.cli(sim.container(1), ['run', 'init-post', '--node', '1', '-c', path]);
     assert.is(r.exitCode, 0, r.stderr);
@@ -74,30 +99,41 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
     assert.is(clean.exitCode, 0, clean.stdout);
   });
 
-  s('node 3 stops; node 1 takes over; every source answered once again; release restores', async () => {
-    const stop = await sim.cli(sim.container(3), ['run', 'stop', '--node', '3', '-c', path]);
-    assert.is(stop.exitCode, 0, stop.stderr);
-    const gap = verdict(setup, await probe(sim, setup, macToNode));
-    assert.ok(gap.answeredOnce < 32, 'with node 3 gone its sources go unanswered');
-    const take = await sim.cli(sim.container(1), ['takeover', '--node', '3', '-c', path], { CLUSTERNET_NODE_ID: '1' });
-    assert.is(take.exitCode, 0, take.stderr);
-    const after = verdict(setup, await probe(sim, setup, macToNode));
-    assert.equal(after.problems, []);
-    assert.is(after.answeredOnce, 32);
-    assert.not.ok(after.spread[3]);
-    // Release first on the survivor, then the node comes back: no overlap, no duplicates.
-    const release = await sim.cli(sim.container(1), ['release', '--node', '3', '-c', path], { CLUSTERNET_NODE_ID: '1' });
-    assert.is(release.exitCode, 0, release.stderr);
-    await bringUp(sim, path, 3);
-    const back = verdict(setup, await probe(sim, setup, macToNode));
-    assert.equal(back.problems, []);
-    assert.equal(back.owners, firstOwners, 'the original spread returns');
-  });
+  s(
+    'node 3 stops; node 1 takes over; every source answered once again; release restores',
+    async () => {
+      const stop = await sim.cli(sim.container(3), ['run', 'stop', '--node', '3', '-c', path]);
+      assert.is(stop.exitCode, 0, stop.stderr);
+      const gap = verdict(setup, await probe(sim, setup, macToNode));
+      assert.ok(gap.answeredOnce < 32, 'with node 3 gone its sources go unanswered');
+      const take = await sim.cli(sim.container(1), ['takeover', '--node', '3', '-c', path], {
+        CLUSTERNET_NODE_ID: '1',
+      });
+      assert.is(take.exitCode, 0, take.stderr);
+      const after = verdict(setup, await probe(sim, setup, macToNode));
+      assert.equal(after.problems, []);
+      assert.is(after.answeredOnce, 32);
+      assert.not.ok(after.spread[3]);
+      // Release first on the survivor, then the node comes back: no overlap, no duplicates.
+      const release = await sim.cli(sim.container(1), ['release', '--node', '3', '-c', path], {
+        CLUSTERNET_NODE_ID: '1',
+      });
+      assert.is(release.exitCode, 0, release.stderr);
+      await bringUp(sim, path, 3);
+      const back = verdict(setup, await probe(sim, setup, macToNode));
+      assert.equal(back.problems, []);
+      assert.equal(back.owners, firstOwners, 'the original spread returns');
+    },
+  );
 
   s('stop removes every rule and the address', async () => {
     const r = await sim.cli(sim.container(4), ['run', 'stop', '--node', '4', '-c', path]);
     assert.is(r.exitCode, 0, r.stderr);
-    const rules = await sim.exec(sim.container(4), ['sh', '-c', 'iptables-save 2>/dev/null | grep -ci clusternet; nft list ruleset | grep -c clusternet']);
+    const rules = await sim.exec(sim.container(4), [
+      'sh',
+      '-c',
+      'iptables-save 2>/dev/null | grep -ci clusternet; nft list ruleset | grep -c clusternet',
+    ]);
     assert.equal(rules.stdout.trim().split('\n'), ['0', '0']);
     const addr = await sim.exec(sim.container(4), ['ip', '-o', 'address', 'show']);
     assert.not.match(addr.stdout, /10\.4\.192\.1/);
@@ -108,26 +144,48 @@ function cases(name: string, conf: () => string, breakRules: string[]) {
 
 const flushXt = ['iptables', '-w', '-t', 'mangle', '-F', 'CLUSTERNET-main'];
 cases('cluster-match backend', () => config('cluster-match'), flushXt);
-cases('nft backend', () => config('nft'), ['nft', 'flush', 'chain', 'inet', 'clusternet', 'c_main']);
+cases('nft backend', () => config('nft'), [
+  'nft',
+  'flush',
+  'chain',
+  'inet',
+  'clusternet',
+  'c_main',
+]);
 // A rolling move: nodes 1-2 on the cluster match, 3-4 on nft; they must agree on owners.
-cases('mixed cluster-match and nft nodes', () => config('cluster-match', '\n[node 3]\nbackend = nft\n\n[node 4]\nbackend = nft\n'), flushXt);
+cases(
+  'mixed cluster-match and nft nodes',
+  () => config('cluster-match', '\n[node 3]\nbackend = nft\n\n[node 4]\nbackend = nft\n'),
+  flushXt,
+);
 
 test('rejections: non-multicast cluster MAC, clusterip where the kernel has none; nothing applied', async () => {
   const sim = await createSimCluster({ nodes: [1] });
   try {
-    const bad = writeConfig(config('nft').replace('mac = 01:00:5e:04:c0:01', 'mac = 02:00:5e:04:c0:01'));
+    const bad = writeConfig(
+      config('nft').replace('mac = 01:00:5e:04:c0:01', 'mac = 02:00:5e:04:c0:01'),
+    );
     const r1 = await sim.cli(sim.host(1), ['validate', '-c', bad]);
     assert.is(r1.exitCode, 2);
-    assert.match(r1.stderr, /net\.conf:\d+: clusterip\.mac: 02:00:5e:04:c0:01 is not a multicast MAC/);
+    assert.match(
+      r1.stderr,
+      /net\.conf:\d+: clusterip\.mac: 02:00:5e:04:c0:01 is not a multicast MAC/,
+    );
     const legacy = writeConfig(config('clusterip').replace('nodes = 1-4', 'nodes = 1-4'));
     await bringUp(sim, writeConfig(config('nft')).replace('', ''), 1).catch(() => {});
     const r2 = await sim.cli(sim.container(1), ['run', 'init-post', '--node', '1', '-c', legacy]);
     assert.is(r2.exitCode, 2, r2.stderr);
-    assert.match(r2.stderr, /clusterip\.backend: node 1: no backend for 10\.4\.192\.1 can run here: clusterip: /);
+    assert.match(
+      r2.stderr,
+      /clusterip\.backend: node 1: no backend for 10\.4\.192\.1 can run here: clusterip: /,
+    );
     const many = writeConfig(config('cluster-match').replace('nodes = 1-4', 'nodes = 1-40'));
     const r3 = await sim.cli(sim.host(1), ['validate', '-c', many]);
     assert.is(r3.exitCode, 2);
-    assert.match(r3.stderr, /clusterip\.backend: cluster-match allows at most 32 nodes and the cluster has 40/);
+    assert.match(
+      r3.stderr,
+      /clusterip\.backend: cluster-match allows at most 32 nodes and the cluster has 40/,
+    );
   } finally {
     await sim.destroy();
   }

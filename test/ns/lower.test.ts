@@ -27,12 +27,31 @@ const h = () => sim.host(1);
 test.before(async () => {
   sim = await createSimCluster({ nodes: [1] });
   config = writeConfig(CONFIG);
-  const eth1 = await sim.exec(h(), ['ip', 'link', 'add', 'eth1', 'type', 'veth', 'peer', 'name', 'eth1p']);
+  const eth1 = await sim.exec(h(), [
+    'ip',
+    'link',
+    'add',
+    'eth1',
+    'type',
+    'veth',
+    'peer',
+    'name',
+    'eth1p',
+  ]);
   assert.is(eth1.exitCode, 0, eth1.stderr);
-  for (const dev of ['eth1', 'eth1p']) assert.is((await sim.exec(h(), ['ip', 'link', 'set', dev, 'up'])).exitCode, 0);
+  for (const dev of ['eth1', 'eth1p'])
+    assert.is((await sim.exec(h(), ['ip', 'link', 'set', dev, 'up'])).exitCode, 0);
   for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
     const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : h(), ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', c()])]);
+    const r = await sim.cli(inside ? c() : h(), [
+      'run',
+      phase,
+      '--node',
+      '1',
+      '-c',
+      config,
+      ...(inside ? [] : ['--netns', c()]),
+    ]);
     assert.is(r.exitCode, 0, `${phase}: ${r.stderr}`);
   }
 });
@@ -44,12 +63,24 @@ interface Report {
   items: { phase: string; item: string; status: string }[];
 }
 const check = () => sim.cli(h(), ['check', '--node', '1', '-c', config, '--netns', c(), '--json']);
-const problems = (r: { stdout: string }) => (JSON.parse(r.stdout) as Report).items.filter((i) => i.status !== 'ok');
-const ifindex = async (dev: string) => (JSON.parse((await sim.exec(h(), ['ip', '-j', 'link', 'show', dev])).stdout) as { ifindex: number }[])[0]!.ifindex;
+const problems = (r: { stdout: string }) =>
+  (JSON.parse(r.stdout) as Report).items.filter((i) => i.status !== 'ok');
+const ifindex = async (dev: string) =>
+  (
+    JSON.parse((await sim.exec(h(), ['ip', '-j', 'link', 'show', dev])).stdout) as {
+      ifindex: number;
+    }[]
+  )[0]!.ifindex;
 
 test('a macvlan on eth0 as planned checks clean (the lower device is read across namespaces)', async () => {
-  const inside = JSON.parse((await sim.exec(c(), ['ip', '-j', '-d', 'link', 'show', 'krg0'])).stdout) as { link_index?: number; link_netnsid?: number }[];
-  assert.is(inside[0]!.link_index, await ifindex('eth0'), 'the container sees its lower device by ifindex');
+  const inside = JSON.parse(
+    (await sim.exec(c(), ['ip', '-j', '-d', 'link', 'show', 'krg0'])).stdout,
+  ) as { link_index?: number; link_netnsid?: number }[];
+  assert.is(
+    inside[0]!.link_index,
+    await ifindex('eth0'),
+    'the container sees its lower device by ifindex',
+  );
   assert.ok(inside[0]!.link_netnsid !== undefined, 'and the namespace id of the host');
   const r = await check();
   assert.is(r.exitCode, 0, JSON.stringify(problems(r)));
@@ -58,7 +89,28 @@ test('a macvlan on eth0 as planned checks clean (the lower device is read across
 test('krg0 remade by hand on eth1 (same name, MAC, MTU, tag): check says differs, naming both NICs; run refuses and changes nothing', async () => {
   for (const [ns, argv] of [
     [c(), ['ip', 'link', 'del', 'krg0']],
-    [h(), ['ip', 'link', 'add', 'link', 'eth1', 'name', 'krg0', 'netns', c(), 'address', '02:00:00:00:07:01', 'mtu', '1400', 'type', 'macvlan', 'mode', 'bridge']],
+    [
+      h(),
+      [
+        'ip',
+        'link',
+        'add',
+        'link',
+        'eth1',
+        'name',
+        'krg0',
+        'netns',
+        c(),
+        'address',
+        '02:00:00:00:07:01',
+        'mtu',
+        '1400',
+        'type',
+        'macvlan',
+        'mode',
+        'bridge',
+      ],
+    ],
     [c(), ['ip', 'link', 'set', 'dev', 'krg0', 'alias', 'clusternet']],
   ] as const) {
     const r = await sim.exec(ns, [...argv]);
@@ -69,19 +121,36 @@ test('krg0 remade by hand on eth1 (same name, MAC, MTU, tag): check says differs
   assert.is(r.exitCode, 1, r.stdout);
   const link = problems(r).find((p) => p.phase === 'boot-post');
   assert.ok(link, JSON.stringify(problems(r)));
-  assert.is(link!.status, `differs: want lower eth0 (ifindex ${eth0}), have lower eth1 (ifindex ${eth1})`);
+  assert.is(
+    link!.status,
+    `differs: want lower eth0 (ifindex ${eth0}), have lower eth1 (ifindex ${eth1})`,
+  );
   const before = await snapshot(sim, c());
   const run = await sim.cli(h(), ['run', 'boot-post', '--node', '1', '-c', config, '--netns', c()]);
   assert.is(run.exitCode, 1, run.stderr);
-  assert.match(run.stderr, /differs: want lower eth0 \(ifindex \d+\), have lower eth1 \(ifindex \d+\); cannot be corrected in place \(run stop, then the phases again\)/);
+  assert.match(
+    run.stderr,
+    /differs: want lower eth0 \(ifindex \d+\), have lower eth1 \(ifindex \d+\); cannot be corrected in place \(run stop, then the phases again\)/,
+  );
   assert.is(await snapshot(sim, c()), before, 'nothing changed');
 });
 
 test('stop, then the phases again: krg0 is back on eth0 and checks clean', async () => {
-  assert.is((await sim.cli(h(), ['run', 'stop', '--node', '1', '-c', config, '--netns', c()])).exitCode, 0);
+  assert.is(
+    (await sim.cli(h(), ['run', 'stop', '--node', '1', '-c', config, '--netns', c()])).exitCode,
+    0,
+  );
   for (const phase of ['boot-post', 'init-pre', 'init-post']) {
     const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : h(), ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', c()])]);
+    const r = await sim.cli(inside ? c() : h(), [
+      'run',
+      phase,
+      '--node',
+      '1',
+      '-c',
+      config,
+      ...(inside ? [] : ['--netns', c()]),
+    ]);
     assert.is(r.exitCode, 0, `${phase}: ${r.stderr}`);
   }
   const r = await check();

@@ -26,7 +26,23 @@ test.before(async () => {
     ['ip', 'link', 'set', 'eth0', 'up'],
     ['ip', 'address', 'add', '192.168.10.1/24', 'dev', 'eth0'],
     ['ip', 'address', 'add', 'fd10:a::1/64', 'dev', 'eth0', 'nodad'],
-    ['ip', 'link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'local', '192.168.10.1', 'dev', 'eth0', 'nolearning'],
+    [
+      'ip',
+      'link',
+      'add',
+      'vx0',
+      'type',
+      'vxlan',
+      'id',
+      '42',
+      'dstport',
+      '4789',
+      'local',
+      '192.168.10.1',
+      'dev',
+      'eth0',
+      'nolearning',
+    ],
     ['ip', 'link', 'add', 'brx', 'type', 'bridge'],
     ['ip', 'link', 'add', 'vp0', 'type', 'veth', 'peer', 'name', 'vp1'],
   ];
@@ -59,33 +75,72 @@ async function state(): Promise<NsView> {
 }
 
 const ours = (st: NsView) => ({
-  fdb: (st.fdb.get('vx0') ?? []).filter((e) => e.dst !== null).map((e) => `${e.mac} ${e.dst}`).sort(),
-  neighbors: st.neighbors.filter((n) => n.protocol === '211').map((n) => `${n.address} ${n.lladdr}`).sort(),
-  routes: st.routes.filter((r) => r.protocol === '211').map((r) => `${r.family} ${r.dst} via ${r.gateway}${r.onlink ? ' onlink' : ''}`).sort(),
+  fdb: (st.fdb.get('vx0') ?? [])
+    .filter((e) => e.dst !== null)
+    .map((e) => `${e.mac} ${e.dst}`)
+    .sort(),
+  neighbors: st.neighbors
+    .filter((n) => n.protocol === '211')
+    .map((n) => `${n.address} ${n.lladdr}`)
+    .sort(),
+  routes: st.routes
+    .filter((r) => r.protocol === '211')
+    .map((r) => `${r.family} ${r.dst} via ${r.gateway}${r.onlink ? ' onlink' : ''}`)
+    .sort(),
   master: st.links.get('vp0')?.master ?? null,
 });
 
 test('every op applied in two batches (bridge, then ip), read back, assessed ok; undone to nothing', async () => {
-  const runner = { ...systemRunner, run: (argv: string[], o?: Parameters<typeof systemRunner.run>[1]) => { calls.push(argv); return systemRunner.run(argv, o); }, system: systemRunner.system };
+  const runner = {
+    ...systemRunner,
+    run: (argv: string[], o?: Parameters<typeof systemRunner.run>[1]) => {
+      calls.push(argv);
+      return systemRunner.run(argv, o);
+    },
+    system: systemRunner.system,
+  };
   const calls: string[][] = [];
   await execute(ops(), { runner });
-  assert.equal(calls.map((c) => c.slice(c.indexOf('--') + 1).join(' ')), ['bridge -batch -', 'ip -batch -']);
+  assert.equal(
+    calls.map((c) => c.slice(c.indexOf('--') + 1).join(' ')),
+    ['bridge -batch -', 'ip -batch -'],
+  );
   const st = await state();
   assert.equal(ours(st), {
-    fdb: ['00:00:00:00:00:00 192.168.10.2', '00:00:00:00:00:00 192.168.20.3', `${PEER_MAC} 192.168.10.2`],
+    fdb: [
+      '00:00:00:00:00:00 192.168.10.2',
+      '00:00:00:00:00:00 192.168.20.3',
+      `${PEER_MAC} 192.168.10.2`,
+    ],
     neighbors: [`192.168.10.2 ${PEER_MAC}`, `fe80::ff:fe00:802 ${PEER_MAC}`],
-    routes: ['4 10.5.2.0/24 via 192.168.10.2', '4 10.5.3.0/24 via 10.5.3.0 onlink', '6 default via fd10:a::fe', '6 fd05:0:0:2::/64 via fe80::ff:fe00:802'],
+    routes: [
+      '4 10.5.2.0/24 via 192.168.10.2',
+      '4 10.5.3.0/24 via 10.5.3.0 onlink',
+      '6 default via fd10:a::fe',
+      '6 fd05:0:0:2::/64 via fe80::ff:fe00:802',
+    ],
     master: 'brx',
   });
-  assert.equal(assessPlan(ops(), () => st).map((a) => a.assessment.state), ops().map(() => 'ok'));
+  assert.equal(
+    assessPlan(ops(), () => st).map((a) => a.assessment.state),
+    ops().map(() => 'ok'),
+  );
   await execute(undoAll(ops()), { runner: systemRunner });
   assert.equal(ours(await state()), { fdb: [], neighbors: [], routes: [], master: null });
 });
 
 test('a failing line rolls back what the run applied, in both tools', async () => {
   const bad: Op = { op: 'route-add', ns: N1, dst: '10.6.0.0/24', via: '10.99.0.1', dev: 'eth0' };
-  const error = await execute([...ops(), bad], { runner: systemRunner }).then(() => null, (e: Error) => e);
-  assert.ok(error && /ip route add 10\.6\.0\.0\/24 via 10\.99\.0\.1/.test(error.message) && /Nexthop has invalid gateway/.test(error.message), String(error));
+  const error = await execute([...ops(), bad], { runner: systemRunner }).then(
+    () => null,
+    (e: Error) => e,
+  );
+  assert.ok(
+    error &&
+      /ip route add 10\.6\.0\.0\/24 via 10\.99\.0\.1/.test(error.message) &&
+      /Nexthop has invalid gateway/.test(error.message),
+    String(error),
+  );
   assert.equal(ours(await state()), { fdb: [], neighbors: [], routes: [], master: null });
 });
 

@@ -13,7 +13,15 @@
 // process group kills the whole node. Nothing is made in the machine's root namespace;
 // every file lives under one folder in /var/tmp, removed at the end.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  chownSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
 import { renderTemplate } from '../../lib/install/templates.js';
@@ -91,7 +99,10 @@ const FRESH_IN_NODE = ['/run', '/dev/shm', '/tmp'];
 
 export async function createPcmkCluster(options: PcmkOptions): Promise<PcmkCluster> {
   const hidden = hiddenBy(FRESH_IN_NODE);
-  if (hidden) throw new Error(`the Pacemaker nodes cannot run a project under ${hidden} (${PROJECT_ROOT}): each mounts a fresh ${hidden} over the host's; check the project out elsewhere`);
+  if (hidden)
+    throw new Error(
+      `the Pacemaker nodes cannot run a project under ${hidden} (${PROJECT_ROOT}): each mounts a fresh ${hidden} over the host's; check the project out elsewhere`,
+    );
   const { nodes } = options;
   const sim = await createSimCluster({ nodes, client: true });
   const ringNs = `${sim.prefix}-ring`;
@@ -116,14 +127,36 @@ export async function createPcmkCluster(options: PcmkOptions): Promise<PcmkClust
   const initPid = (id: number): number => {
     const child = children.get(id);
     if (!child?.pid) throw new Error(`node ${id} is not running`);
-    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8')
+      .trim()
+      .split(/\s+/)
+      .filter(Boolean);
     if (kids.length !== 1) throw new Error(`node ${id}: unshare has ${kids.length} children`);
     return Number(kids[0]);
   };
 
   const exec = async (id: number, argv: string[], input?: string): Promise<CliResult> => {
     const started = Date.now();
-    const r = await systemRunner.run(['nsenter', '-t', String(initPid(id)), '-m', '-u', '-i', '-n', '-p', '--', 'env', '-i', `PATH=${PATH}`, 'HOME=/root', 'LANG=C', ...argv], { timeoutMs: 120_000, ...(input === undefined ? {} : { input }) });
+    const r = await systemRunner.run(
+      [
+        'nsenter',
+        '-t',
+        String(initPid(id)),
+        '-m',
+        '-u',
+        '-i',
+        '-n',
+        '-p',
+        '--',
+        'env',
+        '-i',
+        `PATH=${PATH}`,
+        'HOME=/root',
+        'LANG=C',
+        ...argv,
+      ],
+      { timeoutMs: 120_000, ...(input === undefined ? {} : { input }) },
+    );
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
   };
 
@@ -172,11 +205,31 @@ pacemakerd &
 touch ${d('booted')}
 wait
 `;
-    const child = spawn('ip', ['netns', 'exec', sim.host(id), 'unshare', '--mount', '--ipc', '--uts', '--pid', '--fork', '--mount-proc', '--propagation', 'private', 'sh', '-c', script], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH, HOME: '/root', LANG: 'C' },
-    });
+    const child = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        sim.host(id),
+        'unshare',
+        '--mount',
+        '--ipc',
+        '--uts',
+        '--pid',
+        '--fork',
+        '--mount-proc',
+        '--propagation',
+        'private',
+        'sh',
+        '-c',
+        script,
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH, HOME: '/root', LANG: 'C' },
+      },
+    );
     let stderr = '';
     child.stderr!.on('data', (c: Buffer) => (stderr += c.toString()));
     children.set(id, child);
@@ -184,7 +237,9 @@ wait
     const deadline = Date.now() + 60_000;
     while (!existsSync(d('booted'))) {
       if (child.exitCode !== null || child.signalCode !== null) {
-        const log = existsSync(d('log', 'clusternet-boot.log')) ? readFileSync(d('log', 'clusternet-boot.log'), 'utf8') : '';
+        const log = existsSync(d('log', 'clusternet-boot.log'))
+          ? readFileSync(d('log', 'clusternet-boot.log'), 'utf8')
+          : '';
         throw new Error(`node ${id} did not boot: ${stderr}\n${log}`);
       }
       if (Date.now() > deadline) throw new Error(`node ${id} did not boot in 60 s: ${stderr}`);
@@ -201,8 +256,13 @@ wait
     mkdirSync(base, { recursive: true, mode: 0o755 });
     chmodSync(base, 0o755);
     writeFileSync(seed, (await $`cibadmin --empty`).stdout);
-    for (const [key, value] of [['dc-deadtime', '2s'], ['stonith-enabled', 'false']]) {
-      await $({ env: { ...process.env, CIB_file: seed } })`crm_attribute --type crm_config --name ${key} --update ${value}`;
+    for (const [key, value] of [
+      ['dc-deadtime', '2s'],
+      ['stonith-enabled', 'false'],
+    ]) {
+      await $({
+        env: { ...process.env, CIB_file: seed },
+      })`crm_attribute --type crm_config --name ${key} --update ${value}`;
     }
     const agent = renderTemplate('ocf/clusterip.in', { NODE: process.execPath, CLI });
     const ids = await hacluster();
@@ -212,12 +272,25 @@ wait
       await $`ip -n ${sim.host(id)} address add ${ring(id)}/24 dev eth1`;
       await $`ip -n ${sim.host(id)} link set eth1 up`;
       await $`ip -n ${sim.host(id)} link set eth0 up`;
-      for (const sub of ['etc/corosync', 'etc-work', 'ocf/clusternet', 'corosync', 'log/corosync']) mkdirSync(dir(id, sub), { recursive: true, mode: 0o755 });
+      for (const sub of ['etc/corosync', 'etc-work', 'ocf/clusternet', 'corosync', 'log/corosync'])
+        mkdirSync(dir(id, sub), { recursive: true, mode: 0o755 });
       chmodSync(dir(id), 0o755);
-      writeFileSync(dir(id, 'etc', 'net.conf'), `${options.netConf}\n${nodes.map((n) => `[node ${n}]\nhostname = ${name(n)}\n`).join('\n')}`, { mode: 0o644 });
-      writeFileSync(dir(id, 'etc', 'corosync', 'corosync.conf'), corosyncConf(nodes, ring), { mode: 0o644 });
+      writeFileSync(
+        dir(id, 'etc', 'net.conf'),
+        `${options.netConf}\n${nodes.map((n) => `[node ${n}]\nhostname = ${name(n)}\n`).join('\n')}`,
+        { mode: 0o644 },
+      );
+      writeFileSync(dir(id, 'etc', 'corosync', 'corosync.conf'), corosyncConf(nodes, ring), {
+        mode: 0o644,
+      });
       writeFileSync(dir(id, 'ocf', 'clusternet', 'clusterip'), agent, { mode: 0o755 });
-      for (const sub of ['pacemaker/cib', 'pacemaker/pengine', 'pacemaker/blackbox', 'pacemaker/cores', 'log/pacemaker/bundles']) {
+      for (const sub of [
+        'pacemaker/cib',
+        'pacemaker/pengine',
+        'pacemaker/blackbox',
+        'pacemaker/cores',
+        'log/pacemaker/bundles',
+      ]) {
         mkdirSync(dir(id, sub), { recursive: true });
         chownSync(dir(id, sub), ids.uid, ids.gid);
         chmodSync(dir(id, sub), 0o750);
@@ -242,7 +315,8 @@ wait
       await kill(id);
       // The machine is gone, and its container with it: nothing of it answers any more.
       await $({ nothrow: true })`ip netns pids ${sim.container(id)}`.then(async (r) => {
-        for (const pid of r.stdout.split('\n').filter(Boolean)) await $({ nothrow: true })`kill -9 ${pid}`;
+        for (const pid of r.stdout.split('\n').filter(Boolean))
+          await $({ nothrow: true })`kill -9 ${pid}`;
       });
       await $`ip netns del ${sim.container(id)}`;
     },
@@ -252,7 +326,18 @@ wait
     exec,
     running: (id) => children.has(id),
     listen: (id) => {
-      const l = spawn('ip', ['netns', 'exec', sim.container(id), process.execPath, '-e', `require('net').createServer((s) => { s.on('error', () => {}); s.end('node${id}\\n'); }).listen(${PORT}, '0.0.0.0'); setTimeout(() => process.exit(0), 3600e3);`], { stdio: 'ignore' });
+      const l = spawn(
+        'ip',
+        [
+          'netns',
+          'exec',
+          sim.container(id),
+          process.execPath,
+          '-e',
+          `require('net').createServer((s) => { s.on('error', () => {}); s.end('node${id}\\n'); }).listen(${PORT}, '0.0.0.0'); setTimeout(() => process.exit(0), 3600e3);`,
+        ],
+        { stdio: 'ignore' },
+      );
       listeners.push(l);
     },
     destroy,
@@ -281,7 +366,10 @@ export async function view(cluster: PcmkCluster, id: number): Promise<ClusterVie
   const instances = new Map<string, string[]>();
   for (const m of xml.matchAll(/<resource id="([^"]+)"([^>]*?)(\/>|>([\s\S]*?)<\/resource>)/g)) {
     // Started and done: an action still pending (record-pending) does not count.
-    const started = /\brole="Started"/.test(m[2]!) && !/\bpending="/.test(m[2]!) && /\bfailed="false"/.test(m[2]!);
+    const started =
+      /\brole="Started"/.test(m[2]!) &&
+      !/\bpending="/.test(m[2]!) &&
+      /\bfailed="false"/.test(m[2]!);
     const on = started ? [...(m[4] ?? '').matchAll(/<node name="([^"]+)"/g)].map((n) => n[1]!) : [];
     instances.set(m[1]!, on);
   }
@@ -293,11 +381,21 @@ export async function view(cluster: PcmkCluster, id: number): Promise<ClusterVie
 export async function execTimes(cluster: PcmkCluster, id: number, task: string): Promise<number[]> {
   const r = await cluster.exec(id, ['crm_mon', '-1', '--output-as=xml', '--include=operations']);
   if (r.exitCode !== 0) throw new Error(`crm_mon on node ${id}: ${r.stderr}`);
-  return [...r.stdout.matchAll(/<operation_history [^>]*\btask="([^"]+)"[^>]*\brc="0"[^>]*\bexec-time="(\d+)ms"/g)].filter((m) => m[1] === task).map((m) => Number(m[2]));
+  return [
+    ...r.stdout.matchAll(
+      /<operation_history [^>]*\btask="([^"]+)"[^>]*\brc="0"[^>]*\bexec-time="(\d+)ms"/g,
+    ),
+  ]
+    .filter((m) => m[1] === task)
+    .map((m) => Number(m[2]));
 }
 
 /** Polls `check` every 200 ms until it is true; throws with `what` after `ms`. */
-export async function waitUntil(what: string, ms: number, check: () => Promise<boolean>): Promise<number> {
+export async function waitUntil(
+  what: string,
+  ms: number,
+  check: () => Promise<boolean>,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     let ok = false;

@@ -7,7 +7,9 @@ export const README = join(import.meta.dirname, '..', '..', 'README.md');
 
 export function recipe(name: 'node' | 'cluster'): string {
   const text = readFileSync(README, 'utf8');
-  const m = new RegExp(`<!-- pacemaker-recipe:${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\`\\n`).exec(text);
+  const m = new RegExp(
+    `<!-- pacemaker-recipe:${name} -->\\n\`\`\`sh\\n([\\s\\S]*?)\\n\`\`\`\\n`,
+  ).exec(text);
   if (!m) throw new Error(`README.md has no pacemaker-recipe:${name} block`);
   return `${m[1]}\n`;
 }

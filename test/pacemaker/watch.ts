@@ -27,7 +27,11 @@ export interface Watch {
    * one of them and the first time another node did (ms after `since`). The second after
    * the first: a gap, no overlap seen (at the rounds' 250 ms grain).
    */
-  handover: (since: number, from: string, sources: string[]) => { lastFrom: number; firstOther: number } | undefined;
+  handover: (
+    since: number,
+    from: string,
+    sources: string[],
+  ) => { lastFrom: number; firstOther: number } | undefined;
   stop: () => void;
 }
 
@@ -44,7 +48,11 @@ export function watchAnswers(sim: SimCluster, setup: ClientSetup): Watch {
       }
     }
     setInterval(round, 250); round();`;
-  const child: ChildProcess = spawn('ip', ['netns', 'exec', sim.client, process.execPath, '-e', script], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const child: ChildProcess = spawn(
+    'ip',
+    ['netns', 'exec', sim.client, process.execPath, '-e', script],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
   const rounds: Round[] = [];
   createInterface({ input: child.stdout! }).on('line', (line) => {
     try {
@@ -67,9 +75,18 @@ export function watchAnswers(sim: SimCluster, setup: ClientSetup): Watch {
     },
     handover: (since, from, moved) => {
       const after = rounds.filter((r) => r.at >= since);
-      const lastFrom = Math.max(since, ...after.filter((r) => moved.some((src) => r.answered[src] === from)).map((r) => r.at));
-      const others = after.filter((r) => moved.some((src) => r.answered[src] !== undefined && r.answered[src] !== from)).map((r) => r.at);
-      return others.length === 0 ? undefined : { lastFrom: lastFrom - since, firstOther: Math.min(...others) - since };
+      const lastFrom = Math.max(
+        since,
+        ...after.filter((r) => moved.some((src) => r.answered[src] === from)).map((r) => r.at),
+      );
+      const others = after
+        .filter((r) =>
+          moved.some((src) => r.answered[src] !== undefined && r.answered[src] !== from),
+        )
+        .map((r) => r.at);
+      return others.length === 0
+        ? undefined
+        : { lastFrom: lastFrom - since, firstOther: Math.min(...others) - since };
     },
     stop: () => void child.kill('SIGKILL'),
   };

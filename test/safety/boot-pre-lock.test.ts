@@ -20,7 +20,8 @@ import { createSimCluster, HOOKS_DIR, writeConfig, type SimCluster } from '../si
 import { vxlanConf } from '../helpers/fixtures.js';
 
 const NODES = [1, 2, 3, 4, 5, 6];
-const head = (link: string) => `[cluster]\nnodes = 1-6\n\n[net]\nlink = ${link}\ndevice = eth0\nmac = 02:00:00:00:09:00\naddress = 10.9.0.0/16\n`;
+const head = (link: string) =>
+  `[cluster]\nnodes = 1-6\n\n[net]\nlink = ${link}\ndevice = eth0\nmac = 02:00:00:00:09:00\naddress = 10.9.0.0/16\n`;
 const ROUTED = `${head('bridge')}routing = per-node\nnode-prefix = 24\nunderlay = 192.168.10.0/24\n`;
 
 /** Each kind on a node of its own, and the link types it needs, written out here (not taken from lib). */
@@ -30,10 +31,16 @@ const KINDS: { name: string; node: number; text: string; needs: string[] }[] = [
   { name: 'bridge', node: 3, text: head('bridge'), needs: ['bridge', 'veth'] },
   { name: 'vxlan', node: 4, text: vxlanConf({ nodes: '1-6' }), needs: ['vxlan'] },
   { name: 'routed bridge, no overlay', node: 5, text: ROUTED, needs: ['bridge', 'veth'] },
-  { name: 'routed bridge with its overlay', node: 6, text: `${ROUTED}vni = 77\n`, needs: ['bridge', 'veth', 'vxlan'] },
+  {
+    name: 'routed bridge with its overlay',
+    node: 6,
+    text: `${ROUTED}vni = 77\n`,
+    needs: ['bridge', 'veth', 'vxlan'],
+  },
 ];
 
-const shim = (body: string) => `#!/bin/bash\nreal=$(PATH="$EARLY_REAL_PATH" command -v "\${0##*/}")\n${body}\nexec "$real" "$@"\n`;
+const shim = (body: string) =>
+  `#!/bin/bash\nreal=$(PATH="$EARLY_REAL_PATH" command -v "\${0##*/}")\n${body}\nexec "$real" "$@"\n`;
 const FLOCK = shim('echo flock >> "$EARLY_LOG"');
 const IP = shim(`case " $* " in *" -json "*)
   if [ -n "$EARLY_AWAIT" ]; then for _ in $(seq 50); do grep -qx flock "$EARLY_LOG" && break; sleep 0.1; done; fi
@@ -49,7 +56,10 @@ test.before(async () => {
   sim = await createSimCluster({ nodes: NODES, runDirPerNode: true });
   shims = mkdtempSync(join(tmpdir(), 'cnsim-early-'));
   chmodSync(shims, 0o755);
-  for (const [name, text] of [['flock', FLOCK], ['ip', IP]] as const) {
+  for (const [name, text] of [
+    ['flock', FLOCK],
+    ['ip', IP],
+  ] as const) {
     writeFileSync(join(shims, name), text);
     chmodSync(join(shims, name), 0o755);
   }
@@ -66,10 +76,18 @@ test.after(async () => {
 });
 
 /** The probe cache of node `id`'s host, as a real probe leaves it (this kernel, this boot). */
-const cacheFile = (id: number) => probeCachePath({ kind: 'netns', name: sim.host(id) }, { CLUSTERNET_RUN_DIR: sim.runDirOf(sim.host(id)) });
+const cacheFile = (id: number) =>
+  probeCachePath(
+    { kind: 'netns', name: sim.host(id) },
+    { CLUSTERNET_RUN_DIR: sim.runDirOf(sim.host(id)) },
+  );
 const writeCache = (id: number, types: readonly string[]) =>
-  writeFileSync(cacheFile(id), JSON.stringify({ kernel: release(), boot: bootId, ok: types.map((t) => `link ${t}`).sort() }));
-const cached = (id: number): string[] => (JSON.parse(readFileSync(cacheFile(id), 'utf8')) as { ok: string[] }).ok;
+  writeFileSync(
+    cacheFile(id),
+    JSON.stringify({ kernel: release(), boot: bootId, ok: types.map((t) => `link ${t}`).sort() }),
+  );
+const cached = (id: number): string[] =>
+  (JSON.parse(readFileSync(cacheFile(id), 'utf8')) as { ok: string[] }).ok;
 
 /** Node `id`'s boot-pre hook in its host, through the shims; what they noted, one line each. */
 async function bootPre(id: number, awaitLock: boolean) {
@@ -85,7 +103,11 @@ async function bootPre(id: number, awaitLock: boolean) {
     EARLY_LOG: log,
     ...(awaitLock ? { EARLY_AWAIT: '1' } : {}),
   };
-  const run = await sim.exec(sim.host(id), ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), join(HOOKS_DIR, 'boot-pre.d', '50net')]);
+  const run = await sim.exec(sim.host(id), [
+    'env',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    join(HOOKS_DIR, 'boot-pre.d', '50net'),
+  ]);
   return { run, noted: readFileSync(log, 'utf8').trim().split('\n') };
 }
 
@@ -96,12 +118,19 @@ for (const kind of KINDS) {
     assert.is(run.exitCode, 0, run.stderr);
     assert.match(run.stderr + run.stdout, /boot-pre: nothing to change/);
     assert.equal(noted, ['read: no lock asked'], 'one read of the host, no flock');
-    assert.equal(cached(kind.node), kind.needs.map((t) => `link ${t}`).sort(), 'the cache as it was');
+    assert.equal(
+      cached(kind.node),
+      kind.needs.map((t) => `link ${t}`).sort(),
+      'the cache as it was',
+    );
   });
 
   for (const missing of kind.needs) {
     test(`${kind.name}: link ${missing} not probed yet — the lock is asked for before the read ends`, async () => {
-      writeCache(kind.node, kind.needs.filter((t) => t !== missing));
+      writeCache(
+        kind.node,
+        kind.needs.filter((t) => t !== missing),
+      );
       const { run, noted } = await bootPre(kind.node, true);
       assert.is(noted[0], 'flock', noted.join('\n'));
       assert.ok(noted.includes('read: lock asked'), noted.join('\n'));
@@ -112,7 +141,11 @@ for (const kind of KINDS) {
         assert.match(run.stderr, /this kernel cannot create vlan links/);
       } else {
         assert.is(run.exitCode, 0, run.stderr);
-        assert.equal(cached(kind.node), kind.needs.map((t) => `link ${t}`).sort(), 'the probe remembered again');
+        assert.equal(
+          cached(kind.node),
+          kind.needs.map((t) => `link ${t}`).sort(),
+          'the probe remembered again',
+        );
       }
     });
   }

@@ -3,7 +3,14 @@
 // Needs root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
@@ -36,12 +43,27 @@ test.before(async () => {
   chmodSync(dir, 0o755);
   log = join(hooks, 'log');
   writeFileSync(log, '');
-  symlinkSync(join(import.meta.dirname, '..', '..', 'hooks', 'init-pre.d', '10net'), join(dir, '10net'));
-  writeFileSync(join(dir, '20slow'), `#!/bin/sh\necho "start $CLUSTERNET_NODE_ID" >> ${log}\nsleep 1.5\necho "end $CLUSTERNET_NODE_ID" >> ${log}\n`);
+  symlinkSync(
+    join(import.meta.dirname, '..', '..', 'hooks', 'init-pre.d', '10net'),
+    join(dir, '10net'),
+  );
+  writeFileSync(
+    join(dir, '20slow'),
+    `#!/bin/sh\necho "start $CLUSTERNET_NODE_ID" >> ${log}\nsleep 1.5\necho "end $CLUSTERNET_NODE_ID" >> ${log}\n`,
+  );
   chmodSync(join(dir, '20slow'), 0o755);
   for (const id of [1, 2]) {
     for (const phase of ['boot-pre', 'boot-post']) {
-      const r = await sim.cli(sim.host(id), ['run', phase, '--node', String(id), '-c', config, '--netns', sim.container(id)]);
+      const r = await sim.cli(sim.host(id), [
+        'run',
+        phase,
+        '--node',
+        String(id),
+        '-c',
+        config,
+        '--netns',
+        sim.container(id),
+      ]);
       assert.is(r.exitCode, 0, r.stderr);
     }
   }
@@ -51,7 +73,11 @@ test.after(async () => {
 });
 
 const initPre = (id: number, env: Record<string, string> = {}) =>
-  sim.cli(sim.container(id), ['run', 'init-pre', '--node', String(id), '-c', config, '--hooks-dir', hooks], env);
+  sim.cli(
+    sim.container(id),
+    ['run', 'init-pre', '--node', String(id), '-c', config, '--hooks-dir', hooks],
+    env,
+  );
 
 test('two runs started together never interleave, and both end correctly', async () => {
   const [a, b] = await Promise.all([initPre(1), initPre(2)]);
@@ -74,7 +100,9 @@ test('a run that cannot get the lock in time fails, naming the holder; nothing c
   const holder = initPre(1);
   await new Promise((r) => setTimeout(r, 500));
   const before = await sim.exec(sim.container(2), ['ip', '-br', 'address']);
-  const waiter = await sim.cli(sim.container(2), ['run', 'stop', '--node', '2', '-c', config], { CLUSTERNET_LOCK_WAIT: '0.3' });
+  const waiter = await sim.cli(sim.container(2), ['run', 'stop', '--node', '2', '-c', config], {
+    CLUSTERNET_LOCK_WAIT: '0.3',
+  });
   assert.is(waiter.exitCode, 1);
   assert.match(waiter.stderr, /another clusternet holds the lock \(pid \d+: init-pre for node 1/);
   assert.is((await sim.exec(sim.container(2), ['ip', '-br', 'address'])).stdout, before.stdout);

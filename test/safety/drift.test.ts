@@ -33,7 +33,15 @@ test.before(async () => {
   config = writeConfig(CONFIG);
   for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
     const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : sim.host(1), ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', c()])]);
+    const r = await sim.cli(inside ? c() : sim.host(1), [
+      'run',
+      phase,
+      '--node',
+      '1',
+      '-c',
+      config,
+      ...(inside ? [] : ['--netns', c()]),
+    ]);
     assert.is(r.exitCode, 0, r.stderr);
   }
 });
@@ -41,10 +49,20 @@ test.after(async () => {
   await sim?.destroy();
 });
 
-const check = () => sim.cli(sim.host(1), ['check', '--node', '1', '-c', config, '--netns', c(), '--json']);
+const check = () =>
+  sim.cli(sim.host(1), ['check', '--node', '1', '-c', config, '--netns', c(), '--json']);
 const runAll = async () => {
   for (const phase of ['boot-post', 'init-pre', 'init-post']) {
-    const r = await sim.cli(sim.host(1), ['run', phase, '--node', '1', '-c', config, '--netns', c()]);
+    const r = await sim.cli(sim.host(1), [
+      'run',
+      phase,
+      '--node',
+      '1',
+      '-c',
+      config,
+      '--netns',
+      c(),
+    ]);
     assert.is(r.exitCode, 0, r.stderr);
   }
 };
@@ -52,13 +70,39 @@ interface Report {
   ok: boolean;
   items: { phase: string; item: string; status: string }[];
 }
-const problems = (r: { stdout: string }) => (JSON.parse(r.stdout) as Report).items.filter((i) => i.status !== 'ok');
+const problems = (r: { stdout: string }) =>
+  (JSON.parse(r.stdout) as Report).items.filter((i) => i.status !== 'ok');
 
 const drifts: [string, string[], RegExp][] = [
   ['address removed', ['ip', 'address', 'del', '10.4.135.1/18', 'dev', 'krg0'], /^missing/],
-  ['MTU changed', ['ip', 'link', 'set', 'krg0', 'mtu', '1300'], /^differs: want .*mtu 1400, have .*mtu 1300/],
-  ['rule deleted', ['iptables', '-w', '-t', 'mangle', '-D', 'CLUSTERNET-main', '-m', 'comment', '--comment', 'clusternet:main', '-j', 'DROP'], /^differs: want main: .* drop rules 2, have main: .*rules 1/],
-  ['rule added', ['iptables', '-w', '-t', 'mangle', '-I', 'CLUSTERNET-main', '-j', 'ACCEPT'], /^differs: want main: .*rules 2, have main: .*rules 3/],
+  [
+    'MTU changed',
+    ['ip', 'link', 'set', 'krg0', 'mtu', '1300'],
+    /^differs: want .*mtu 1400, have .*mtu 1300/,
+  ],
+  [
+    'rule deleted',
+    [
+      'iptables',
+      '-w',
+      '-t',
+      'mangle',
+      '-D',
+      'CLUSTERNET-main',
+      '-m',
+      'comment',
+      '--comment',
+      'clusternet:main',
+      '-j',
+      'DROP',
+    ],
+    /^differs: want main: .* drop rules 2, have main: .*rules 1/,
+  ],
+  [
+    'rule added',
+    ['iptables', '-w', '-t', 'mangle', '-I', 'CLUSTERNET-main', '-j', 'ACCEPT'],
+    /^differs: want main: .*rules 2, have main: .*rules 3/,
+  ],
   ['stray address', ['ip', 'address', 'add', '10.9.9.9/24', 'dev', 'krg0'], /^unexpected/],
 ];
 
@@ -87,11 +131,20 @@ test('reload applies an edited net.conf with the smallest change', async () => {
   const linkBefore = await sim.exec(c(), ['ip', '-j', 'link', 'show', 'krg0']);
   const ifindex = (JSON.parse(linkBefore.stdout) as { ifindex: number }[])[0]!.ifindex;
   // MTU changed, a second cluster address added, the gateway added.
-  writeFileSync(config, CONFIG.replace('mtu = 1400', 'mtu = 1450\ngateway = 10.4.135.254') + '\n[clusterip web]\naddress = 10.4.192.2\nmac = 01:00:5e:04:c0:01\nbackend = cluster-match\nseed = 7\n');
+  writeFileSync(
+    config,
+    CONFIG.replace('mtu = 1400', 'mtu = 1450\ngateway = 10.4.135.254') +
+      '\n[clusterip web]\naddress = 10.4.192.2\nmac = 01:00:5e:04:c0:01\nbackend = cluster-match\nseed = 7\n',
+  );
   let r = await sim.cli(sim.host(1), ['reload', '--node', '1', '-c', config, '--netns', c()]);
   assert.is(r.exitCode, 0, r.stderr);
   assert.match(r.stderr, /correcting .*mtu 1450/);
-  let link = (JSON.parse((await sim.exec(c(), ['ip', '-j', 'link', 'show', 'krg0'])).stdout) as { ifindex: number; mtu: number }[])[0]!;
+  let link = (
+    JSON.parse((await sim.exec(c(), ['ip', '-j', 'link', 'show', 'krg0'])).stdout) as {
+      ifindex: number;
+      mtu: number;
+    }[]
+  )[0]!;
   assert.is(link.ifindex, ifindex, 'the link was corrected in place, not replaced');
   assert.is(link.mtu, 1450);
   const checked = await check();
@@ -104,7 +157,12 @@ test('reload applies an edited net.conf with the smallest change', async () => {
   const rules = await sim.exec(c(), ['iptables-save', '-t', 'mangle']);
   assert.not.match(rules.stdout, /CLUSTERNET-web/);
   assert.match(rules.stdout, /CLUSTERNET-main/);
-  link = (JSON.parse((await sim.exec(c(), ['ip', '-j', 'link', 'show', 'krg0'])).stdout) as { ifindex: number; mtu: number }[])[0]!;
+  link = (
+    JSON.parse((await sim.exec(c(), ['ip', '-j', 'link', 'show', 'krg0'])).stdout) as {
+      ifindex: number;
+      mtu: number;
+    }[]
+  )[0]!;
   assert.is(link.ifindex, ifindex);
   const again = await sim.cli(sim.host(1), ['reload', '--node', '1', '-c', config, '--netns', c()]);
   assert.is(again.exitCode, 0, again.stderr);

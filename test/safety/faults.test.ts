@@ -47,7 +47,12 @@ const PHASES = ['boot-pre', 'boot-post', 'init-pre', 'init-post'] as const;
 export const figures = { faults: 0, dirty: 0 };
 
 /** `idle`: phases that change nothing with this config (boot-pre once probed; init-post without a cluster address). */
-function faultSuite(name: string, text: string, options: SimOptions, idle: readonly string[] = ['boot-pre']) {
+function faultSuite(
+  name: string,
+  text: string,
+  options: SimOptions,
+  idle: readonly string[] = ['boot-pre'],
+) {
   const test = suite(name);
   let sim: SimCluster;
   let config: string;
@@ -66,12 +71,22 @@ function faultSuite(name: string, text: string, options: SimOptions, idle: reado
   function run(phase: string, env: Record<string, string> = {}) {
     const inside = phase.startsWith('init');
     const ns = inside ? sim.container(1) : sim.host(1);
-    return sim.cli(ns, ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])], env);
+    return sim.cli(
+      ns,
+      ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])],
+      env,
+    );
   }
 
   /** Which normalisation a command's output gets. */
   const kindOf = (cmd: readonly string[]): string =>
-    cmd.includes('maddr') ? 'maddr' : cmd[0] === 'ip' && cmd.includes('-br') && cmd.includes('link') ? 'links' : cmd.includes('-6') ? 'routes6' : cmd[0]!;
+    cmd.includes('maddr')
+      ? 'maddr'
+      : cmd[0] === 'ip' && cmd.includes('-br') && cmd.includes('link')
+        ? 'links'
+        : cmd.includes('-6')
+          ? 'routes6'
+          : cmd[0]!;
 
   /** Everything a phase may touch, in both namespaces, without counters or timers. */
   async function snapshot(): Promise<string> {
@@ -122,21 +137,46 @@ function faultSuite(name: string, text: string, options: SimOptions, idle: reado
       return out
         .split('\n')
         .map((l) => l.split(/\s+/))
-        .map(([name, , mac, flags]) => `${name} ${mac ?? ''} ${(flags ?? '').replace(/NO-CARRIER,|,LOWER_UP|,M-DOWN/g, '')}`)
+        .map(
+          ([name, , mac, flags]) =>
+            `${name} ${mac ?? ''} ${(flags ?? '').replace(/NO-CARRIER,|,LOWER_UP|,M-DOWN/g, '')}`,
+        )
         .join('\n');
     }
     // The kernel's own routes (link-local, connected) come with links and carrier.
-    if (tool === 'routes6') return out.split('\n').filter((l) => !l.includes('proto kernel')).join('\n');
+    if (tool === 'routes6')
+      return out
+        .split('\n')
+        .filter((l) => !l.includes('proto kernel'))
+        .join('\n');
     // The kernel's own multicast entries come and go with link state; ours is the cluster MAC.
-    if (tool === 'maddr') return out.split('\n').filter((l) => l.includes('01:00:5e:04:c0')).join('\n');
+    if (tool === 'maddr')
+      return out
+        .split('\n')
+        .filter((l) => l.includes('01:00:5e:04:c0'))
+        .join('\n');
     // Forwarding entries with a destination: a VXLAN's (a macvlan's list is its multicast joins).
-    if (tool === 'bridge') return out.split('\n').filter((l) => l.includes(' dst ')).join('\n');
-    if (tool === 'iptables-save' || tool === 'arptables-nft-save') return out.split('\n').filter((l) => l.startsWith('-A')).join('\n');
+    if (tool === 'bridge')
+      return out
+        .split('\n')
+        .filter((l) => l.includes(' dst '))
+        .join('\n');
+    if (tool === 'iptables-save' || tool === 'arptables-nft-save')
+      return out
+        .split('\n')
+        .filter((l) => l.startsWith('-A'))
+        .join('\n');
     if (tool === 'nft') {
-      const items = (JSON.parse(out) as { nftables: Record<string, { table?: string; name?: string; handle?: number }>[] }).nftables;
+      const items = (
+        JSON.parse(out) as {
+          nftables: Record<string, { table?: string; name?: string; handle?: number }>[];
+        }
+      ).nftables;
       return items
         .filter((i) => i.rule || i.set || i.table?.name === 'clusternet')
-        .map((i) => JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)))
+        .map((i) =>
+          JSON.stringify(i, (k, v) => (k === 'handle' || k === 'counter' ? undefined : v)),
+        )
         .join('\n');
     }
     return out;
@@ -229,4 +269,7 @@ faultSuite('faults: bridge', CONFIG.replace('link = macvlan', 'link = bridge'), 
 // routing = per-node: node 1's bridge addresses, routes to its peers (on-link IPv4 via
 // eth0, IPv6 through cnvx0: forwarding entries, neighbours), no cluster address.
 const ROUTED_CONFIG = routedConf({ nodes: '1-4', node3: false });
-faultSuite('faults: routed per-node', ROUTED_CONFIG, { nodes: [1], router: true }, ['boot-pre', 'init-post']);
+faultSuite('faults: routed per-node', ROUTED_CONFIG, { nodes: [1], router: true }, [
+  'boot-pre',
+  'init-post',
+]);

@@ -28,8 +28,22 @@ function hooksWith(body: string): string {
   return tmp.path('hooks');
 }
 
-const envOf = () => ({ CLUSTERNET_RUN_DIR: tmp.path('run'), CLUSTERNET_SYSLOG: 'none', CLUSTERNET_HOOK_TIMEOUT: '2', CLUSTERNET_LOCK_WAIT: '0' });
-const args = (root: string) => ['run', 'init-post', '--node', '1', '-c', tmp.write('net.conf', NATIVE_CONF), '--hooks-dir', root];
+const envOf = () => ({
+  CLUSTERNET_RUN_DIR: tmp.path('run'),
+  CLUSTERNET_SYSLOG: 'none',
+  CLUSTERNET_HOOK_TIMEOUT: '2',
+  CLUSTERNET_LOCK_WAIT: '0',
+});
+const args = (root: string) => [
+  'run',
+  'init-post',
+  '--node',
+  '1',
+  '-c',
+  tmp.write('net.conf', NATIVE_CONF),
+  '--hooks-dir',
+  root,
+];
 
 const gone = (pid: number): boolean => {
   try {
@@ -45,7 +59,10 @@ const lockFree = () => spawnSync('flock', ['-n', tmp.path('run', 'lock'), 'true'
 
 for (const [what, child] of [
   ['a child holding its stderr (sleep 300 &)', 'sleep 300 &'],
-  ['a child with every descriptor closed (sleep infinity &)', 'sleep infinity </dev/null >/dev/null 2>&1 &'],
+  [
+    'a child with every descriptor closed (sleep infinity &)',
+    'sleep infinity </dev/null >/dev/null 2>&1 &',
+  ],
 ] as const) {
   G(`${what}: killed with the group at the timeout; the run ends and the lock is free`, () => {
     const pidFile = tmp.path('child.pid');
@@ -53,33 +70,50 @@ for (const [what, child] of [
     const r = cli(args(hooksWith(`${child}\necho $! > ${pidFile}\nexit 0`)), { env: envOf() });
     const took = Date.now() - started;
     assert.is(r.code, 1, show(r));
-    assert.match(r.stderr, /timed out after 2 s \(with what it started, its process group\); killed/);
+    assert.match(
+      r.stderr,
+      /timed out after 2 s \(with what it started, its process group\); killed/,
+    );
     assert.ok(took < 15_000, `bounded: ${took} ms`);
     assert.ok(gone(pidIn(pidFile)), 'the child is gone');
     assert.ok(lockFree(), 'the lock is free');
   });
 }
 
-G('SIGTERM to clusternet during a site hook: the group is killed and waited for before the lock is let go', async () => {
-  const pidFile = tmp.path('hook.pid');
-  const marker = tmp.path('marker');
-  const root = hooksWith(`(sleep 3; echo child >> ${marker}) &\necho $! > ${pidFile}.child\necho $$ > ${pidFile}\nsleep 3\necho hook >> ${marker}`);
-  const run = spawn(process.execPath, [CLI, ...args(root)], { env: cleanEnv(envOf()), stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  run.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
-  const exited = new Promise<number | null>((resolve) => run.once('exit', (code) => resolve(code)));
-  for (let i = 0; i < 200 && !existsSync(pidFile); i++) await new Promise((r) => setTimeout(r, 25));
-  assert.ok(existsSync(pidFile), 'the hook started');
-  run.kill('SIGTERM');
-  const code = await exited;
-  // The moment clusternet is gone: nothing of the hook runs, and the lock is free.
-  assert.ok(gone(pidIn(pidFile)) && gone(pidIn(`${pidFile}.child`)), `the hook and its child are gone\n${stderr}`);
-  assert.ok(lockFree(), 'the lock is free');
-  assert.is(code, 1, stderr);
-  assert.match(stderr, /clusternet got SIGTERM: the hook and its process group were killed/);
-  // A second run now cannot interleave with anything of the first.
-  await new Promise((r) => setTimeout(r, 3500));
-  assert.not.ok(existsSync(marker), 'nothing of the killed hook ran afterwards');
-});
+G(
+  'SIGTERM to clusternet during a site hook: the group is killed and waited for before the lock is let go',
+  async () => {
+    const pidFile = tmp.path('hook.pid');
+    const marker = tmp.path('marker');
+    const root = hooksWith(
+      `(sleep 3; echo child >> ${marker}) &\necho $! > ${pidFile}.child\necho $$ > ${pidFile}\nsleep 3\necho hook >> ${marker}`,
+    );
+    const run = spawn(process.execPath, [CLI, ...args(root)], {
+      env: cleanEnv(envOf()),
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    run.stderr.on('data', (c: Buffer) => (stderr += c.toString()));
+    const exited = new Promise<number | null>((resolve) =>
+      run.once('exit', (code) => resolve(code)),
+    );
+    for (let i = 0; i < 200 && !existsSync(pidFile); i++)
+      await new Promise((r) => setTimeout(r, 25));
+    assert.ok(existsSync(pidFile), 'the hook started');
+    run.kill('SIGTERM');
+    const code = await exited;
+    // The moment clusternet is gone: nothing of the hook runs, and the lock is free.
+    assert.ok(
+      gone(pidIn(pidFile)) && gone(pidIn(`${pidFile}.child`)),
+      `the hook and its child are gone\n${stderr}`,
+    );
+    assert.ok(lockFree(), 'the lock is free');
+    assert.is(code, 1, stderr);
+    assert.match(stderr, /clusternet got SIGTERM: the hook and its process group were killed/);
+    // A second run now cannot interleave with anything of the first.
+    await new Promise((r) => setTimeout(r, 3500));
+    assert.not.ok(existsSync(marker), 'nothing of the killed hook ran afterwards');
+  },
+);
 
 G.run();

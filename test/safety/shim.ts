@@ -9,7 +9,18 @@ import { join } from 'node:path';
 
 export type FaultMode = 'fail-before' | 'kill-after' | 'crash';
 
-const TOOLS = ['ip', 'bridge', 'iptables-restore', 'iptables-legacy-restore', 'arptables-nft-restore', 'arptables-nft', 'nft', 'sysctl', 'tee', 'modprobe'];
+const TOOLS = [
+  'ip',
+  'bridge',
+  'iptables-restore',
+  'iptables-legacy-restore',
+  'arptables-nft-restore',
+  'arptables-nft',
+  'nft',
+  'sysctl',
+  'tee',
+  'modprobe',
+];
 
 const SHIM = `#!/bin/bash
 name=\${0##*/}
@@ -56,7 +67,13 @@ export function makeShim(): Shim {
     env(at, mode) {
       writeFileSync(counter, '0');
       writeFileSync(`${counter}.hit`, '');
-      return { PATH: `${dir}:${process.env.PATH}`, SHIM_REAL_PATH: process.env.PATH ?? '', SHIM_COUNTER: counter, SHIM_FAULT_AT: String(at), SHIM_MODE: mode };
+      return {
+        PATH: `${dir}:${process.env.PATH}`,
+        SHIM_REAL_PATH: process.env.PATH ?? '',
+        SHIM_COUNTER: counter,
+        SHIM_FAULT_AT: String(at),
+        SHIM_MODE: mode,
+      };
     },
     hit: () => readFileSync(`${counter}.hit`, 'utf8').trim() || undefined,
     calls: () => Number(readFileSync(counter, 'utf8')),

@@ -15,7 +15,11 @@ export function unpacked(name: string): string {
   // A scratch folder renamed at the end: an interrupted fetch never looks complete.
   const scratch = mkdtempSync(join(CACHE, 'debs', `.${name}-`));
   try {
-    execFileSync('apt-get', ['download', '-q', name], { cwd: scratch, stdio: ['ignore', 'pipe', 'pipe'], timeout: 300_000 });
+    execFileSync('apt-get', ['download', '-q', name], {
+      cwd: scratch,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 300_000,
+    });
     const deb = readdirSync(scratch).find((f) => f.endsWith('.deb'));
     if (!deb) throw new Error(`apt-get download ${name} gave no .deb`);
     execFileSync('dpkg', ['-x', join(scratch, deb), join(scratch, 'root')]);

@@ -22,7 +22,15 @@ test.before(async () => {
   for (const id of NODES) {
     for (const phase of ['boot-pre', 'boot-post', 'init-pre']) {
       const inside = phase === 'init-pre';
-      const r = await sim.cli(inside ? sim.container(id) : sim.host(id), ['run', phase, '--node', String(id), '-c', config, ...(inside ? [] : ['--netns', sim.container(id)])]);
+      const r = await sim.cli(inside ? sim.container(id) : sim.host(id), [
+        'run',
+        phase,
+        '--node',
+        String(id),
+        '-c',
+        config,
+        ...(inside ? [] : ['--netns', sim.container(id)]),
+      ]);
       assert.is(r.exitCode, 0, `${phase} on node ${id}: ${r.stderr}`);
     }
   }
@@ -42,7 +50,10 @@ async function reachesEveryNode(): Promise<void> {
  * Runs networkd on the server with the files of `dir` until krg0 has its address, checks
  * what `check` says about krg0 and that every node is reached, and returns networkd's log.
  */
-async function networkdJoins(dir: string, check: (krg0: Awaited<ReturnType<typeof links>>[number] | undefined) => void): Promise<string> {
+async function networkdJoins(
+  dir: string,
+  check: (krg0: Awaited<ReturnType<typeof links>>[number] | undefined) => void,
+): Promise<string> {
   const networkd = startNetworkd(sim.server, dir);
   let log = '';
   try {
@@ -61,7 +72,15 @@ async function networkdJoins(dir: string, check: (krg0: Awaited<ReturnType<typeo
 }
 
 test('the ip commands, run on the server, join it to the cluster network', async () => {
-  const r = clusternet(['-c', config, 'server-config', '--address', '10.4.135.254', '--format', 'ip']);
+  const r = clusternet([
+    '-c',
+    config,
+    'server-config',
+    '--address',
+    '10.4.135.254',
+    '--format',
+    'ip',
+  ]);
   assert.is(r.code, 0, show(r));
   // Every value is a validated name, MAC or address: plain words, split as the shell would.
   for (const line of r.stdout.split('\n').filter((l) => l && !l.startsWith('#'))) {
@@ -76,29 +95,63 @@ test('the ip commands, run on the server, join it to the cluster network', async
 
 test('the networkd files, read by systemd-networkd on the server, join it too', async () => {
   const dir = tempDir();
-  const r = clusternet(['-c', config, 'server-config', '--address', '10.4.135.254', '--format', 'networkd', '--output-dir', dir]);
+  const r = clusternet([
+    '-c',
+    config,
+    'server-config',
+    '--address',
+    '10.4.135.254',
+    '--format',
+    'networkd',
+    '--output-dir',
+    dir,
+  ]);
   assert.is(r.code, 0, show(r));
   const log = await networkdJoins(dir, (krg0) => {
     assert.is(krg0?.linkinfo?.info_kind, 'macvlan');
     assert.is(krg0?.address, '02:00:00:00:07:fe');
-    assert.ok(krg0?.addr_info.some((a) => a.local === '10.4.135.254' && a.prefixlen === 18), 'networkd gave krg0 its address');
+    assert.ok(
+      krg0?.addr_info.some((a) => a.local === '10.4.135.254' && a.prefixlen === 18),
+      'networkd gave krg0 its address',
+    );
   });
   assert.match(log, /krg0: Configuring with \/etc\/systemd\/network\/50-clusternet-krg0\.network/);
 });
 
-test('an admin\'s own .network for the device is extended by a drop-in, never taken over; nothing overwritten without --force', async () => {
+test("an admin's own .network for the device is extended by a drop-in, never taken over; nothing overwritten without --force", async () => {
   const dir = tempDir();
   // The administrator's file for the server's NIC: networkd applies it to eth0 (first match).
   const admins = '[Match]\nName=eth0\n\n[Network]\nDHCP=yes\nLinkLocalAddressing=no\n';
   writeFileSync(join(dir, '80-dhcp.network'), admins);
-  const args = ['-c', config, 'server-config', '--address', '10.4.135.254', '--format', 'networkd', '--output-dir', dir];
+  const args = [
+    '-c',
+    config,
+    'server-config',
+    '--address',
+    '10.4.135.254',
+    '--format',
+    'networkd',
+    '--output-dir',
+    dir,
+  ];
   const r = clusternet(args);
   assert.is(r.code, 0, show(r));
   assert.match(r.stdout, /80-dhcp\.network already configures eth0: extending it with a drop-in/);
-  assert.not.ok(existsSync(join(dir, '49-clusternet-eth0.network')), 'no file of ours competes with the admin\'s');
+  assert.not.ok(
+    existsSync(join(dir, '49-clusternet-eth0.network')),
+    "no file of ours competes with the admin's",
+  );
   assert.is(readFileSync(join(dir, '80-dhcp.network'), 'utf8'), admins);
-  assert.match(readFileSync(join(dir, '80-dhcp.network.d', '50-clusternet-krg0.conf'), 'utf8'), /^\[Network\]\nMACVLAN=krg0$/m);
-  const log = await networkdJoins(dir, (krg0) => assert.ok(krg0?.addr_info.some((a) => a.local === '10.4.135.254'), 'networkd built krg0 from the drop-in'));
+  assert.match(
+    readFileSync(join(dir, '80-dhcp.network.d', '50-clusternet-krg0.conf'), 'utf8'),
+    /^\[Network\]\nMACVLAN=krg0$/m,
+  );
+  const log = await networkdJoins(dir, (krg0) =>
+    assert.ok(
+      krg0?.addr_info.some((a) => a.local === '10.4.135.254'),
+      'networkd built krg0 from the drop-in',
+    ),
+  );
   // eth0 still runs the admin's file, DHCP and all.
   assert.match(log, /eth0: Configuring with \/etc\/systemd\/network\/80-dhcp\.network/);
   assert.match(log, /eth0: Acquiring DHCPv4 lease|DHCPv4 client: (STARTED|Started)|eth0: DHCPv4/i);
@@ -108,11 +161,20 @@ test('an admin\'s own .network for the device is extended by a drop-in, never ta
   assert.match(again.stdout, /unchanged .*50-clusternet-krg0\.network/);
   const other = clusternet([...args.slice(0, 4), '10.4.135.253', ...args.slice(5)]);
   assert.is(other.code, 2, show(other));
-  assert.match(other.stderr, /50-clusternet-krg0\.network: exists with other content; nothing was written \(--force replaces it\)/);
-  assert.match(readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8'), /Address=10\.4\.135\.254\//);
+  assert.match(
+    other.stderr,
+    /50-clusternet-krg0\.network: exists with other content; nothing was written \(--force replaces it\)/,
+  );
+  assert.match(
+    readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8'),
+    /Address=10\.4\.135\.254\//,
+  );
   const forced = clusternet([...args.slice(0, 4), '10.4.135.253', ...args.slice(5), '--force']);
   assert.is(forced.code, 0, show(forced));
-  assert.match(readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8'), /Address=10\.4\.135\.253\//);
+  assert.match(
+    readFileSync(join(dir, '50-clusternet-krg0.network'), 'utf8'),
+    /Address=10\.4\.135\.253\//,
+  );
   assert.is(readFileSync(join(dir, '80-dhcp.network'), 'utf8'), admins);
 });
 

@@ -43,9 +43,16 @@ export interface ClientSetup {
  * `count` source addresses 10.4.140.1.. on the client's `dev` (eth0, or the VLAN interface
  * of a client that joined the cluster network), a route to the cluster address, accounting.
  */
-export async function setupClient(sim: SimCluster, clusterIp: string, count = 32, dev = 'eth0'): Promise<ClientSetup> {
+export async function setupClient(
+  sim: SimCluster,
+  clusterIp: string,
+  count = 32,
+  dev = 'eth0',
+): Promise<ClientSetup> {
   const sources = Array.from({ length: count }, (_, i) => `10.4.140.${i + 1}`);
-  await $({ input: sources.map((s) => `address add ${s}/18 dev ${dev}`).join('\n') + '\n' })`ip -n ${sim.client} -batch -`;
+  await $({
+    input: sources.map((s) => `address add ${s}/18 dev ${dev}`).join('\n') + '\n',
+  })`ip -n ${sim.client} -batch -`;
   await $`ip -n ${sim.client} route replace ${clusterIp}/32 dev ${dev}`;
   const accounting = `table ip clmon {
   set s_icmp { type ipv4_addr . ether_addr; flags dynamic; counter; }
@@ -62,7 +69,10 @@ export async function setupClient(sim: SimCluster, clusterIp: string, count = 32
 }
 
 /** The client on CIP (32 sources) and a listener in every node's container, settled. */
-export async function startClient(sim: SimCluster, nodes: number[]): Promise<{ setup: ClientSetup; stopListeners: () => void }> {
+export async function startClient(
+  sim: SimCluster,
+  nodes: number[],
+): Promise<{ setup: ClientSetup; stopListeners: () => void }> {
   const setup = await setupClient(sim, CIP);
   const stopListeners = startListeners(sim, nodes);
   await new Promise((r) => setTimeout(r, 500));
@@ -72,7 +82,18 @@ export async function startClient(sim: SimCluster, nodes: number[]): Promise<{ s
 /** A TCP listener in every node's container answering "node<id>". */
 export function startListeners(sim: SimCluster, nodes: number[]): () => void {
   const children: ChildProcess[] = nodes.map((id) =>
-    spawn('ip', ['netns', 'exec', sim.container(id), process.execPath, '-e', `require('net').createServer((s) => { s.on('error', () => {}); s.end('node${id}\\n'); }).listen(${PORT}, '0.0.0.0'); setTimeout(() => process.exit(0), 600e3);`], { stdio: 'ignore' }),
+    spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        sim.container(id),
+        process.execPath,
+        '-e',
+        `require('net').createServer((s) => { s.on('error', () => {}); s.end('node${id}\\n'); }).listen(${PORT}, '0.0.0.0'); setTimeout(() => process.exit(0), 600e3);`,
+      ],
+      { stdio: 'ignore' },
+    ),
   );
   return () => children.forEach((c) => c.kill('SIGKILL'));
 }
@@ -91,13 +112,19 @@ export type MacToNode = (mac: string) => number;
 /** MacToNode for clusterIpConf's MACs. */
 export const macToNode: MacToNode = (mac) => parseInt(mac.split(':')[5]!, 16);
 
-export async function probe(sim: SimCluster, setup: ClientSetup, macToNode: MacToNode): Promise<ProbeResult> {
+export async function probe(
+  sim: SimCluster,
+  setup: ClientSetup,
+  macToNode: MacToNode,
+): Promise<ProbeResult> {
   await $`ip -n ${sim.client} neigh flush dev ${setup.dev}`;
   await $`ip netns exec ${sim.client} nft flush set ip clmon s_icmp`;
   await $`ip netns exec ${sim.client} nft flush set ip clmon s_synack`;
   // One ping per source, all at once, each waiting three seconds at most; started by one
   // shell (the addresses are ours), not one `ip netns exec` each: far cheaper in a guest.
-  const pings = setup.sources.map((src) => `ping -n -q -I ${src} -c 1 -W 3 ${setup.clusterIp} >/dev/null 2>&1 &`).join('\n');
+  const pings = setup.sources
+    .map((src) => `ping -n -q -I ${src} -c 1 -W 3 ${setup.clusterIp} >/dev/null 2>&1 &`)
+    .join('\n');
   await $({ nothrow: true })`ip netns exec ${sim.client} sh -c ${`${pings}\nwait`}`;
   const tcpScript = `
     const net = require('net'); const sources = ${JSON.stringify(setup.sources)}; const out = {}; let left = sources.length;
@@ -115,15 +142,25 @@ export async function probe(sim: SimCluster, setup: ClientSetup, macToNode: MacT
     const per = new Map<string, number[]>();
     for (const item of JSON.parse(r.stdout).nftables as { set?: { elem?: unknown[] } }[]) {
       for (const e of item.set?.elem ?? []) {
-        const el = ((e as { elem?: unknown }).elem ?? e) as { val: { concat: [string, string] }; counter: { packets: number } };
+        const el = ((e as { elem?: unknown }).elem ?? e) as {
+          val: { concat: [string, string] };
+          counter: { packets: number };
+        };
         const [ip, mac] = el.val.concat;
         const node = macToNode(mac);
-        per.set(ip, [...(per.get(ip) ?? []), ...Array.from({ length: el.counter.packets }, () => node)]);
+        per.set(ip, [
+          ...(per.get(ip) ?? []),
+          ...Array.from({ length: el.counter.packets }, () => node),
+        ]);
       }
     }
     return per;
   };
-  return { icmp: await read("s_icmp"), synack: await read("s_synack"), tcp: new Map(Object.entries(JSON.parse(tcp.stdout) as Record<string, string>)) };
+  return {
+    icmp: await read('s_icmp'),
+    synack: await read('s_synack'),
+    tcp: new Map(Object.entries(JSON.parse(tcp.stdout) as Record<string, string>)),
+  };
 }
 
 export interface Verdict {
@@ -146,7 +183,8 @@ export function verdict(setup: ClientSetup, result: ProbeResult): Verdict {
     const tcp = result.tcp.get(src) ?? 'none';
     const owner = icmp[0];
     if (icmp.length !== 1) problems.push(`${src}: ${icmp.length} ICMP answers (${icmp.join(',')})`);
-    else if (syn.length !== 1 || syn[0] !== owner) problems.push(`${src}: SYN-ACKs from ${syn.join(',') || 'nobody'}, ICMP from ${owner}`);
+    else if (syn.length !== 1 || syn[0] !== owner)
+      problems.push(`${src}: SYN-ACKs from ${syn.join(',') || 'nobody'}, ICMP from ${owner}`);
     else if (tcp !== `node${owner}`) problems.push(`${src}: TCP read ${tcp}, ICMP from ${owner}`);
     else {
       answeredOnce++;

@@ -61,9 +61,18 @@ export interface Underlay {
 }
 
 /** The router's address on each segment: the next hop of every underlay host. */
-export const ROUTER = { a: { v4: '192.168.10.254', v6: 'fd10:a::fe' }, b: { v4: '192.168.20.254', v6: 'fd10:b::fe' } } as const;
-const SEGMENT_NET = { a: { v4: '192.168.10', v6: 'fd10:a::' }, b: { v4: '192.168.20', v6: 'fd10:b::' } } as const;
-const underlayOf = (segment: 'a' | 'b', host: number): Underlay => ({ v4: `${SEGMENT_NET[segment].v4}.${host}/24`, v6: `${SEGMENT_NET[segment].v6}${host.toString(16)}/64` });
+export const ROUTER = {
+  a: { v4: '192.168.10.254', v6: 'fd10:a::fe' },
+  b: { v4: '192.168.20.254', v6: 'fd10:b::fe' },
+} as const;
+const SEGMENT_NET = {
+  a: { v4: '192.168.10', v6: 'fd10:a::' },
+  b: { v4: '192.168.20', v6: 'fd10:b::' },
+} as const;
+const underlayOf = (segment: 'a' | 'b', host: number): Underlay => ({
+  v4: `${SEGMENT_NET[segment].v4}.${host}/24`,
+  v6: `${SEGMENT_NET[segment].v6}${host.toString(16)}/64`,
+});
 
 export interface SimCluster {
   prefix: string;
@@ -121,14 +130,19 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
   // a hook run here may rightly take long in a guest.
   const exec = async (ns: string, argv: string[]): Promise<CliResult> => {
     const started = Date.now();
-    const r = await systemRunner.run(['ip', 'netns', 'exec', ns, ...argv], { timeoutMs: SIM_EXEC_TIMEOUT_MS });
+    const r = await systemRunner.run(['ip', 'netns', 'exec', ns, ...argv], {
+      timeoutMs: SIM_EXEC_TIMEOUT_MS,
+    });
     return { exitCode: r.exitCode, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
   };
   const destroy = async () => {
     for (const name of made.reverse()) await $({ nothrow: true })`ip netns del ${name}`;
   };
   try {
-    const segments = options.router || options.nodes.some((id) => segOf(id) === 'b') ? (['a', 'b'] as const) : (['a'] as const);
+    const segments =
+      options.router || options.nodes.some((id) => segOf(id) === 'b')
+        ? (['a', 'b'] as const)
+        : (['a'] as const);
     for (const s of segments) {
       await addNs(segNs[s]);
       await $`ip -n ${segNs[s]} link add br0 type bridge`;
@@ -151,7 +165,10 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     };
     if (options.router) {
       await addNs(router);
-      for (const [s, dev] of [['a', 'eth0'], ['b', 'eth1']] as const) {
+      for (const [s, dev] of [
+        ['a', 'eth0'],
+        ['b', 'eth1'],
+      ] as const) {
         await plug(`rt${s}`, router, 1500, s, dev);
         await $`ip -n ${router} link set ${dev} up`;
         await $`ip -n ${router} address add ${ROUTER[s].v4}/24 dev ${dev}`;
@@ -187,7 +204,8 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
   }
   // Each simulated cluster keeps its own lock and records, like a machine of its own.
   const runDir = mkdtempSync(join(tmpdir(), `${prefix}-run-`));
-  const nodeOf = (ns: string) => options.nodes.find((id) => ns === host(id) || ns === container(id));
+  const nodeOf = (ns: string) =>
+    options.nodes.find((id) => ns === host(id) || ns === container(id));
   const runDirOf = (ns: string) => {
     const id = options.runDirPerNode ? nodeOf(ns) : undefined;
     if (id === undefined) return runDir;
@@ -200,7 +218,23 @@ export async function createSimCluster(options: SimOptions): Promise<SimCluster>
     const assignments = Object.entries(all).map(([k, v]) => `${k}=${v}`);
     return exec(ns, ['env', ...assignments, process.execPath, CLI, ...args]);
   };
-  return { prefix, seg, host, container, server, client, untagged, router, underlay, nodes: options.nodes, runDir, runDirOf, cli, exec, destroy };
+  return {
+    prefix,
+    seg,
+    host,
+    container,
+    server,
+    client,
+    untagged,
+    router,
+    underlay,
+    nodes: options.nodes,
+    runDir,
+    runDirOf,
+    cli,
+    exec,
+    destroy,
+  };
 }
 
 /** Writes a config file a root hook accepts (owned by us, mode 0644). */
@@ -227,7 +261,10 @@ export interface IpLink {
   address: string;
   flags: string[];
   ifalias?: string;
-  linkinfo?: { info_kind?: string; info_data?: { id?: number; protocol?: string; local?: string; local6?: string } };
+  linkinfo?: {
+    info_kind?: string;
+    info_data?: { id?: number; protocol?: string; local?: string; local6?: string };
+  };
   addr_info: { family: string; local: string; prefixlen: number }[];
 }
 
@@ -241,15 +278,25 @@ export async function snapshot(sim: SimCluster, ns: string): Promise<string> {
     alias: l.ifalias,
     kind: l.linkinfo?.info_kind,
     vlan: l.linkinfo?.info_data?.id,
-    addresses: l.addr_info.filter((a) => a.family === 'inet' || !a.local.startsWith('fe80')).map((a) => `${a.local}/${a.prefixlen}`),
+    addresses: l.addr_info
+      .filter((a) => a.family === 'inet' || !a.local.startsWith('fe80'))
+      .map((a) => `${a.local}/${a.prefixlen}`),
   }));
   const routes = await sim.exec(ns, ['ip', '-json', 'route', 'show']);
   const routes6 = await sim.exec(ns, ['ip', '-json', '-6', 'route', 'show']);
   const neighbors = await sim.exec(ns, ['ip', '-json', 'neigh', 'show', 'nud', 'permanent']);
   // Permanent entries only: learned ones come and go with traffic.
   const fdb = await sim.exec(ns, ['bridge', '-json', 'fdb', 'show']);
-  const permanent = (JSON.parse(fdb.stdout || '[]') as { state?: string }[]).filter((e) => e.state === 'permanent' || e.state === 'static');
-  return JSON.stringify({ state, routes: routes.stdout.trim(), routes6: routes6.stdout.trim(), neighbors: neighbors.stdout.trim(), fdb: permanent });
+  const permanent = (JSON.parse(fdb.stdout || '[]') as { state?: string }[]).filter(
+    (e) => e.state === 'permanent' || e.state === 'static',
+  );
+  return JSON.stringify({
+    state,
+    routes: routes.stdout.trim(),
+    routes6: routes6.stdout.trim(),
+    neighbors: neighbors.stdout.trim(),
+    fdb: permanent,
+  });
 }
 
 /** True when `from` gets an echo reply from `to` (one packet, one second). */
@@ -263,10 +310,25 @@ export async function reaches(sim: SimCluster, from: string, to: string): Promis
  * the node's own namespace naming the container (--netns), init-pre and init-post inside
  * the container.
  */
-export function runPhase(sim: SimCluster, config: string, id: number, phase: BootPhase | 'stop', extra: string[] = []): Promise<CliResult> {
+export function runPhase(
+  sim: SimCluster,
+  config: string,
+  id: number,
+  phase: BootPhase | 'stop',
+  extra: string[] = [],
+): Promise<CliResult> {
   const inside = phase === 'init-pre' || phase === 'init-post';
   const ns = inside ? sim.container(id) : sim.host(id);
-  return sim.cli(ns, ['run', phase, '--node', String(id), '-c', config, ...(inside ? [] : ['--netns', sim.container(id)]), ...extra]);
+  return sim.cli(ns, [
+    'run',
+    phase,
+    '--node',
+    String(id),
+    '-c',
+    config,
+    ...(inside ? [] : ['--netns', sim.container(id)]),
+    ...extra,
+  ]);
 }
 
 /**
@@ -278,12 +340,32 @@ export function runPhase(sim: SimCluster, config: string, id: number, phase: Boo
  * (as Kerrighed's krginit_helper gave its conf file: ignored), init-post inside the
  * container (none).
  */
-export function runHooks(sim: SimCluster, config: string, id: number, phase: BootPhase | 'stop'): Promise<CliResult> {
+export function runHooks(
+  sim: SimCluster,
+  config: string,
+  id: number,
+  phase: BootPhase | 'stop',
+): Promise<CliResult> {
   const inside = phase === 'init-pre' || phase === 'init-post';
   const ns = inside ? sim.container(id) : sim.host(id);
-  const arg = phase === 'boot-post' || phase === 'stop' ? [`--arg=${sim.container(id)}`] : phase === 'init-pre' ? [`--arg=${config}`] : [];
-  const env = { CLUSTERNET_RUN_DIR: sim.runDirOf(ns), CLUSTERNET_CONFIG: config, CLUSTERNET_NODE_ID: String(id) };
-  return sim.exec(ns, ['env', ...Object.entries(env).map(([k, v]) => `${k}=${v}`), 'run-parts', ...arg, join(HOOKS_DIR, `${phase}.d`)]);
+  const arg =
+    phase === 'boot-post' || phase === 'stop'
+      ? [`--arg=${sim.container(id)}`]
+      : phase === 'init-pre'
+        ? [`--arg=${config}`]
+        : [];
+  const env = {
+    CLUSTERNET_RUN_DIR: sim.runDirOf(ns),
+    CLUSTERNET_CONFIG: config,
+    CLUSTERNET_NODE_ID: String(id),
+  };
+  return sim.exec(ns, [
+    'env',
+    ...Object.entries(env).map(([k, v]) => `${k}=${v}`),
+    'run-parts',
+    ...arg,
+    join(HOOKS_DIR, `${phase}.d`),
+  ]);
 }
 
 export interface PhaseRun extends CliResult {
@@ -296,10 +378,16 @@ export interface PhaseRun extends CliResult {
  * once (separate machines boot independently). Stops after the first phase that failed
  * anywhere; returns every run.
  */
-export async function bringUp(sim: SimCluster, config: string, ids: readonly number[]): Promise<PhaseRun[]> {
+export async function bringUp(
+  sim: SimCluster,
+  config: string,
+  ids: readonly number[],
+): Promise<PhaseRun[]> {
   const runs: PhaseRun[] = [];
   for (const phase of BOOT_PHASES) {
-    const done = await Promise.all(ids.map(async (node) => ({ node, phase, ...(await runHooks(sim, config, node, phase)) })));
+    const done = await Promise.all(
+      ids.map(async (node) => ({ node, phase, ...(await runHooks(sim, config, node, phase)) })),
+    );
     runs.push(...done);
     if (done.some((r) => r.exitCode !== 0)) break;
   }
@@ -310,9 +398,26 @@ export async function bringUp(sim: SimCluster, config: string, ids: readonly num
  * Joins namespace `ns` to the cluster network as a server (not a node) would: the commands
  * `clusternet server-config --address ADDRESS [extra]` prints, run as printed by a shell in `ns`.
  */
-export async function joinAsServer(sim: SimCluster, ns: string, config: string, address: string, extra: string[] = []): Promise<{ commands: string; result: CliResult }> {
-  const printed = await sim.cli(ns, ['server-config', '--address', address, '-c', config, ...extra]);
-  if (printed.exitCode !== 0) throw new Error(`server-config --address ${address}: ${printed.stderr}`);
+export async function joinAsServer(
+  sim: SimCluster,
+  ns: string,
+  config: string,
+  address: string,
+  extra: string[] = [],
+): Promise<{ commands: string; result: CliResult }> {
+  const printed = await sim.cli(ns, [
+    'server-config',
+    '--address',
+    address,
+    '-c',
+    config,
+    ...extra,
+  ]);
+  if (printed.exitCode !== 0)
+    throw new Error(`server-config --address ${address}: ${printed.stderr}`);
   const r = await $({ nothrow: true, input: printed.stdout })`ip netns exec ${ns} sh -e`;
-  return { commands: printed.stdout, result: { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr } };
+  return {
+    commands: printed.stdout,
+    result: { exitCode: r.exitCode ?? 1, stdout: r.stdout, stderr: r.stderr },
+  };
 }

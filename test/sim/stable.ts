@@ -7,5 +7,8 @@ const isGroupMac = (mac: string): boolean => (parseInt(mac.slice(0, 2), 16) & 1)
 
 export async function stableSnapshot(sim: SimCluster, ns: string): Promise<string> {
   const all = JSON.parse(await snapshot(sim, ns)) as { fdb: { mac: string; flags?: string[] }[] };
-  return JSON.stringify({ ...all, fdb: all.fdb.filter((e) => !(isGroupMac(e.mac) && e.flags?.includes('self'))) });
+  return JSON.stringify({
+    ...all,
+    fdb: all.fdb.filter((e) => !(isGroupMac(e.mac) && e.flags?.includes('self'))),
+  });
 }

@@ -40,12 +40,22 @@ async function eventually(get: () => string, pattern: RegExp): Promise<string> {
 }
 
 test('the sink: auto picks journald, then syslog, then none; CLUSTERNET_SYSLOG overrides', () => {
-  const only = (...paths: string[]) => (p: string) => paths.includes(p);
+  const only =
+    (...paths: string[]) =>
+    (p: string) =>
+      paths.includes(p);
   assert.equal(systemLogArgv({}, only(JOURNAL_STREAM, SYSLOG_SOCKET))?.[0], 'systemd-cat');
-  assert.equal(systemLogArgv({}, only(SYSLOG_SOCKET))?.slice(0, 3), ['logger', '--tag', 'clusternet']);
+  assert.equal(systemLogArgv({}, only(SYSLOG_SOCKET))?.slice(0, 3), [
+    'logger',
+    '--tag',
+    'clusternet',
+  ]);
   assert.is(systemLogArgv({}, only()), null);
   assert.is(systemLogArgv({ CLUSTERNET_SYSLOG: 'none' }, only(JOURNAL_STREAM)), null);
-  assert.equal(systemLogArgv({ CLUSTERNET_SYSLOG_SOCKET: '/x.sock' }, only(JOURNAL_STREAM))?.slice(-2), ['--socket', '/x.sock']);
+  assert.equal(
+    systemLogArgv({ CLUSTERNET_SYSLOG_SOCKET: '/x.sock' }, only(JOURNAL_STREAM))?.slice(-2),
+    ['--socket', '/x.sock'],
+  );
 });
 
 test('under a systemd unit (JOURNAL_STREAM is stderr) auto logs nothing more: stderr is in the journal already', () => {
@@ -53,31 +63,59 @@ test('under a systemd unit (JOURNAL_STREAM is stderr) auto logs nothing more: st
   assert.is(systemLogArgv({ JOURNAL_STREAM: '8:1234' }, all, '8:1234'), null);
   // Another stream (stderr redirected to a file by hand): the journal is still fed.
   assert.equal(systemLogArgv({ JOURNAL_STREAM: '8:1234' }, all, '8:999')?.[0], 'systemd-cat');
-  assert.equal(systemLogArgv({ JOURNAL_STREAM: '8:1234', CLUSTERNET_SYSLOG: 'journald' }, all, '8:1234')?.[0], 'systemd-cat');
+  assert.equal(
+    systemLogArgv({ JOURNAL_STREAM: '8:1234', CLUSTERNET_SYSLOG: 'journald' }, all, '8:1234')?.[0],
+    'systemd-cat',
+  );
 });
 
 test('syslog: one line per change, with the phase and the node, as daemon.info', async () => {
   const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
   for (const phase of ['boot-pre', 'boot-post']) {
-    const r = await sim.cli(sim.host(1), ['run', phase, '--node', '1', '-c', config, '--netns', sim.container(1)], env);
+    const r = await sim.cli(
+      sim.host(1),
+      ['run', phase, '--node', '1', '-c', config, '--netns', sim.container(1)],
+      env,
+    );
     assert.is(r.exitCode, 0, r.stderr);
   }
-  const log = await eventually(() => received, /boot-post node 1\]: changed: .*link set dev cnt1 name krg0/);
-  assert.match(log, /<30>\w{3} [ \d]\d [\d:]{8} clusternet\[\d+\]: clusternet\[boot-post node 1\]: changed: ip link add link eth0 name cnt1 netns \S+ address 02:00:00:00:07:01/);
+  const log = await eventually(
+    () => received,
+    /boot-post node 1\]: changed: .*link set dev cnt1 name krg0/,
+  );
+  assert.match(
+    log,
+    /<30>\w{3} [ \d]\d [\d:]{8} clusternet\[\d+\]: clusternet\[boot-post node 1\]: changed: ip link add link eth0 name cnt1 netns \S+ address 02:00:00:00:07:01/,
+  );
   // Every line of the system log was on stderr too, and carries phase and node.
-  for (const line of log.split('\n').filter(Boolean)) assert.match(line, /clusternet\[(boot-pre|boot-post) node 1\]: /);
+  for (const line of log.split('\n').filter(Boolean))
+    assert.match(line, /clusternet\[(boot-pre|boot-post) node 1\]: /);
 });
 
 test('--verbose adds every command with its duration (debug); --quiet sends only errors', async () => {
   received = '';
   const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
-  const verbose = await sim.cli(sim.container(1), ['run', 'init-pre', '--node', '1', '-c', config, '--verbose'], env);
+  const verbose = await sim.cli(
+    sim.container(1),
+    ['run', 'init-pre', '--node', '1', '-c', config, '--verbose'],
+    env,
+  );
   assert.is(verbose.exitCode, 0, verbose.stderr);
-  await eventually(() => received, /<31>.*clusternet\[init-pre node 1\]: ran ip -batch - .* → exit 0 in [\d.]+ ms/);
-  assert.match(received, /<30>.*clusternet\[init-pre node 1\]: changed: ip address add 10\.4\.135\.1\/24 dev krg0/);
+  await eventually(
+    () => received,
+    /<31>.*clusternet\[init-pre node 1\]: ran ip -batch - .* → exit 0 in [\d.]+ ms/,
+  );
+  assert.match(
+    received,
+    /<30>.*clusternet\[init-pre node 1\]: changed: ip address add 10\.4\.135\.1\/24 dev krg0/,
+  );
   received = '';
   const broken = writeConfig(CONFIG.replace('address = 10.4.135.0/24', 'address = 10.4.135.0/99'));
-  const quiet = await sim.cli(sim.container(1), ['run', 'init-pre', '--node', '1', '-c', broken, '--quiet'], env);
+  const quiet = await sim.cli(
+    sim.container(1),
+    ['run', 'init-pre', '--node', '1', '-c', broken, '--quiet'],
+    env,
+  );
   assert.is(quiet.exitCode, 2);
   const log = await eventually(() => received, /<27>.*net\.address: /);
   assert.not.match(log, /<30>/, 'no info line with --quiet');
@@ -86,13 +124,26 @@ test('--verbose adds every command with its duration (debug); --quiet sends only
 test('journald: systemd-cat is started with an argument array and fed prefixed lines', async () => {
   const bin = tempDir();
   const out = join(bin, 'journal');
-  writeFileSync(join(bin, 'systemd-cat'), `#!/bin/sh\nprintf '%s\\n' "$@" > "${out}.argv"\ncat > "${out}.tmp"\nmv "${out}.tmp" "${out}"\n`);
+  writeFileSync(
+    join(bin, 'systemd-cat'),
+    `#!/bin/sh\nprintf '%s\\n' "$@" > "${out}.argv"\ncat > "${out}.tmp"\nmv "${out}.tmp" "${out}"\n`,
+  );
   chmodSync(join(bin, 'systemd-cat'), 0o755);
   const env = { CLUSTERNET_SYSLOG: 'journald', PATH: `${bin}:${process.env.PATH}` };
-  const r = await sim.cli(sim.host(1), ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)], env);
+  const r = await sim.cli(
+    sim.host(1),
+    ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)],
+    env,
+  );
   assert.is(r.exitCode, 0, r.stderr);
-  await eventually(() => (existsSync(out) ? readFileSync(out, 'utf8') : ''), /<30>clusternet\[stop node 1\]: changed: /);
-  assert.equal(readFileSync(`${out}.argv`, 'utf8').trim().split('\n'), ['--identifier=clusternet', '--level-prefix=true']);
+  await eventually(
+    () => (existsSync(out) ? readFileSync(out, 'utf8') : ''),
+    /<30>clusternet\[stop node 1\]: changed: /,
+  );
+  assert.equal(readFileSync(`${out}.argv`, 'utf8').trim().split('\n'), [
+    '--identifier=clusternet',
+    '--level-prefix=true',
+  ]);
 });
 
 test('a successful set, unset, edit, install-hooks and uninstall-hooks each leave a line in the system log', async () => {
@@ -100,14 +151,23 @@ test('a successful set, unset, edit, install-hooks and uninstall-hooks each leav
   const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
   const conf = writeConf(readFileSync(EXAMPLE, 'utf8'));
   const editor = join(tempDir(), 'editor');
-  writeFileSync(editor, "#!/bin/sh\nsed -i -e 's/^vlan = 7$/vlan = 9/' \"$1\"\n", { mode: 0o755 });
+  writeFileSync(editor, '#!/bin/sh\nsed -i -e \'s/^vlan = 7$/vlan = 9/\' "$1"\n', { mode: 0o755 });
   const prefix = tempDir();
-  for (const args of [['-c', conf, 'set', 'net.mtu=1400'], ['-c', conf, 'unset', 'net.mtu'], ['-c', conf, 'edit', '--yes'], ['install-hooks', '--prefix', prefix, '--init', 'sysv'], ['uninstall-hooks', '--prefix', prefix]]) {
+  for (const args of [
+    ['-c', conf, 'set', 'net.mtu=1400'],
+    ['-c', conf, 'unset', 'net.mtu'],
+    ['-c', conf, 'edit', '--yes'],
+    ['install-hooks', '--prefix', prefix, '--init', 'sysv'],
+    ['uninstall-hooks', '--prefix', prefix],
+  ]) {
     const r = clusternet(args, { env: { ...env, EDITOR: editor } });
     assert.is(r.code, 0, show(r));
   }
   const log = await eventually(() => received, /clusternet\[uninstall-hooks\]: removed/);
-  assert.match(log, /<30>.*clusternet\[set\]: \S+net\.conf written: mtu: nodes 1-16 change \(node 1: auto → 1400\)/);
+  assert.match(
+    log,
+    /<30>.*clusternet\[set\]: \S+net\.conf written: mtu: nodes 1-16 change \(node 1: auto → 1400\)/,
+  );
   assert.match(log, /<30>.*clusternet\[unset\]: \S+net\.conf written: mtu: nodes 1-16 change/);
   assert.match(log, /<30>.*clusternet\[edit\]: installed a new \S+net\.conf/);
   assert.match(log, /<30>.*clusternet\[install-hooks\]: sysv integration under \S+: 10 written/);

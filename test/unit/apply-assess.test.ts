@@ -60,7 +60,19 @@ parse(
           KRG0,
           { name: 'mv0', kind: 'macvlan', mac: '4e:f2:9f:62:da:31', mtu: 1500 },
         ],
-        [DEFAULT, { dst: '10.4.128.0/18', dev: 'krg0' }, { dst: 'fd00:4:135::/64', dev: 'krg0' }, { dst: '10.4.135.4', dev: 'krg0', table: 'local' }, { dst: '10.5.3.0/24', gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true }],
+        [
+          DEFAULT,
+          { dst: '10.4.128.0/18', dev: 'krg0' },
+          { dst: 'fd00:4:135::/64', dev: 'krg0' },
+          { dst: '10.4.135.4', dev: 'krg0', table: 'local' },
+          {
+            dst: '10.5.3.0/24',
+            gateway: '192.168.10.3',
+            dev: 'krg0',
+            protocol: '211',
+            onlink: true,
+          },
+        ],
       ),
     );
     assert.equal([...st.links.keys()], ['lo', 'krg0', 'mv0']);
@@ -98,10 +110,38 @@ parse(
     );
     // Both families, the main table only (the local table is the kernel's).
     assert.equal(st.routes, [
-      { dst: 'default', family: 4, gateway: '10.4.135.254', dev: 'krg0', protocol: '211', onlink: false },
-      { dst: '10.4.128.0/18', family: 4, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
-      { dst: 'fd00:4:135::/64', family: 6, gateway: null, dev: 'krg0', protocol: 'kernel', onlink: false },
-      { dst: '10.5.3.0/24', family: 4, gateway: '192.168.10.3', dev: 'krg0', protocol: '211', onlink: true },
+      {
+        dst: 'default',
+        family: 4,
+        gateway: '10.4.135.254',
+        dev: 'krg0',
+        protocol: '211',
+        onlink: false,
+      },
+      {
+        dst: '10.4.128.0/18',
+        family: 4,
+        gateway: null,
+        dev: 'krg0',
+        protocol: 'kernel',
+        onlink: false,
+      },
+      {
+        dst: 'fd00:4:135::/64',
+        family: 6,
+        gateway: null,
+        dev: 'krg0',
+        protocol: 'kernel',
+        onlink: false,
+      },
+      {
+        dst: '10.5.3.0/24',
+        family: 4,
+        gateway: '192.168.10.3',
+        dev: 'krg0',
+        protocol: '211',
+        onlink: true,
+      },
     ]);
     assert.equal(st.routes.map(isOurRoute), [true, false, false, true]);
   },
@@ -137,7 +177,9 @@ parse('readNsState: ONE ip process per namespace, fed both commands on stdin', a
   ]);
   const commands = (runner.calls[0]!.input ?? '').split('\n');
   assert.ok(
-    ['address show', 'route show table all', 'maddr show', 'neigh show nud permanent'].every((c) => commands.includes(c)),
+    ['address show', 'route show table all', 'maddr show', 'neigh show nud permanent'].every((c) =>
+      commands.includes(c),
+    ),
     String(runner.calls[0]!.input),
   );
   assert.is(st.links.get('krg0')!.info?.id, 7);
@@ -162,9 +204,15 @@ parse('readNsState: a failing ip names the command', async () => {
 const A = suite('assess: each op against the state');
 
 A('require-link-type is always pending (the probe decides at run time)', () => {
-  assert.equal(assess({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }, states([[HOST, []]])), {
-    state: 'pending',
-  });
+  assert.equal(
+    assess(
+      { op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' },
+      states([[HOST, []]]),
+    ),
+    {
+      state: 'pending',
+    },
+  );
 });
 
 A('link-up: ok when up, pending when down, blocked when missing (shared and not)', () => {
@@ -261,7 +309,11 @@ A('link-create: differs when our link has another MAC, VLAN, MTU, kind or lower 
     [{ mtu: 1500 }, 'mtu 1496', 'mtu 1500'],
     [{ kind: 'macvlan' }, 'vlan 7', 'macvlan'],
     [{ lowerIndex: 3 }, 'lower eth0 (ifindex 2)', 'lower eth1 (ifindex 3)'],
-    [{ mac: 'f0:00:00:00:07:05', mtu: 1500 }, 'address f0:00:00:00:07:04, mtu 1496', 'address f0:00:00:00:07:05, mtu 1500'],
+    [
+      { mac: 'f0:00:00:00:07:05', mtu: 1500 },
+      'address f0:00:00:00:07:04, mtu 1496',
+      'address f0:00:00:00:07:05, mtu 1500',
+    ],
   ];
   for (const [over, want, have] of cases) {
     const a = assess(create(), st(over));
@@ -271,28 +323,31 @@ A('link-create: differs when our link has another MAC, VLAN, MTU, kind or lower 
   }
 });
 
-A('link-create: MAC and MTU are corrected in place; another VLAN id, kind or lower device is not', () => {
-  const st = (over: Partial<LinkSpec>) =>
-    states([
-      [HOST, [ETH0]],
-      [C1, [{ ...KRG0, ...over }]],
+A(
+  'link-create: MAC and MTU are corrected in place; another VLAN id, kind or lower device is not',
+  () => {
+    const st = (over: Partial<LinkSpec>) =>
+      states([
+        [HOST, [ETH0]],
+        [C1, [{ ...KRG0, ...over }]],
+      ]);
+    const a = assess(create(), st({ mac: 'f0:00:00:00:07:05', mtu: 1500 }));
+    assert.equal(a.state === 'differs' ? a.fix : undefined, [
+      {
+        op: 'link-set',
+        ns: C1,
+        dev: 'krg0',
+        mac: 'f0:00:00:00:07:04',
+        mtu: 1496,
+        was: { mac: 'f0:00:00:00:07:05', mtu: 1500 },
+      },
     ]);
-  const a = assess(create(), st({ mac: 'f0:00:00:00:07:05', mtu: 1500 }));
-  assert.equal(a.state === 'differs' ? a.fix : undefined, [
-    {
-      op: 'link-set',
-      ns: C1,
-      dev: 'krg0',
-      mac: 'f0:00:00:00:07:04',
-      mtu: 1496,
-      was: { mac: 'f0:00:00:00:07:05', mtu: 1500 },
-    },
-  ]);
-  for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }, { lowerIndex: 3 }]) {
-    const b = assess(create(), st(over));
-    assert.is(b.state === 'differs' ? b.fix : 'not differs', undefined, JSON.stringify(over));
-  }
-});
+    for (const over of [{ vlan: 8 }, { kind: 'macvlan' as const }, { lowerIndex: 3 }]) {
+      const b = assess(create(), st(over));
+      assert.is(b.state === 'differs' ? b.fix : 'not differs', undefined, JSON.stringify(over));
+    }
+  },
+);
 
 A(
   'link-create: blocked when a link of that name is not ours, or the lower device is missing',
@@ -394,7 +449,13 @@ A('link-delete: ok when gone, pending when ours, foreign when not tagged', () =>
 
 A('addr-delete and route-delete: pending while there, ok once gone', () => {
   const addr: Op = { op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' };
-  const route: Op = { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' };
+  const route: Op = {
+    op: 'route-delete',
+    ns: C1,
+    dst: 'default',
+    via: '10.4.135.254',
+    dev: 'krg0',
+  };
   const full = states([[C1, [KRG0], [DEFAULT]]]);
   const empty = states([
     [C1, [{ ...KRG0, addresses: [] }], [{ dst: 'default', gateway: '10.4.135.1', dev: 'krg0' }]],

@@ -27,7 +27,9 @@ const INIT_PRE_LINES = [
 ];
 /** The kernel knows the type: it refuses the probe's MTU of 1, not the type. */
 const probeKnown = (argv: string[]) =>
-  argv.includes('cnprobe') ? { exitCode: 2, stderr: 'Error: mtu less than device minimum.\n' } : undefined;
+  argv.includes('cnprobe')
+    ? { exitCode: 2, stderr: 'Error: mtu less than device minimum.\n' }
+    : undefined;
 
 const batch = suite('execute: batching');
 
@@ -191,19 +193,22 @@ undo(
   },
 );
 
-undo('a batch that dies without naming its line may have applied any of it: all of it is undone', async () => {
-  const runner = new FakeRunner((argv) =>
-    argv.includes('-batch') && !argv.includes('-force')
-      ? { exitCode: 1, stderr: 'nsenter: cannot open /run/netns/c1: No such file or directory\n' }
-      : undefined,
-  );
-  const error = await rejectsApply(() => execute(plan('init-pre'), { runner }));
-  assert.is(runner.calls.length, 2);
-  assert.ok(runner.calls[1]!.argv.includes('-force'), 'the whole step is rolled back');
-  assert.ok(FakeRunner.lines(runner.calls[1]).includes('address del 10.4.135.4/18 dev krg0'));
-  assert.match(error.command, /ip link set dev lo up$/);
-  assert.match(error.message, /cannot open \/run\/netns\/c1/);
-});
+undo(
+  'a batch that dies without naming its line may have applied any of it: all of it is undone',
+  async () => {
+    const runner = new FakeRunner((argv) =>
+      argv.includes('-batch') && !argv.includes('-force')
+        ? { exitCode: 1, stderr: 'nsenter: cannot open /run/netns/c1: No such file or directory\n' }
+        : undefined,
+    );
+    const error = await rejectsApply(() => execute(plan('init-pre'), { runner }));
+    assert.is(runner.calls.length, 2);
+    assert.ok(runner.calls[1]!.argv.includes('-force'), 'the whole step is rolled back');
+    assert.ok(FakeRunner.lines(runner.calls[1]).includes('address del 10.4.135.4/18 dev krg0'));
+    assert.match(error.command, /ip link set dev lo up$/);
+    assert.match(error.message, /cannot open \/run\/netns\/c1/);
+  },
+);
 
 undo(
   'an undo that finds the object already gone is not an error (older iproute2 wording)',

@@ -232,20 +232,38 @@ run('dry run: says what would run, runs nothing but the state read', async () =>
   ]);
 });
 
-run('dry run and real run name the same stray-address deletion (found once, in preparePhase)', async () => {
-  const stray = ipJson([
-    { name: 'lo', up: true },
-    { name: 'krg0', kind: 'vlan', vlan: 7, alias: 'clusternet', mac: 'f0:00:00:00:07:04', mtu: 1496, addresses: ['10.4.135.4/18', '10.9.9.9/24'] },
-  ]);
-  const dry = request({ phase: 'init-pre', container: CURRENT_NS, runner: new FakeRunner(stateOf(CURRENT_NS, stray)) });
-  await runPhase({ ...dry, dryRun: true });
-  assert.ok(dry.lines.includes('clusternet[test]: would run: ip address del 10.9.9.9/24 dev krg0'), dry.lines.join('\n'));
-  const runner = new FakeRunner(stateOf(CURRENT_NS, stray));
-  const real = request({ phase: 'init-pre', container: CURRENT_NS, runner });
-  const result = await runPhase(real);
-  assert.ok(FakeRunner.lines(runner.changes[0]).includes('address del 10.9.9.9/24 dev krg0'));
-  assert.ok(result.applied.some((o) => o.op === 'addr-delete' && o.address === '10.9.9.9/24'));
-});
+run(
+  'dry run and real run name the same stray-address deletion (found once, in preparePhase)',
+  async () => {
+    const stray = ipJson([
+      { name: 'lo', up: true },
+      {
+        name: 'krg0',
+        kind: 'vlan',
+        vlan: 7,
+        alias: 'clusternet',
+        mac: 'f0:00:00:00:07:04',
+        mtu: 1496,
+        addresses: ['10.4.135.4/18', '10.9.9.9/24'],
+      },
+    ]);
+    const dry = request({
+      phase: 'init-pre',
+      container: CURRENT_NS,
+      runner: new FakeRunner(stateOf(CURRENT_NS, stray)),
+    });
+    await runPhase({ ...dry, dryRun: true });
+    assert.ok(
+      dry.lines.includes('clusternet[test]: would run: ip address del 10.9.9.9/24 dev krg0'),
+      dry.lines.join('\n'),
+    );
+    const runner = new FakeRunner(stateOf(CURRENT_NS, stray));
+    const real = request({ phase: 'init-pre', container: CURRENT_NS, runner });
+    const result = await runPhase(real);
+    assert.ok(FakeRunner.lines(runner.changes[0]).includes('address del 10.9.9.9/24 dev krg0'));
+    assert.ok(result.applied.some((o) => o.op === 'addr-delete' && o.address === '10.9.9.9/24'));
+  },
+);
 
 run('a real run: one ip -batch with only the pending lines', async () => {
   const runner = new FakeRunner(stateOf(CURRENT_NS, INSIDE));

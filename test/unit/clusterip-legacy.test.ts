@@ -10,9 +10,16 @@ import { CURRENT_NS } from '../../lib/system/ns.js';
 
 // `iptables-legacy -C` of an absent rule, under both kernels (6.12 adds a warning line).
 const absent61 = 'iptables: No chain/target/match by that name.\n';
-const absent612 = 'Warning: Extension CLUSTERIP revision 0 not supported, missing kernel module?\niptables: No chain/target/match by that name.\n';
-const legacy = (checkStderr: string, targets: string): Responder => (argv) =>
-  argv[0] === 'iptables-legacy' ? { exitCode: 1, stderr: checkStderr } : argv.join(' ') === 'cat /proc/net/ip_tables_targets' ? { stdout: targets } : undefined;
+const absent612 =
+  'Warning: Extension CLUSTERIP revision 0 not supported, missing kernel module?\niptables: No chain/target/match by that name.\n';
+const legacy =
+  (checkStderr: string, targets: string): Responder =>
+  (argv) =>
+    argv[0] === 'iptables-legacy'
+      ? { exitCode: 1, stderr: checkStderr }
+      : argv.join(' ') === 'cat /proc/net/ip_tables_targets'
+        ? { stdout: targets }
+        : undefined;
 
 test('probe: Linux 6.1 has CLUSTERIP, though iptables-legacy -C says "No chain/target/match"', async () => {
   const runner = new FakeRunner(legacy(absent61, 'CLUSTERIP\nERROR\n'));
@@ -26,8 +33,15 @@ test('probe: Linux 6.12 has no CLUSTERIP', async () => {
 });
 
 test('probe: without iptables-legacy, says so', async () => {
-  const runner = new FakeRunner((argv) => (argv[0] === 'iptables-legacy' ? { exitCode: 127, stderr: 'iptables-legacy: cannot run it (ENOENT)' } : undefined));
-  assert.match((await probeBackend(runner, CURRENT_NS, 'clusterip')) ?? '', /works only through iptables-legacy, which is not installed/);
+  const runner = new FakeRunner((argv) =>
+    argv[0] === 'iptables-legacy'
+      ? { exitCode: 127, stderr: 'iptables-legacy: cannot run it (ENOENT)' }
+      : undefined,
+  );
+  assert.match(
+    (await probeBackend(runner, CURRENT_NS, 'clusterip')) ?? '',
+    /works only through iptables-legacy, which is not installed/,
+  );
 });
 
 test('parse: iptables-legacy-save prints the rule with --new; buckets come from /proc', () => {
@@ -43,22 +57,30 @@ test('parse: iptables-legacy-save prints the rule with --new; buckets come from 
   ].join('\n');
   const live = parseXt('clusterip', save, new Map(), new Map([['10.4.192.1', [1, 3]]]));
   assert.ok(live.parentJump);
-  const { buckets, drop, address, dev, hash, mac, total, seed } = live.byName.get('main') ?? { buckets: [] };
-  assert.equal({ buckets, drop, address, dev, hash, mac, total, seed }, {
-    buckets: [1, 3],
-    drop: false,
-    address: '10.4.192.1',
-    dev: 'krg0',
-    hash: 'sourceip',
-    mac: '01:00:5e:04:c0:01',
-    total: 4,
-    seed: 0x4b52470c,
-  });
+  const { buckets, drop, address, dev, hash, mac, total, seed } = live.byName.get('main') ?? {
+    buckets: [],
+  };
+  assert.equal(
+    { buckets, drop, address, dev, hash, mac, total, seed },
+    {
+      buckets: [1, 3],
+      drop: false,
+      address: '10.4.192.1',
+      dev: 'krg0',
+      hash: 'sourceip',
+      mac: '01:00:5e:04:c0:01',
+      total: 4,
+      seed: 0x4b52470c,
+    },
+  );
 });
 
-
 test('probe: one that does not answer in time fails the run (exit 1), never reads as "cannot run here"', async () => {
-  const runner = new FakeRunner((argv) => (argv[0] === 'iptables' ? { exitCode: 137, stderr: '\ntimed out after 60000 ms and was killed', timedOut: true } : undefined));
+  const runner = new FakeRunner((argv) =>
+    argv[0] === 'iptables'
+      ? { exitCode: 137, stderr: '\ntimed out after 60000 ms and was killed', timedOut: true }
+      : undefined,
+  );
   let caught: unknown;
   try {
     await probeBackend(runner, CURRENT_NS, 'cluster-match');
@@ -67,7 +89,10 @@ test('probe: one that does not answer in time fails the run (exit 1), never read
   }
   assert.instance(caught, ApplyError);
   assert.is(exitCodeOf(caught), 1);
-  assert.match(String((caught as Error).message), /iptables -w -t mangle -C PREROUTING -m cluster .*\(probing backend cluster-match\)/);
+  assert.match(
+    String((caught as Error).message),
+    /iptables -w -t mangle -C PREROUTING -m cluster .*\(probing backend cluster-match\)/,
+  );
   assert.match(String((caught as Error).message), /timed out after 60000 ms/);
 });
 
@@ -76,7 +101,8 @@ test('probe: every backend probe allows 60 s, since its first run makes the kern
     const runner = new FakeRunner(legacy(absent61, 'CLUSTERIP\n'));
     await probeBackend(runner, CURRENT_NS, backend);
     assert.ok(runner.calls.length > 0, backend);
-    for (const c of runner.calls) assert.is(c.timeoutMs, PROBE_TIMEOUT_MS, `${backend}: ${c.argv.join(' ')}`);
+    for (const c of runner.calls)
+      assert.is(c.timeoutMs, PROBE_TIMEOUT_MS, `${backend}: ${c.argv.join(' ')}`);
   }
   assert.is(PROBE_TIMEOUT_MS, 60_000);
 });

@@ -255,13 +255,19 @@ legacy('each legacy key remembers its own line and its Kerrighed name for messag
   });
 });
 
-legacy('quotes, export, comments and CLUSTERADDR with a prefix are accepted; the prefix is kept', () => {
-  const c = parseConfig(LEGACY_CONF_QUOTED, 'legacy.conf');
-  assert.is(c.format, 'legacy');
-  const plain = meaning(parseConfig(LEGACY_CONF, 'legacy.conf'));
-  // 20clusterip: `$IP addr add $CLUSTERADDR dev $VIRT`, so 10.4.192.1/18 stays /18.
-  assert.equal(meaning(c), { ...plain, clusterIps: plain.clusterIps.map((x) => ({ ...x, prefix: 18 })) });
-});
+legacy(
+  'quotes, export, comments and CLUSTERADDR with a prefix are accepted; the prefix is kept',
+  () => {
+    const c = parseConfig(LEGACY_CONF_QUOTED, 'legacy.conf');
+    assert.is(c.format, 'legacy');
+    const plain = meaning(parseConfig(LEGACY_CONF, 'legacy.conf'));
+    // 20clusterip: `$IP addr add $CLUSTERADDR dev $VIRT`, so 10.4.192.1/18 stays /18.
+    assert.equal(meaning(c), {
+      ...plain,
+      clusterIps: plain.clusterIps.map((x) => ({ ...x, prefix: 18 })),
+    });
+  },
+);
 
 legacy('a quoted legacy value followed by a shell comment is read without quotes', () => {
   const text = LEGACY_CONF.replace('VIRT=krg0', 'VIRT="krg0"   # the container side').replace(
@@ -294,7 +300,12 @@ legacy('a legacy file means the same as its native equivalent', () => {
 
 legacy('the quoted legacy variant with CRLF endings means the same too', () => {
   const crlf = parseConfig(LEGACY_CONF_QUOTED.replace(/\n/g, '\r\n'), 'l');
-  assert.equal(meaning(crlf), meaning(parseConfig(LEGACY_AS_NATIVE.replace('address = 10.4.192.1', 'address = 10.4.192.1/18'), 'n')));
+  assert.equal(
+    meaning(crlf),
+    meaning(
+      parseConfig(LEGACY_AS_NATIVE.replace('address = 10.4.192.1', 'address = 10.4.192.1/18'), 'n'),
+    ),
+  );
 });
 
 const convert = suite('config: toNative round trip');

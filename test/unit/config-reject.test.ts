@@ -244,20 +244,46 @@ values('a gateway outside the node network', () => {
   });
 });
 
-values('gateway6: outside address6, without address6, IPv4, a node\'s own address', () => {
+values("gateway6: outside address6, without address6, IPv4, a node's own address", () => {
   const outside = conf({ net: { address6: 'fd00:4:135::/64', gateway6: 'fd00:9::fe' } });
-  throwsInput(parse(outside), { file: F, line: lineOf(outside, 'gateway6 ='), key: 'net.gateway6', message: 'fd00:9::fe is outside the node network fd00:4:135::/64; allowed: an address inside it' });
+  throwsInput(parse(outside), {
+    file: F,
+    line: lineOf(outside, 'gateway6 ='),
+    key: 'net.gateway6',
+    message:
+      'fd00:9::fe is outside the node network fd00:4:135::/64; allowed: an address inside it',
+  });
   const alone = conf({ net: { address6: undefined, gateway6: 'fd00:4:135::fe' } });
-  throwsInput(parse(alone), { file: F, line: lineOf(alone, 'gateway6 ='), key: 'net.gateway6', message: 'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6' });
+  throwsInput(parse(alone), {
+    file: F,
+    line: lineOf(alone, 'gateway6 ='),
+    key: 'net.gateway6',
+    message:
+      'an IPv6 default route needs IPv6 node addresses; set address6 too, or remove gateway6',
+  });
   const v4 = conf({ net: { address6: 'fd00:4:135::/64', gateway6: '10.4.135.254' } });
-  throwsInput(parse(v4), { file: F, line: lineOf(v4, 'gateway6 ='), key: 'net.gateway6', message: 'allowed: an IPv6 address like fd00:4::1' });
+  throwsInput(parse(v4), {
+    file: F,
+    line: lineOf(v4, 'gateway6 ='),
+    key: 'net.gateway6',
+    message: 'allowed: an IPv6 address like fd00:4::1',
+  });
   const own = conf({ net: { address6: 'fd00:4:135::/64', gateway6: 'fd00:4:135::3' } });
-  assert.throws(() => deriveNode(parseConfig(own, F), 3), (e: unknown) => e instanceof InputError && /net\.gateway6: node 3: fd00:4:135::3 is node 3's own address/.test(e.message));
+  assert.throws(
+    () => deriveNode(parseConfig(own, F), 3),
+    (e: unknown) =>
+      e instanceof InputError &&
+      /net\.gateway6: node 3: fd00:4:135::3 is node 3's own address/.test(e.message),
+  );
 });
 
 values('choices, booleans and seeds', () => {
   const cases: [Record<string, string>, string, string][] = [
-    [{ link: 'ipvlan' }, 'net.link', '"ipvlan" is not allowed; allowed: vlan, macvlan, bridge, vxlan'],
+    [
+      { link: 'ipvlan' },
+      'net.link',
+      '"ipvlan" is not allowed; allowed: vlan, macvlan, bridge, vxlan',
+    ],
     [{ enable: 'maybe' }, 'net.enable', '"maybe" is not a boolean'],
   ];
   for (const [net, key, message] of cases) {
@@ -339,7 +365,8 @@ structure('an unknown section, with a "did you mean" suggestion', () => {
     file: F,
     line: lineOf(word, '[node four]'),
     key: '[node four]',
-    message: 'unknown section; allowed: [cluster], [net], [clusterip], [clusterip NAME], [cni], [node N]',
+    message:
+      'unknown section; allowed: [cluster], [net], [clusterip], [clusterip NAME], [cni], [node N]',
   });
 });
 

@@ -208,35 +208,66 @@ shipped('hookEnv: what a site hook learns about the node', () => {
   );
   const env = hookEnv({ ...ctx, config: routed, values: deriveNode(routed, 4) }, 'boot-post');
   assert.equal(
-    [env.CLUSTERNET_BRIDGE, env.CLUSTERNET_ADDRESS, env.CLUSTERNET_SUBNET, env.CLUSTERNET_HOST_ADDRESS, env.CLUSTERNET_SUBNET6, env.CLUSTERNET_HOST_ADDRESS6],
+    [
+      env.CLUSTERNET_BRIDGE,
+      env.CLUSTERNET_ADDRESS,
+      env.CLUSTERNET_SUBNET,
+      env.CLUSTERNET_HOST_ADDRESS,
+      env.CLUSTERNET_SUBNET6,
+      env.CLUSTERNET_HOST_ADDRESS6,
+    ],
     ['cnbr0', '10.5.4.2/24', '10.5.4.0/24', '10.5.4.1/24', 'fd05:0:0:4::/64', 'fd05:0:0:4::1/64'],
   );
 });
 
-const kerrighed = suite('hooks: under Kerrighed\'s helpers');
+const kerrighed = suite("hooks: under Kerrighed's helpers");
 
-kerrighed('an argument is a PID, a namespace in /run/netns, or a run-parts --arg ignored for what it is', () => {
-  assert.equal(containerOfArg('4242'), { pid: '4242' });
-  // krginit_helper: `run-parts --verbose --arg=$CONF -- …/krginit_helper-pre.d`
-  assert.equal(containerOfArg('/etc/kerrighed/krginit_helper.conf'), { ignored: '/etc/kerrighed/krginit_helper.conf' });
-  assert.equal(containerOfArg('krginit_helper.conf'), { ignored: 'krginit_helper.conf' });
-  assert.equal(containerOfArg('no-such-netns-x'), { ignored: 'no-such-netns-x' });
-  assert.equal(containerOfArg(undefined), {});
-  const ns = `cnu${process.pid}`;
-  execFileSync('ip', ['netns', 'add', ns]);
-  try {
-    assert.equal(containerOfArg(ns), { netns: ns });
-  } finally {
-    execFileSync('ip', ['netns', 'del', ns]);
-  }
-});
+kerrighed(
+  'an argument is a PID, a namespace in /run/netns, or a run-parts --arg ignored for what it is',
+  () => {
+    assert.equal(containerOfArg('4242'), { pid: '4242' });
+    // krginit_helper: `run-parts --verbose --arg=$CONF -- …/krginit_helper-pre.d`
+    assert.equal(containerOfArg('/etc/kerrighed/krginit_helper.conf'), {
+      ignored: '/etc/kerrighed/krginit_helper.conf',
+    });
+    assert.equal(containerOfArg('krginit_helper.conf'), { ignored: 'krginit_helper.conf' });
+    assert.equal(containerOfArg('no-such-netns-x'), { ignored: 'no-such-netns-x' });
+    assert.equal(containerOfArg(undefined), {});
+    const ns = `cnu${process.pid}`;
+    execFileSync('ip', ['netns', 'add', ns]);
+    try {
+      assert.equal(containerOfArg(ns), { netns: ns });
+    } finally {
+      execFileSync('ip', ['netns', 'del', ns]);
+    }
+  },
+);
 
-kerrighed('run from a Kerrighed helper folder, a hook reads the net.conf beside the folders', () => {
-  assert.is(kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', {}), '/etc/kerrighed/net.conf');
-  assert.is(kerrighedConfig('/srv/p/etc/kerrighed/krgboot_helper-post.d/50net', {}), '/srv/p/etc/kerrighed/net.conf');
-  assert.is(kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', { CLUSTERNET_CONFIG: '/x.conf' }), undefined, 'CLUSTERNET_CONFIG wins');
-  assert.is(kerrighedConfig('/etc/clusternet/hooks/init-pre.d/10net', {}), undefined, 'elsewhere: the usual default');
-});
+kerrighed(
+  'run from a Kerrighed helper folder, a hook reads the net.conf beside the folders',
+  () => {
+    assert.is(
+      kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', {}),
+      '/etc/kerrighed/net.conf',
+    );
+    assert.is(
+      kerrighedConfig('/srv/p/etc/kerrighed/krgboot_helper-post.d/50net', {}),
+      '/srv/p/etc/kerrighed/net.conf',
+    );
+    assert.is(
+      kerrighedConfig('/etc/kerrighed/krginit_helper-pre.d/10net', {
+        CLUSTERNET_CONFIG: '/x.conf',
+      }),
+      undefined,
+      'CLUSTERNET_CONFIG wins',
+    );
+    assert.is(
+      kerrighedConfig('/etc/clusternet/hooks/init-pre.d/10net', {}),
+      undefined,
+      'elsewhere: the usual default',
+    );
+  },
+);
 
 parts.run();
 shipped.run();

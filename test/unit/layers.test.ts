@@ -26,7 +26,11 @@ const LAYERS: readonly (readonly string[])[] = [
   ['cli'],
 ];
 /** Top-level files that belong to a higher layer than the plain helpers beside them. */
-const TOP_FILES: Record<string, string> = { 'context.ts': 'cli', 'dryrun.ts': 'cli', 'systemlog.ts': 'cli' };
+const TOP_FILES: Record<string, string> = {
+  'context.ts': 'cli',
+  'dryrun.ts': 'cli',
+  'systemlog.ts': 'cli',
+};
 
 const folderOf = (file: string): string => {
   const rel = relative(LIB, file);
@@ -41,7 +45,11 @@ const layerOf = (folder: string): number => {
 
 function tsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? tsFiles(join(dir, e.name)) : /\.c?ts$/.test(e.name) ? [join(dir, e.name)] : [],
+    e.isDirectory()
+      ? tsFiles(join(dir, e.name))
+      : /\.c?ts$/.test(e.name)
+        ? [join(dir, e.name)]
+        : [],
   );
 }
 
@@ -54,7 +62,8 @@ test('no module of lib/ imports from a higher folder or a sibling folder of its 
       const target = normalize(join(dirname(file), m[1] as string));
       const to = folderOf(target);
       if (to === from) continue;
-      if (layerOf(to) >= layerOf(from)) wrong.push(`${relative(LIB, file)} → ${relative(LIB, target)}`);
+      if (layerOf(to) >= layerOf(from))
+        wrong.push(`${relative(LIB, file)} → ${relative(LIB, target)}`);
     }
   }
   assert.equal(wrong, []);

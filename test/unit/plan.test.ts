@@ -34,7 +34,13 @@ plans('boot-pre: probe the link type, then bring the lower device up (shared)', 
     phase: 'boot-pre',
     node: 4,
     ops: [
-      { op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: 'Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].' },
+      {
+        op: 'require-link-type',
+        ns: HOST,
+        type: 'vlan',
+        module: '8021q',
+        hint: 'Use a kernel with 802.1q support (CONFIG_VLAN_8021Q), or set link = macvlan in [net].',
+      },
       { op: 'link-up', ns: HOST, dev: 'eth0', shared: true },
     ],
   });
@@ -102,22 +108,31 @@ plans('init-pre: lo up, addresses, link up, then the default route', () => {
   ]);
 });
 
-plans('init-pre with gateway6: an IPv6 default route beside the IPv4 one; stop removes both', () => {
-  const dual = deriveNode(parseConfig(CORE_CONF.replace('gateway = 10.4.135.254', 'gateway = 10.4.135.254\ngateway6 = fd00:4:135::fe'), 'f'), 4);
-  assert.is(dual.gateway6, 'fd00:4:135::fe');
-  const routes = buildPlan('init-pre', dual, ctx()).ops.filter((o) => o.op === 'route-add');
-  assert.equal(routes, [
-    { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
-    { op: 'route-add', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
-  ]);
-  assert.equal(
-    buildPlan('stop', dual, ctx(1500)).ops.slice(0, 2),
-    [
+plans(
+  'init-pre with gateway6: an IPv6 default route beside the IPv4 one; stop removes both',
+  () => {
+    const dual = deriveNode(
+      parseConfig(
+        CORE_CONF.replace(
+          'gateway = 10.4.135.254',
+          'gateway = 10.4.135.254\ngateway6 = fd00:4:135::fe',
+        ),
+        'f',
+      ),
+      4,
+    );
+    assert.is(dual.gateway6, 'fd00:4:135::fe');
+    const routes = buildPlan('init-pre', dual, ctx()).ops.filter((o) => o.op === 'route-add');
+    assert.equal(routes, [
+      { op: 'route-add', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
+      { op: 'route-add', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
+    ]);
+    assert.equal(buildPlan('stop', dual, ctx(1500)).ops.slice(0, 2), [
       { op: 'route-delete', ns: C1, dst: 'default', via: 'fd00:4:135::fe', dev: 'krg0' },
       { op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' },
-    ],
-  );
-});
+    ]);
+  },
+);
 
 plans('init-pre without address6 or gateway', () => {
   assert.equal(
@@ -170,7 +185,10 @@ plans('stop is exactly the reverse of the undoable ops of boot-post and init-pre
   const key = (o: Op) => JSON.stringify(o);
   assert.equal(stop.map(key).sort(), expected.map(key).sort());
   const down = stop.findIndex((o) => o.op === 'link-down');
-  assert.ok(stop.slice(down).every((o) => o.op !== 'addr-delete'), 'no address is deleted after the link is down');
+  assert.ok(
+    stop.slice(down).every((o) => o.op !== 'addr-delete'),
+    'no address is deleted after the link is down',
+  );
   // Nothing shared (lo, the lower device) is ever taken down.
   assert.ok(
     !buildPlan('stop', full, ctx()).ops.some(
@@ -278,7 +296,10 @@ render('stop', () => {
 });
 
 render('ipArgs: null only for the probe', () => {
-  assert.is(ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }), null);
+  assert.is(
+    ipArgs({ op: 'require-link-type', ns: HOST, type: 'vlan', module: '8021q', hint: '' }),
+    null,
+  );
   assert.equal(ipArgs({ op: 'link-rename', ns: C1, from: 'cnt4', to: 'krg0' }), [
     'link',
     'set',
@@ -289,17 +310,10 @@ render('ipArgs: null only for the probe', () => {
     'alias',
     'clusternet',
   ]);
-  assert.equal(ipArgs({ op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' }), [
-    'route',
-    'del',
-    'default',
-    'via',
-    '10.4.135.254',
-    'dev',
-    'krg0',
-    'proto',
-    '211',
-  ]);
+  assert.equal(
+    ipArgs({ op: 'route-delete', ns: C1, dst: 'default', via: '10.4.135.254', dev: 'krg0' }),
+    ['route', 'del', 'default', 'via', '10.4.135.254', 'dev', 'krg0', 'proto', '211'],
+  );
 });
 
 render('a link created in the current namespace has no netns argument', () => {
@@ -355,7 +369,11 @@ render('undoOf: what each op leaves to undo', () => {
     dev: 'krg0',
   });
   // Our own link goes down again (a rollback of init-pre leaves it as boot-post made it).
-  assert.equal(undoOf({ op: 'link-up', ns: C1, dev: 'krg0', shared: false }), { op: 'link-down', ns: C1, dev: 'krg0' });
+  assert.equal(undoOf({ op: 'link-up', ns: C1, dev: 'krg0', shared: false }), {
+    op: 'link-down',
+    ns: C1,
+    dev: 'krg0',
+  });
   assert.is(undoOf({ op: 'link-up', ns: HOST, dev: 'eth0', shared: true }), null);
   assert.is(undoOf({ op: 'addr-delete', ns: C1, dev: 'krg0', address: '10.4.135.4/18' }), null);
 });

@@ -8,7 +8,17 @@ import { type Op } from '../../lib/plan/ops.js';
 import { TempDir } from '../helpers/temp.js';
 import { CURRENT_NS } from '../../lib/system/ns.js';
 
-const link: Op = { op: 'link-create', ns: CURRENT_NS, target: { kind: 'netns', name: 'c1' }, lower: 'eth0', tmpName: 'cnt1', name: 'krg0', link: { kind: 'vlan', id: 7 }, mac: 'f0:00:00:00:07:01', mtu: 1496 };
+const link: Op = {
+  op: 'link-create',
+  ns: CURRENT_NS,
+  target: { kind: 'netns', name: 'c1' },
+  lower: 'eth0',
+  tmpName: 'cnt1',
+  name: 'krg0',
+  link: { kind: 'vlan', id: 7 },
+  mac: 'f0:00:00:00:07:01',
+  mtu: 1496,
+};
 const up: Op = { op: 'link-up', ns: CURRENT_NS, dev: 'eth0', shared: true };
 
 test('a record with nothing to undo is removed, not written; one with something is kept', () => {

@@ -3,7 +3,13 @@
 // timeout and SIGKILL, and `system` carried through the tracing wrapper.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEFAULT_TIMEOUT_MS, commandTimeoutMs, runChecked, systemRunner, tracingRunner } from '../../lib/system/runner.js';
+import {
+  DEFAULT_TIMEOUT_MS,
+  commandTimeoutMs,
+  runChecked,
+  systemRunner,
+  tracingRunner,
+} from '../../lib/system/runner.js';
 import { ApplyError } from '../../lib/errors.js';
 import { FakeRunner } from '../helpers/fake-runner.js';
 
@@ -69,21 +75,25 @@ R('a grandchild keeping the output open does not hold the result past the timeou
   assert.is(r.timedOut, true);
 });
 
-R('CLUSTERNET_COMMAND_TIMEOUT (seconds) sets the timeout of commands that set none, for slow machines', async () => {
-  assert.is(commandTimeoutMs({}), DEFAULT_TIMEOUT_MS);
-  assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: '90' }), 90_000);
-  for (const bad of ['0', '-5', 'soon', '']) assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: bad }), DEFAULT_TIMEOUT_MS, bad);
-  const saved = process.env.CLUSTERNET_COMMAND_TIMEOUT;
-  process.env.CLUSTERNET_COMMAND_TIMEOUT = '0.15';
-  try {
-    const r = await systemRunner.run(['sleep', '30']);
-    assert.is(r.timedOut, true);
-    assert.match(r.stderr, /timed out after 150 ms/);
-  } finally {
-    if (saved === undefined) delete process.env.CLUSTERNET_COMMAND_TIMEOUT;
-    else process.env.CLUSTERNET_COMMAND_TIMEOUT = saved;
-  }
-});
+R(
+  'CLUSTERNET_COMMAND_TIMEOUT (seconds) sets the timeout of commands that set none, for slow machines',
+  async () => {
+    assert.is(commandTimeoutMs({}), DEFAULT_TIMEOUT_MS);
+    assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: '90' }), 90_000);
+    for (const bad of ['0', '-5', 'soon', ''])
+      assert.is(commandTimeoutMs({ CLUSTERNET_COMMAND_TIMEOUT: bad }), DEFAULT_TIMEOUT_MS, bad);
+    const saved = process.env.CLUSTERNET_COMMAND_TIMEOUT;
+    process.env.CLUSTERNET_COMMAND_TIMEOUT = '0.15';
+    try {
+      const r = await systemRunner.run(['sleep', '30']);
+      assert.is(r.timedOut, true);
+      assert.match(r.stderr, /timed out after 150 ms/);
+    } finally {
+      if (saved === undefined) delete process.env.CLUSTERNET_COMMAND_TIMEOUT;
+      else process.env.CLUSTERNET_COMMAND_TIMEOUT = saved;
+    }
+  },
+);
 
 R('the tracing wrapper keeps whether the runner reaches the real system', () => {
   assert.is(tracingRunner(systemRunner, () => {}).system, true);

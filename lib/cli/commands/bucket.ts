@@ -32,9 +32,12 @@ export interface BucketArgs extends GlobalArgs {
 export const NOT_ANSWERED = 3;
 
 const DESCRIBE: Record<BucketVerb, string> = {
-  assign: 'answer for one bucket of a cluster address (buckets = manager; the cluster manager\'s start)',
-  unassign: 'stop answering for one bucket of a cluster address (buckets = manager; the cluster manager\'s stop)',
-  assigned: 'exit 0 if this node answers for the bucket, 3 if not, 1 if assigned but not answered (monitor)',
+  assign:
+    "answer for one bucket of a cluster address (buckets = manager; the cluster manager's start)",
+  unassign:
+    "stop answering for one bucket of a cluster address (buckets = manager; the cluster manager's stop)",
+  assigned:
+    'exit 0 if this node answers for the bucket, 3 if not, 1 if assigned but not answered (monitor)',
 };
 
 function bucketCommand(verb: BucketVerb): CommandModule<GlobalArgs, BucketArgs> {
@@ -43,12 +46,32 @@ function bucketCommand(verb: BucketVerb): CommandModule<GlobalArgs, BucketArgs> 
     describe: DESCRIBE[verb],
     builder: (y) =>
       withContainer(withNode(y))
-        .option('bucket', { type: 'string', demandOption: true, describe: 'the bucket, 1 to the number of nodes in [cluster] nodes' })
-        .option('clusterip', { type: 'string', default: 'main', describe: 'the [clusterip NAME] section; main for the plain [clusterip]' })
-        .option('validate-only', { type: 'boolean', describe: 'check net.conf, the section and the bucket; change and read nothing else' }) as never,
+        .option('bucket', {
+          type: 'string',
+          demandOption: true,
+          describe: 'the bucket, 1 to the number of nodes in [cluster] nodes',
+        })
+        .option('clusterip', {
+          type: 'string',
+          default: 'main',
+          describe: 'the [clusterip NAME] section; main for the plain [clusterip]',
+        })
+        .option('validate-only', {
+          type: 'boolean',
+          describe: 'check net.conf, the section and the bucket; change and read nothing else',
+        }) as never,
     handler: async (args) => {
-      const ctx = loadNodeContext({ ...args, level: levelOf(args), label: `${verb} bucket ${args.bucket}` });
-      const { cip, name, bucket } = managedBucket(ctx.config, ctx.values, args.clusterip ?? 'main', args.bucket);
+      const ctx = loadNodeContext({
+        ...args,
+        level: levelOf(args),
+        label: `${verb} bucket ${args.bucket}`,
+      });
+      const { cip, name, bucket } = managedBucket(
+        ctx.config,
+        ctx.values,
+        args.clusterip ?? 'main',
+        args.bucket,
+      );
       if (args['validate-only']) return;
       const what = `bucket ${bucket} of ${cip.address}`;
       if (verb === 'assigned') {
@@ -61,18 +84,30 @@ function bucketCommand(verb: BucketVerb): CommandModule<GlobalArgs, BucketArgs> 
         const record = new RecordStore(ctx.values.node, ctx.container).load();
         const answered = await answeredBuckets(ctx.runner, ctx.container, cip.address, record);
         if (answered.includes(bucket)) return ctx.log.info(`${what}: answered here`);
-        if ((record.assigned?.[name] ?? []).includes(bucket)) throw new DriftError(`${what}: assigned to node ${ctx.values.node}, but the kernel answers for ${answered.length ? `buckets ${answered.join(',')}` : 'no bucket'}`);
+        if ((record.assigned?.[name] ?? []).includes(bucket))
+          throw new DriftError(
+            `${what}: assigned to node ${ctx.values.node}, but the kernel answers for ${answered.length ? `buckets ${answered.join(',')}` : 'no bucket'}`,
+          );
         ctx.log.info(`${what}: not answered here`);
         process.exitCode = NOT_ANSWERED;
         return;
       }
-      const record = await amendRecord(ctx, `${verb} of ${what} on node ${ctx.values.node}`, (r) => {
-        const before = r.assigned?.[name] ?? [];
-        const after = verb === 'assign' ? [...new Set([...before, bucket])].sort((a, b) => a - b) : before.filter((b) => b !== bucket);
-        return { ...r, assigned: { ...r.assigned, [name]: after } };
-      });
+      const record = await amendRecord(
+        ctx,
+        `${verb} of ${what} on node ${ctx.values.node}`,
+        (r) => {
+          const before = r.assigned?.[name] ?? [];
+          const after =
+            verb === 'assign'
+              ? [...new Set([...before, bucket])].sort((a, b) => a - b)
+              : before.filter((b) => b !== bucket);
+          return { ...r, assigned: { ...r.assigned, [name]: after } };
+        },
+      );
       const now = record.assigned?.[name] ?? [];
-      ctx.log.info(`node ${ctx.values.node} answers for ${now.length ? `buckets ${now.join(',')}` : 'no bucket'} of ${cip.address}`);
+      ctx.log.info(
+        `node ${ctx.values.node} answers for ${now.length ? `buckets ${now.join(',')}` : 'no bucket'} of ${cip.address}`,
+      );
     },
   };
 }
@@ -80,4 +115,8 @@ function bucketCommand(verb: BucketVerb): CommandModule<GlobalArgs, BucketArgs> 
 export const assignCommand = bucketCommand('assign');
 export const unassignCommand = bucketCommand('unassign');
 export const assignedCommand = bucketCommand('assigned');
-export const BUCKET_COMMANDS: Record<BucketVerb, CommandModule<GlobalArgs, BucketArgs>> = { assign: assignCommand, unassign: unassignCommand, assigned: assignedCommand };
+export const BUCKET_COMMANDS: Record<BucketVerb, CommandModule<GlobalArgs, BucketArgs>> = {
+  assign: assignCommand,
+  unassign: unassignCommand,
+  assigned: assignedCommand,
+};

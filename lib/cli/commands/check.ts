@@ -30,16 +30,38 @@ export const checkCommand: CommandModule<GlobalArgs, CheckArgs> = {
     for (const phase of CHECKED) {
       if (phase === 'boot-post' && ctx.container.kind === 'current') continue; // the host side is not visible from inside
       const prepared = await preparePhase({ ...ctx, phase }, record);
-      for (const stray of prepared.strays) items.push({ phase, item: stray.item, status: 'unexpected' });
+      for (const stray of prepared.strays)
+        items.push({ phase, item: stray.item, status: 'unexpected' });
       for (const { op, assessment: a } of prepared.assessed) {
         if (op.op === 'link-rename') continue; // its result is checked by link-create
-        const status = a.state === 'ok' ? 'ok' : a.state === 'pending' ? 'missing' : a.state === 'differs' ? `differs: want ${a.want}, have ${a.have}` : `missing: ${a.reason}`;
+        const status =
+          a.state === 'ok'
+            ? 'ok'
+            : a.state === 'pending'
+              ? 'missing'
+              : a.state === 'differs'
+                ? `differs: want ${a.want}, have ${a.have}`
+                : `missing: ${a.reason}`;
         items.push({ phase, item: summarizeOp(op), status });
       }
     }
     const bad = items.filter((i) => i.status !== 'ok');
-    if (args.json) process.stdout.write(`${JSON.stringify({ node: ctx.values.node, ok: bad.length === 0, items }, null, 2)}\n`);
-    else process.stdout.write(items.map((i) => `${i.status.startsWith('ok') ? 'ok     ' : 'PROBLEM'}  ${i.phase}  ${i.item}${i.status === 'ok' ? '' : `  → ${i.status}`}\n`).join(''));
-    if (bad.length > 0) throw new DriftError(`node ${ctx.values.node}: ${bad.length} of ${items.length} items do not match the plan`);
+    if (args.json)
+      process.stdout.write(
+        `${JSON.stringify({ node: ctx.values.node, ok: bad.length === 0, items }, null, 2)}\n`,
+      );
+    else
+      process.stdout.write(
+        items
+          .map(
+            (i) =>
+              `${i.status.startsWith('ok') ? 'ok     ' : 'PROBLEM'}  ${i.phase}  ${i.item}${i.status === 'ok' ? '' : `  → ${i.status}`}\n`,
+          )
+          .join(''),
+      );
+    if (bad.length > 0)
+      throw new DriftError(
+        `node ${ctx.values.node}: ${bad.length} of ${items.length} items do not match the plan`,
+      );
   },
 };

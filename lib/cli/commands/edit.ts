@@ -10,10 +10,18 @@ interface EditArgs extends GlobalArgs {
 
 export const editCommand: CommandModule<GlobalArgs, EditArgs> = {
   command: 'edit',
-  describe: 'edit net.conf safely, like visudo: $VISUAL/$EDITOR on a copy, validated, its meaning shown, installed atomically after you agree',
-  builder: (y) => y.option('yes', { alias: 'y', type: 'boolean', default: false, describe: 'install a valid result without asking (an invalid one is never installed)' }) as never,
+  describe:
+    'edit net.conf safely, like visudo: $VISUAL/$EDITOR on a copy, validated, its meaning shown, installed atomically after you agree',
+  builder: (y) =>
+    y.option('yes', {
+      alias: 'y',
+      type: 'boolean',
+      default: false,
+      describe: 'install a valid result without asking (an invalid one is never installed)',
+    }) as never,
   handler: (args) => {
     const path = configPath(args.config);
-    if (editConfig({ path, yes: args.yes }) === 'installed') systemLog('info', `clusternet[edit]: installed a new ${path}`);
+    if (editConfig({ path, yes: args.yes }) === 'installed')
+      systemLog('info', `clusternet[edit]: installed a new ${path}`);
   },
 };

@@ -11,8 +11,14 @@ interface ManArgs extends GlobalArgs {
 
 export const manCommand: CommandModule<GlobalArgs, ManArgs> = {
   command: 'man [page]',
-  describe: 'print a manual page as roff: clusternet(8), or net.conf(5); e.g. clusternet man | man -l -',
-  builder: (y) => y.positional('page', { choices: Object.keys(MAN_PAGES) as ManPage[], default: 'clusternet' as ManPage, describe: 'clusternet | net.conf' }) as never,
+  describe:
+    'print a manual page as roff: clusternet(8), or net.conf(5); e.g. clusternet man | man -l -',
+  builder: (y) =>
+    y.positional('page', {
+      choices: Object.keys(MAN_PAGES) as ManPage[],
+      default: 'clusternet' as ManPage,
+      describe: 'clusternet | net.conf',
+    }) as never,
   handler: (args) => {
     process.stdout.write(manPage(args.page));
   },

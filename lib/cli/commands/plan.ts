@@ -8,7 +8,14 @@ import { hooksDir } from '../../paths.js';
 import { type Phase } from '../../plan/ops.js';
 import { buildPlan } from '../../plan/phases.js';
 import { describeOp } from '../../plan/render.js';
-import { withContainer, withHooksDir, withJson, withNode, withPhase, type GlobalArgs } from '../options.js';
+import {
+  withContainer,
+  withHooksDir,
+  withJson,
+  withNode,
+  withPhase,
+  type GlobalArgs,
+} from '../options.js';
 import { CURRENT_NS, nsLabel, type Ns } from '../../system/ns.js';
 import { RecordStore, type NodeRecord } from '../../apply/record.js';
 import { ApplyError } from '../../errors.js';
@@ -37,14 +44,18 @@ interface PlanArgs extends GlobalArgs {
 
 export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
   command: 'plan <phase>',
-  describe: 'print the commands a phase would run for a node (nothing is read from or done to the system)',
+  describe:
+    'print the commands a phase would run for a node (nothing is read from or done to the system)',
   builder: (y) => withHooksDir(withJson(withContainer(withNode(withPhase(y))))) as never,
   handler: (args) => {
     const config = loadConfig(args);
     const { id } = resolveNodeId(config, { flag: args.node });
     const values = deriveNode(config, id);
     const container = containerNs(args);
-    const shown = container.kind === 'current' && args.phase === 'boot-post' ? { kind: 'netns' as const, name: 'CONTAINER' } : container;
+    const shown =
+      container.kind === 'current' && args.phase === 'boot-post'
+        ? { kind: 'netns' as const, name: 'CONTAINER' }
+        : container;
     // stop undoes what the node's record says was made, as the real stop does; the record
     // is only read (a namespace that is not there has none).
     const record = args.phase === 'stop' ? recordOf(id, container) : undefined;
@@ -56,9 +67,15 @@ export const planCommand: CommandModule<GlobalArgs, PlanArgs> = {
       return;
     }
     const out = [`# ${args.phase} for node ${id}${plan.ops.length === 0 ? ': nothing to do' : ''}`];
-    if (args.phase === 'stop') out.push(record ? `# from the record of node ${id} in ${nsLabel(container)}, and what net.conf plans` : `# no record of node ${id} in ${nsLabel(container)}: what net.conf would make`);
+    if (args.phase === 'stop')
+      out.push(
+        record
+          ? `# from the record of node ${id} in ${nsLabel(container)}, and what net.conf plans`
+          : `# no record of node ${id} in ${nsLabel(container)}: what net.conf would make`,
+      );
     out.push(...plan.ops.map(describeOp));
-    for (const hook of siteHooks) out.push(`# then site hook ${hook} (not clusternet's; runs as is)`);
+    for (const hook of siteHooks)
+      out.push(`# then site hook ${hook} (not clusternet's; runs as is)`);
     process.stdout.write(`${out.join('\n')}\n`);
   },
 };

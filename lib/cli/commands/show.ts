@@ -23,12 +23,19 @@ interface ShowArgs extends GlobalArgs {
 export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
   command: 'show',
   describe: "a node's derived values (MAC, address, MTU…), or a table of every node with --all",
-  builder: (y) => withContainer(withJson(withNode(y))).option('all', { type: 'boolean', default: false, describe: 'every node of the cluster' }),
+  builder: (y) =>
+    withContainer(withJson(withNode(y))).option('all', {
+      type: 'boolean',
+      default: false,
+      describe: 'every node of the cluster',
+    }),
   handler: async (args) => {
     const config = loadConfig(args);
     if (args.all) {
       const nodes = deriveAll(config);
-      process.stdout.write(args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : nodeTable(nodes));
+      process.stdout.write(
+        args.json ? `${JSON.stringify(nodes.map(asJson), null, 2)}\n` : nodeTable(nodes),
+      );
       return;
     }
     const { id, source } = resolveNodeId(config, { flag: args.node });
@@ -45,7 +52,10 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['link', values.kind],
       ['device', values.device],
       ['interface', values.interface],
-      ...kindFields(values.kind, values.link).map(([name, value]): [string, string] => [name, value]),
+      ...kindFields(values.kind, values.link).map(([name, value]): [string, string] => [
+        name,
+        value,
+      ]),
       ['mac', values.mac || '- (node network disabled)'],
       ['address', values.address || '- (node network disabled)'],
       ['address6', values.address6 ?? '-'],
@@ -54,7 +64,10 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
       ['gateway6', values.gateway6 ?? '-'],
       ...(values.routing ? routingRows(values.routing) : []),
       ...values.clusterIps.flatMap((c, i): [string, string][] => [
-        [`clusterip${c.name ? ` ${c.name}` : ''}`, `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`],
+        [
+          `clusterip${c.name ? ` ${c.name}` : ''}`,
+          `${c.address}/${c.prefix} mac ${c.mac} hash ${c.hash} backend ${c.wanted} seed 0x${c.seed.toString(16)}${c.buckets === 'manager' ? ' buckets by manager' : ''}`,
+        ],
         ['  backend here', backends[i]!],
         ...(c.wanted === 'clusterip' ? [['  note', CLUSTERIP_NOTE] as [string, string]] : []),
       ]),
@@ -64,25 +77,45 @@ export const showCommand: CommandModule<GlobalArgs, ShowArgs> = {
   },
 };
 
-const CLUSTERIP_NOTE = 'clusterip hashes the source in host byte order, cluster-match and nft in network byte order: they cannot share a cluster; move every node off clusterip at once';
+const CLUSTERIP_NOTE =
+  'clusterip hashes the source in host byte order, cluster-match and nft in network byte order: they cannot share a cluster; move every node off clusterip at once';
 
 /**
  * What each cluster address would run on here, probed without changing anything (the
  * same choice a phase makes, clusterip/choose.ts). Probing needs root; without it, say so.
  */
 async function backendsHere(values: NodeValues, container: Ns): Promise<string[]> {
-  if (process.getuid?.() !== 0) return values.clusterIps.map((c) => `${c.wanted} (not probed: run as root to see what this kernel allows)`);
+  if (process.getuid?.() !== 0)
+    return values.clusterIps.map(
+      (c) => `${c.wanted} (not probed: run as root to see what this kernel allows)`,
+    );
   const probe = probeOnce((b) => probeBackend(systemRunner, container, b));
-  return Promise.all(values.clusterIps.map(async (c: NodeClusterIp) => describeChoice(c, await chooseBackend(c, probe))));
+  return Promise.all(
+    values.clusterIps.map(async (c: NodeClusterIp) =>
+      describeChoice(c, await chooseBackend(c, probe)),
+    ),
+  );
 }
 
 /** A routed segment (routing = per-node): the node's subnets on its bridge, how peers reach it. */
 function routingRows(r: Routing): [string, string][] {
   return [
     ['subnet', `${r.subnet} on ${r.bridge} (host ${r.hostAddress})`],
-    ...(r.subnet6 ? [['subnet6', `${r.subnet6} on ${r.bridge} (host ${r.hostAddress6 ?? '-'})`] as [string, string]] : []),
+    ...(r.subnet6
+      ? [
+          ['subnet6', `${r.subnet6} on ${r.bridge} (host ${r.hostAddress6 ?? '-'})`] as [
+            string,
+            string,
+          ],
+        ]
+      : []),
     ['underlay', r.underlay],
-    ['overlay', r.overlay ? `vni ${r.overlay.vni} port ${r.overlay.port} (to peers not on ${r.underlay.split('/')[0]}'s subnet, and the other family)` : 'none'],
+    [
+      'overlay',
+      r.overlay
+        ? `vni ${r.overlay.vni} port ${r.overlay.port} (to peers not on ${r.underlay.split('/')[0]}'s subnet, and the other family)`
+        : 'none',
+    ],
   ];
 }
 
@@ -107,20 +140,42 @@ function asJson(v: NodeValues) {
     gateway: v.gateway,
     gateway6: v.gateway6,
     routing: v.routing,
-    clusterips: v.clusterIps.map((c) => ({ name: c.name, address: c.address, prefix: c.prefix, mac: c.mac, hash: c.hash, backend: c.backend, seed: c.seed, buckets: c.buckets })),
+    clusterips: v.clusterIps.map((c) => ({
+      name: c.name,
+      address: c.address,
+      prefix: c.prefix,
+      mac: c.mac,
+      hash: c.hash,
+      backend: c.backend,
+      seed: c.seed,
+      buckets: c.buckets,
+    })),
   };
 }
 
 /** The columns of the node's kind only (a vlan config shows no bridge column); '-' where unset. */
 function kindFields(kind: LinkKind, link: LinkParams | null): [string, string][] {
   const all = fieldsOf(link);
-  return ownerOf(kind).fieldNames.map((name) => [name, all[name] === null || all[name] === undefined ? '-' : String(all[name])]);
+  return ownerOf(kind).fieldNames.map((name) => [
+    name,
+    all[name] === null || all[name] === undefined ? '-' : String(all[name]),
+  ]);
 }
 
 function nodeTable(nodes: NodeValues[]): string {
   // The columns of the cluster's kind only (every node has the same one).
-  const fields = LINK_FIELDS.filter((name) => nodes.some((v) => ownerOf(v.kind).fieldNames.includes(name)));
+  const fields = LINK_FIELDS.filter((name) =>
+    nodes.some((v) => ownerOf(v.kind).fieldNames.includes(name)),
+  );
   const head = ['node', 'device', 'interface', ...fields, 'mac', 'address', 'mtu'];
-  const rows = nodes.map((v) => [String(v.node), v.device, v.interface, ...fields.map((name) => String(fieldsOf(v.link)[name] ?? '-')), v.mac, v.address, String(v.mtu)]);
+  const rows = nodes.map((v) => [
+    String(v.node),
+    v.device,
+    v.interface,
+    ...fields.map((name) => String(fieldsOf(v.link)[name] ?? '-')),
+    v.mac,
+    v.address,
+    String(v.mtu),
+  ]);
   return `${table(head, rows)}\n`;
 }

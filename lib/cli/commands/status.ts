@@ -17,12 +17,14 @@ interface StatusArgs extends GlobalArgs {
 
 export const statusCommand: CommandModule<GlobalArgs, StatusArgs> = {
   command: 'status',
-  describe: "the cluster's networks (size, used, free), with --verbose every node and cluster address; this node's interface, cluster-address buckets and whether it matches the plan, in the container's namespace (CONTAINER_NETNS of --defaults unless --pid/--netns); exit 1 when this node is not set up or differs from the plan",
+  describe:
+    "the cluster's networks (size, used, free), with --verbose every node and cluster address; this node's interface, cluster-address buckets and whether it matches the plan, in the container's namespace (CONTAINER_NETNS of --defaults unless --pid/--netns); exit 1 when this node is not set up or differs from the plan",
   builder: (y) =>
     withJson(withContainer(withNode(y))).option('defaults', {
       type: 'string',
       default: DEFAULTS_FILE,
-      describe: 'the switches file whose CONTAINER_NETNS is where to look when neither --pid nor --netns is given',
+      describe:
+        'the switches file whose CONTAINER_NETNS is where to look when neither --pid nor --netns is given',
     }) as never,
   handler: async (args) => {
     const config = loadConfig(args);
@@ -36,14 +38,27 @@ export const statusCommand: CommandModule<GlobalArgs, StatusArgs> = {
       known = false;
     }
     if (known) {
-      const ctx = loadNodeContext({ ...args, netns: args.netns ?? containerOf(args), level: levelOf(args), label: 'status' });
+      const ctx = loadNodeContext({
+        ...args,
+        netns: args.netns ?? containerOf(args),
+        level: levelOf(args),
+        label: 'status',
+      });
       local = { values: ctx.values, container: ctx.container, runner: ctx.runner, log: ctx.log };
     }
     const report = await buildStatus(config, local);
-    process.stdout.write(args.json ? `${JSON.stringify(report, null, 2)}\n` : formatStatus(report, Boolean(args.verbose)));
+    process.stdout.write(
+      args.json
+        ? `${JSON.stringify(report, null, 2)}\n`
+        : formatStatus(report, Boolean(args.verbose)),
+    );
     // As `check`: a node that is not set up, or differs from its plan, is not a success.
-    if (report.notSetUp.length > 0) throw new DriftError(`node ${report.node}: not set up: ${report.notSetUp.join('; ')}`);
-    if (report.plan && !report.plan.ok) throw new DriftError(`node ${report.node}: ${report.plan.problems.length} item(s) differ from the plan`);
+    if (report.notSetUp.length > 0)
+      throw new DriftError(`node ${report.node}: not set up: ${report.notSetUp.join('; ')}`);
+    if (report.plan && !report.plan.ok)
+      throw new DriftError(
+        `node ${report.node}: ${report.plan.problems.length} item(s) differ from the plan`,
+      );
   },
 };
 
@@ -53,7 +68,8 @@ export const statusCommand: CommandModule<GlobalArgs, StatusArgs> = {
  * that file (or with ISOLATE_NET off), where we run.
  */
 function containerOf(args: StatusArgs): string | undefined {
-  if (args.pid !== undefined || process.env.CLUSTERNET_PID || process.env.CLUSTERNET_NETNS) return undefined;
+  if (args.pid !== undefined || process.env.CLUSTERNET_PID || process.env.CLUSTERNET_NETNS)
+    return undefined;
   if (!existsSync(args.defaults)) return undefined;
   const d = readDefaults(args.defaults);
   return d.isolateNet ? d.netns : undefined;

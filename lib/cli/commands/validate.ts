@@ -11,6 +11,8 @@ export const validateCommand: CommandModule<GlobalArgs, GlobalArgs> = {
     const config = loadConfig(args);
     const nodes = deriveAll(config);
     const cips = config.clusterIps.filter((c) => c.enable).length;
-    process.stdout.write(`${config.file}: ok (${config.format} format): ${nodes.length} nodes (${formatNodeList(config.nodes)}), link ${config.net.link}${config.net.enable ? '' : ' (disabled)'}, ${cips} cluster address${cips === 1 ? '' : 'es'}\n`);
+    process.stdout.write(
+      `${config.file}: ok (${config.format} format): ${nodes.length} nodes (${formatNodeList(config.nodes)}), link ${config.net.link}${config.net.enable ? '' : ' (disabled)'}, ${cips} cluster address${cips === 1 ? '' : 'es'}\n`,
+    );
   },
 };

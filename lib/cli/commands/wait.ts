@@ -16,11 +16,19 @@ interface WaitArgs extends GlobalArgs {
 
 export const waitCommand: CommandModule<GlobalArgs, WaitArgs> = {
   command: 'wait',
-  describe: 'return when the cluster interface is up with its address(es) and every enabled cluster address; exit 1 after the timeout',
+  describe:
+    'return when the cluster interface is up with its address(es) and every enabled cluster address; exit 1 after the timeout',
   builder: (y) =>
     withContainer(withNode(y))
-      .option('timeout', { type: 'string', describe: 'seconds to wait (default: WAIT_TIMEOUT of --defaults, else 60)' })
-      .option('defaults', { type: 'string', describe: 'take the container (CONTAINER_NETNS), config, node id and timeout from this switches file, e.g. /etc/default/clusternet' }) as never,
+      .option('timeout', {
+        type: 'string',
+        describe: 'seconds to wait (default: WAIT_TIMEOUT of --defaults, else 60)',
+      })
+      .option('defaults', {
+        type: 'string',
+        describe:
+          'take the container (CONTAINER_NETNS), config, node id and timeout from this switches file, e.g. /etc/default/clusternet',
+      }) as never,
   handler: async (args) => {
     // Read as text: yargs would turn "abc" into NaN, and the error would quote "NaN".
     const flag = args.timeout === undefined ? undefined : seconds(args.timeout);
@@ -35,12 +43,18 @@ export const waitCommand: CommandModule<GlobalArgs, WaitArgs> = {
     });
     const timeout = flag ?? d?.waitTimeout ?? 60;
     const { waitedMs } = await waitReady(ctx.runner, ctx.container, ctx.values, timeout);
-    ctx.log.info(`the cluster network in ${nsLabel(ctx.container)} is ready (waited ${(waitedMs / 1000).toFixed(1)} s)`);
+    ctx.log.info(
+      `the cluster network in ${nsLabel(ctx.container)} is ready (waited ${(waitedMs / 1000).toFixed(1)} s)`,
+    );
   },
 };
 
 function seconds(raw: string): number {
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < 0) throw new InputError({ key: '--timeout', message: `"${raw}" is not a number of seconds; allowed: 0 or more, e.g. 30 or 2.5` });
+  if (raw.trim() === '' || !Number.isFinite(n) || n < 0)
+    throw new InputError({
+      key: '--timeout',
+      message: `"${raw}" is not a number of seconds; allowed: 0 or more, e.g. 30 or 2.5`,
+    });
   return n;
 }

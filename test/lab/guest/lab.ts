@@ -8,7 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { $ } from 'zx';
-import { bringUp, createSimCluster, joinAsServer, writeConfig, type PhaseRun, type SimCluster } from '../../sim/cluster.js';
+import {
+  bringUp,
+  createSimCluster,
+  joinAsServer,
+  writeConfig,
+  type PhaseRun,
+  type SimCluster,
+} from '../../sim/cluster.js';
 
 export const PROJECT = join(import.meta.dirname, '..', '..', '..');
 export const SHIPPED_CONFIG = join(PROJECT, 'etc', 'net.conf');
@@ -26,7 +33,8 @@ export const CLUSTER_IP = '10.4.192.1';
 export function labConfigText(backend?: string): string {
   let text = readFileSync(SHIPPED_CONFIG, 'utf8');
   const swap = (from: RegExp, to: string) => {
-    if (!from.test(text)) throw new Error(`etc/net.conf no longer has ${from}; the lab cannot narrow it`);
+    if (!from.test(text))
+      throw new Error(`etc/net.conf no longer has ${from}; the lab cannot narrow it`);
     text = text.replace(from, to);
   };
   swap(/^nodes = 1-16$/m, `nodes = 1-${NODES.length}`);
@@ -70,9 +78,16 @@ export async function startLab(options: LabOptions = {}): Promise<Lab> {
   try {
     const configText = labConfigText(options.backend);
     const config = writeConfig(configText);
-    const [server, client] = await Promise.all([joinAsServer(sim, sim.server, config, SERVER_ADDRESS), joinAsServer(sim, sim.client, config, CLIENT_ADDRESS)]);
-    for (const [ns, r] of [[sim.server, server], [sim.client, client]] as const) {
-      if (r.result.exitCode !== 0) throw new Error(`joining ${ns} to the VLAN failed: ${r.result.stderr}`);
+    const [server, client] = await Promise.all([
+      joinAsServer(sim, sim.server, config, SERVER_ADDRESS),
+      joinAsServer(sim, sim.client, config, CLIENT_ADDRESS),
+    ]);
+    for (const [ns, r] of [
+      [sim.server, server],
+      [sim.client, client],
+    ] as const) {
+      if (r.result.exitCode !== 0)
+        throw new Error(`joining ${ns} to the VLAN failed: ${r.result.stderr}`);
     }
     for (const [i, address] of UNTAGGED_ADDRESSES.entries()) {
       await $`ip -n ${sim.untagged(i + 1)} address add ${address}/18 dev eth0`;
@@ -111,7 +126,9 @@ export async function firewall(sim: SimCluster, ns: string): Promise<string> {
   return r.stdout
     .split('\n')
     .filter((l) => !l.startsWith('# '))
-    .map((l) => l.replace(/\[\d+:\d+\]/g, '[-]').replace(/counter packets \d+ bytes \d+/g, 'counter'))
+    .map((l) =>
+      l.replace(/\[\d+:\d+\]/g, '[-]').replace(/counter packets \d+ bytes \d+/g, 'counter'),
+    )
     .join('\n');
 }
 

@@ -13,11 +13,39 @@
 //   cip         the cluster IP: 32 sources answered once each, takeover, release
 //   stop        stop on every node (twice, the last time), and what is left
 import { parseArgs } from 'node:util';
-import { BOOT_PHASES, bringUp, links, reaches, runHooks, snapshot, writeConfig, type BootPhase, type SimCluster } from '../../sim/cluster.js';
-import { probe, setupClient, startListeners, verdict, type ClientSetup } from '../../sim/clients.js';
-import { CLIENT_ADDRESS, CLUSTER_IP, NODES, SERVER_ADDRESS, UNTAGGED_ADDRESSES, firewall, labConfigText, macToNode, startLab } from './lab.js';
+import {
+  BOOT_PHASES,
+  bringUp,
+  links,
+  reaches,
+  runHooks,
+  snapshot,
+  writeConfig,
+  type BootPhase,
+  type SimCluster,
+} from '../../sim/cluster.js';
+import {
+  probe,
+  setupClient,
+  startListeners,
+  verdict,
+  type ClientSetup,
+} from '../../sim/clients.js';
+import {
+  CLIENT_ADDRESS,
+  CLUSTER_IP,
+  NODES,
+  SERVER_ADDRESS,
+  UNTAGGED_ADDRESSES,
+  firewall,
+  labConfigText,
+  macToNode,
+  startLab,
+} from './lab.js';
 
-const { values } = parseArgs({ options: { backends: { type: 'string', default: 'cluster-match' } } });
+const { values } = parseArgs({
+  options: { backends: { type: 'string', default: 'cluster-match' } },
+});
 const backends = values.backends.split(',');
 const started = Date.now();
 const elapsed = () => Math.round((Date.now() - started) / 100) / 10;
@@ -33,7 +61,9 @@ async function nodeState(sim: SimCluster): Promise<Record<string, string>> {
   await Promise.all(
     NODES.flatMap((id) => [
       (async () => (out[`host ${id}`] = await snapshot(sim, sim.host(id))))(),
-      (async () => (out[`container ${id}`] = `${await snapshot(sim, sim.container(id))}\n${await firewall(sim, sim.container(id))}`))(),
+      (async () =>
+        (out[`container ${id}`] =
+          `${await snapshot(sim, sim.container(id))}\n${await firewall(sim, sim.container(id))}`))(),
     ]),
   );
   return out;
@@ -58,32 +88,90 @@ async function vlanFacts(sim: SimCluster, config: string) {
 
 async function reachability(sim: SimCluster) {
   const pairs: { from: string; to: string; ns: string; address: string }[] = [];
-  for (const id of NODES) pairs.push({ from: 'server', to: `node ${id}`, ns: sim.server, address: `10.4.135.${id}` });
-  for (const a of NODES) for (const b of NODES) if (a !== b) pairs.push({ from: `node ${a}`, to: `node ${b}`, ns: sim.container(a), address: `10.4.135.${b}` });
-  for (const id of NODES) pairs.push({ from: `node ${id}`, to: 'server', ns: sim.container(id), address: SERVER_ADDRESS });
-  for (const id of NODES) pairs.push({ from: 'untagged', to: `node ${id}`, ns: sim.untagged(1), address: `10.4.135.${id}` });
+  for (const id of NODES)
+    pairs.push({ from: 'server', to: `node ${id}`, ns: sim.server, address: `10.4.135.${id}` });
+  for (const a of NODES)
+    for (const b of NODES)
+      if (a !== b)
+        pairs.push({
+          from: `node ${a}`,
+          to: `node ${b}`,
+          ns: sim.container(a),
+          address: `10.4.135.${b}`,
+        });
+  for (const id of NODES)
+    pairs.push({
+      from: `node ${id}`,
+      to: 'server',
+      ns: sim.container(id),
+      address: SERVER_ADDRESS,
+    });
+  for (const id of NODES)
+    pairs.push({
+      from: 'untagged',
+      to: `node ${id}`,
+      ns: sim.untagged(1),
+      address: `10.4.135.${id}`,
+    });
   pairs.push({ from: 'untagged', to: 'server', ns: sim.untagged(1), address: SERVER_ADDRESS });
   // The control: the untagged segment itself works, so a failure above is the VLAN's doing.
-  pairs.push({ from: 'untagged', to: 'untagged 2', ns: sim.untagged(1), address: UNTAGGED_ADDRESSES[1]! });
-  return Promise.all(pairs.map(async (p) => ({ from: p.from, to: p.to, address: p.address, ok: await reaches(sim, p.ns, p.address) })));
+  pairs.push({
+    from: 'untagged',
+    to: 'untagged 2',
+    ns: sim.untagged(1),
+    address: UNTAGGED_ADDRESSES[1]!,
+  });
+  return Promise.all(
+    pairs.map(async (p) => ({
+      from: p.from,
+      to: p.to,
+      address: p.address,
+      ok: await reaches(sim, p.ns, p.address),
+    })),
+  );
 }
 
 async function rerun(sim: SimCluster, config: string, phases: readonly string[]) {
   const before = await nodeState(sim);
   const runs = [];
   for (const phase of phases) {
-    const done = await Promise.all(NODES.map(async (node) => ({ node, phase, ...(await runHooks(sim, config, node, phase as BootPhase)) })));
+    const done = await Promise.all(
+      NODES.map(async (node) => ({
+        node,
+        phase,
+        ...(await runHooks(sim, config, node, phase as BootPhase)),
+      })),
+    );
     runs.push(...done);
   }
   const after = await nodeState(sim);
-  const changed = Object.keys(before).filter((k) => before[k] !== after[k]).map((k) => ({ where: k, before: before[k], after: after[k] }));
-  return { runs: runs.map(({ node, phase, exitCode, stderr, ms }) => ({ node, phase, exitCode, stderr, ms })), changed };
+  const changed = Object.keys(before)
+    .filter((k) => before[k] !== after[k])
+    .map((k) => ({ where: k, before: before[k], after: after[k] }));
+  return {
+    runs: runs.map(({ node, phase, exitCode, stderr, ms }) => ({
+      node,
+      phase,
+      exitCode,
+      stderr,
+      ms,
+    })),
+    changed,
+  };
 }
 
 const procClusterip = async (sim: SimCluster) =>
   Object.fromEntries(
     await Promise.all(
-      NODES.map(async (id) => [id, (await sim.exec(sim.container(id), ['cat', `/proc/net/ipt_CLUSTERIP/${CLUSTER_IP}`])).stdout.trim() || null] as const),
+      NODES.map(
+        async (id) =>
+          [
+            id,
+            (
+              await sim.exec(sim.container(id), ['cat', `/proc/net/ipt_CLUSTERIP/${CLUSTER_IP}`])
+            ).stdout.trim() || null,
+          ] as const,
+      ),
     ),
   );
 
@@ -91,22 +179,35 @@ async function clusterIp(sim: SimCluster, config: string, setup: ClientSetup, ba
   const stopListeners = startListeners(sim, NODES);
   try {
     await new Promise((r) => setTimeout(r, 2000)); // node starts slowly in an emulated guest
-    const summary = (v: ReturnType<typeof verdict>) => ({ answeredOnce: v.answeredOnce, spread: v.spread, owners: v.owners, problems: v.problems });
+    const summary = (v: ReturnType<typeof verdict>) => ({
+      answeredOnce: v.answeredOnce,
+      spread: v.spread,
+      owners: v.owners,
+      problems: v.problems,
+    });
     const first = verdict(setup, await probe(sim, setup, macToNode));
     const arp = (await sim.exec(sim.client, ['ip', '-json', 'neigh', 'show', CLUSTER_IP])).stdout;
     const procFirst = backend === 'clusterip' ? await procClusterip(sim) : null;
     progress(`${backend}: first probe ${first.answeredOnce}/32`);
     const stop = await runHooks(sim, config, 3, 'stop');
     const gap = verdict(setup, await probe(sim, setup, macToNode));
-    const takeover = await sim.cli(sim.container(1), ['takeover', '--node', '3', '-c', config], { CLUSTERNET_NODE_ID: '1' });
+    const takeover = await sim.cli(sim.container(1), ['takeover', '--node', '3', '-c', config], {
+      CLUSTERNET_NODE_ID: '1',
+    });
     const procTaken = backend === 'clusterip' ? await procClusterip(sim) : null;
     const taken = verdict(setup, await probe(sim, setup, macToNode));
     progress(`${backend}: after takeover ${taken.answeredOnce}/32`);
-    const release = await sim.cli(sim.container(1), ['release', '--node', '3', '-c', config], { CLUSTERNET_NODE_ID: '1' });
+    const release = await sim.cli(sim.container(1), ['release', '--node', '3', '-c', config], {
+      CLUSTERNET_NODE_ID: '1',
+    });
     const back = await bringUp(sim, config, [3]);
     const procBack = backend === 'clusterip' ? await procClusterip(sim) : null;
     const after = verdict(setup, await probe(sim, setup, macToNode));
-    const cli = (r: { exitCode: number; stderr: string; ms?: number }) => ({ exitCode: r.exitCode, stderr: r.stderr, ms: r.ms });
+    const cli = (r: { exitCode: number; stderr: string; ms?: number }) => ({
+      exitCode: r.exitCode,
+      stderr: r.stderr,
+      ms: r.ms,
+    });
     return {
       backend,
       sources: setup.sources.length,
@@ -117,7 +218,13 @@ async function clusterIp(sim: SimCluster, config: string, setup: ClientSetup, ba
       takeover: cli(takeover),
       taken: summary(taken),
       release: cli(release),
-      back: back.map(({ node, phase, exitCode, stderr, ms }) => ({ node, phase, exitCode, stderr, ms })),
+      back: back.map(({ node, phase, exitCode, stderr, ms }) => ({
+        node,
+        phase,
+        exitCode,
+        stderr,
+        ms,
+      })),
       after: summary(after),
       proc: { first: procFirst, taken: procTaken, back: procBack },
     };
@@ -127,19 +234,34 @@ async function clusterIp(sim: SimCluster, config: string, setup: ClientSetup, ba
 }
 
 async function stopAll(sim: SimCluster, config: string, twice: boolean) {
-  const runs = await Promise.all(NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) })));
-  const again = twice ? await Promise.all(NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) }))) : [];
+  const runs = await Promise.all(
+    NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) })),
+  );
+  const again = twice
+    ? await Promise.all(
+        NODES.map(async (node) => ({ node, ...(await runHooks(sim, config, node, 'stop')) })),
+      )
+    : [];
   const left = await Promise.all(
     NODES.map(async (id) => ({
       node: id,
       containerLinks: (await links(sim, sim.container(id))).map((l) => l.ifname),
-      containerRoutes: (await sim.exec(sim.container(id), ['ip', '-json', 'route', 'show'])).stdout.trim(),
+      containerRoutes: (
+        await sim.exec(sim.container(id), ['ip', '-json', 'route', 'show'])
+      ).stdout.trim(),
       firewall: await firewall(sim, sim.container(id)),
       hostLinks: (await links(sim, sim.host(id))).map((l) => l.ifname).sort(),
-      records: (await sim.exec(sim.host(id), ['ls', sim.runDirOf(sim.host(id))])).stdout.split('\n').filter((f) => /^node-/.test(f)),
+      records: (await sim.exec(sim.host(id), ['ls', sim.runDirOf(sim.host(id))])).stdout
+        .split('\n')
+        .filter((f) => /^node-/.test(f)),
     })),
   );
-  const cli = (r: { node: number; exitCode: number; stderr: string; ms?: number }) => ({ node: r.node, exitCode: r.exitCode, stderr: r.stderr, ms: r.ms });
+  const cli = (r: { node: number; exitCode: number; stderr: string; ms?: number }) => ({
+    node: r.node,
+    exitCode: r.exitCode,
+    stderr: r.stderr,
+    ms: r.ms,
+  });
   return { runs: runs.map(cli), again: again.map(cli), left };
 }
 
@@ -157,7 +279,13 @@ try {
         : await bringUp(sim, (config = writeConfig(labConfigText(backend))), NODES);
     emit('boot', {
       backend,
-      runs: boot.map(({ node, phase, exitCode, stderr, ms }) => ({ node, phase, exitCode, stderr, ms })),
+      runs: boot.map(({ node, phase, exitCode, stderr, ms }) => ({
+        node,
+        phase,
+        exitCode,
+        stderr,
+        ms,
+      })),
       serverCommands: lab.serverCommands,
       clientCommands: lab.clientCommands,
       configText: i === 0 ? lab.configText : labConfigText(backend),
@@ -168,7 +296,10 @@ try {
       emit('reach', { pairs: await reachability(sim) });
       progress('vlan facts and reachability gathered');
     }
-    emit('rerun', { backend, ...(await rerun(sim, config, i === 0 ? BOOT_PHASES : ['init-post'])) });
+    emit('rerun', {
+      backend,
+      ...(await rerun(sim, config, i === 0 ? BOOT_PHASES : ['init-post'])),
+    });
     progress(`${backend}: re-run done`);
     emit('cip', await clusterIp(sim, config, clientSetup, backend));
     emit('stop', { backend, ...(await stopAll(sim, config, i === backends.length - 1)) });
@@ -176,7 +307,9 @@ try {
   }
 } catch (error) {
   failed = true;
-  process.stdout.write(`LAB-ERROR ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stdout.write(
+    `LAB-ERROR ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
 } finally {
   await sim.destroy();
 }
