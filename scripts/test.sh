@@ -27,6 +27,7 @@ step() { # name, command...
 
 step build npm run build --silent
 step typecheck npm run typecheck --silent
+step format npm run format:check --silent
 step unit npm run test:unit --silent
 step link npm run test:link --silent
 step cli npm run test:cli --silent
