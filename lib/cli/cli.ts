@@ -31,7 +31,6 @@ import { uninstallHooksCommand } from './commands/uninstall-hooks.js';
 import { unsetCommand } from './commands/unset.js';
 import { waitCommand } from './commands/wait.js';
 
-/** The commands that change the system: their log lines and errors go to the system log too. */
 /** The commands that change the system and have no dry run: CLUSTERNET_DRY_RUN stops them. */
 const NO_DRY_RUN = new Set([
   'reload',
@@ -46,21 +45,11 @@ const NO_DRY_RUN = new Set([
   'unassign',
 ]);
 
-const LOGGED = new Set([
-  'run',
-  'hook',
-  'service',
-  'wait',
-  'install-hooks',
-  'uninstall-hooks',
-  'edit',
-  'set',
-  'unset',
-  'takeover',
-  'release',
-  'assign',
-  'unassign',
-]);
+/**
+ * The commands that change the system: their log lines and errors go to the system log
+ * too. Those with a dry run, and every one without.
+ */
+const LOGGED = new Set(['run', 'hook', 'service', 'wait', ...NO_DRY_RUN]);
 
 const COMMANDS = [
   validateCommand,

@@ -121,6 +121,20 @@ test('--verbose adds every command with its duration (debug); --quiet sends only
   assert.not.match(log, /<30>/, 'no info line with --quiet');
 });
 
+test('reload, which changes a running node, leaves its changes in the system log', async () => {
+  received = '';
+  const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
+  const edited = writeConfig(CONFIG + 'mtu = 1400\n');
+  const r = await sim.cli(
+    sim.host(1),
+    ['reload', '--node', '1', '-c', edited, '--netns', sim.container(1)],
+    env,
+  );
+  assert.is(r.exitCode, 0, r.stderr);
+  assert.match(r.stderr, /mtu 1400/);
+  await eventually(() => received, /<30>.*clusternet\[reload node 1\]: .*mtu 1400/);
+});
+
 test('journald: systemd-cat is started with an argument array and fed prefixed lines', async () => {
   const bin = tempDir();
   const out = join(bin, 'journal');
