@@ -288,49 +288,18 @@ export function vxlanDrift(
         ? info.local6
         : null;
   const have = (key: string) => (typeof info[key] === 'number' ? String(info[key]) : '-');
-  const drifts: Drift[] = [
-    ...(info.id === want.link.vni
-      ? []
-      : [
-          {
-            attribute: 'id',
-            want: `id ${want.link.vni}`,
-            have: `id ${have('id')}`,
-            inPlace: false,
-          },
-        ]),
-    ...(info.port === want.link.port
-      ? []
-      : [
-          {
-            attribute: 'port',
-            want: `port ${want.link.port}`,
-            have: `port ${have('port')}`,
-            inPlace: false,
-          },
-        ]),
-    ...(local === want.link.local
-      ? []
-      : [
-          {
-            attribute: 'local',
-            want: `local ${want.link.local}`,
-            have: `local ${local ?? '-'}`,
-            inPlace: false,
-          },
-        ]),
-    ...(info.learning === false
-      ? []
-      : [{ attribute: 'learning', want: 'nolearning', have: 'learning', inPlace: false }]),
-  ];
-  if (!carries(host, want.lower, want.link.local)) {
-    drifts.push({
-      attribute: 'underlay',
-      want: `${want.lower} carrying ${want.link.local}`,
-      have: `${want.lower} without it`,
-      inPlace: false,
-    });
-  }
+  const drifts: Drift[] = [];
+  // None of these is corrected in place: a difference replaces the link.
+  const differs = (attribute: string, wantWords: string, haveWords: string) =>
+    drifts.push({ attribute, want: wantWords, have: haveWords, inPlace: false });
+  if (info.id !== want.link.vni) differs('id', `id ${want.link.vni}`, `id ${have('id')}`);
+  if (info.port !== want.link.port)
+    differs('port', `port ${want.link.port}`, `port ${have('port')}`);
+  if (local !== want.link.local)
+    differs('local', `local ${want.link.local}`, `local ${local ?? '-'}`);
+  if (info.learning !== false) differs('learning', 'nolearning', 'learning');
+  if (!carries(host, want.lower, want.link.local))
+    differs('underlay', `${want.lower} carrying ${want.link.local}`, `${want.lower} without it`);
   return drifts;
 }
 
