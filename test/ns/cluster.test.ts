@@ -14,9 +14,11 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  bootWithCli,
   createSimCluster,
   links,
   reaches,
+  runPhase,
   snapshot,
   writeConfig,
   type SimCluster,
@@ -51,21 +53,9 @@ test.after(async () => {
   await sim?.destroy();
 });
 
-/** Runs one phase on node `id` as the init system would: host phases in the node's host
- * namespace (naming the container), container phases inside the container. */
-async function phase(id: number, name: string, extra: string[] = []) {
-  const inside = name === 'init-pre' || name === 'init-post';
-  const ns = inside ? sim.container(id) : sim.host(id);
-  const target = inside ? [] : ['--netns', sim.container(id)];
-  return sim.cli(ns, ['run', name, '--node', String(id), '-c', config, ...target, ...extra]);
-}
-
-async function bringUp(id: number) {
-  for (const name of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
-    const r = await phase(id, name);
-    assert.is(r.exitCode, 0, `${name} on node ${id}: ${r.stderr}`);
-  }
-}
+const phase = (id: number, name: string, extra: string[] = []) =>
+  runPhase(sim, config, id, name, extra);
+const bringUp = (id: number) => bootWithCli(sim, config, id);
 
 test('every phase runs on every node and builds the derived interface inside the container', async () => {
   for (const id of NODES) await bringUp(id);
@@ -215,16 +205,7 @@ test('a failure mid-phase undoes what the phase did, and names the command', asy
   const withV6 = writeConfig(
     CONFIG.replace('gateway = 10.4.135.254', 'gateway = 10.4.135.254\naddress6 = fd00:4:135::/64'),
   );
-  const run = (name: string) =>
-    sim.cli(name.startsWith('init') ? c : sim.host(2), [
-      'run',
-      name,
-      '--node',
-      '2',
-      '-c',
-      withV6,
-      ...(name.startsWith('init') ? [] : ['--netns', c]),
-    ]);
+  const run = (name: string) => runPhase(sim, withV6, 2, name);
   for (const name of ['boot-pre', 'boot-post']) assert.is((await run(name)).exitCode, 0);
   await sim.exec(c, ['sysctl', '-q', '-w', 'net.ipv6.conf.all.disable_ipv6=1']);
   const before = await snapshot(sim, c);

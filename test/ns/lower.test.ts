@@ -5,7 +5,14 @@
 // Needs root.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSimCluster, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
+import {
+  bootWithCli,
+  createSimCluster,
+  runPhase,
+  snapshot,
+  writeConfig,
+  type SimCluster,
+} from '../sim/cluster.js';
 
 const CONFIG = `
 [cluster]
@@ -41,19 +48,7 @@ test.before(async () => {
   assert.is(eth1.exitCode, 0, eth1.stderr);
   for (const dev of ['eth1', 'eth1p'])
     assert.is((await sim.exec(h(), ['ip', 'link', 'set', dev, 'up'])).exitCode, 0);
-  for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
-    const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : h(), [
-      'run',
-      phase,
-      '--node',
-      '1',
-      '-c',
-      config,
-      ...(inside ? [] : ['--netns', c()]),
-    ]);
-    assert.is(r.exitCode, 0, `${phase}: ${r.stderr}`);
-  }
+  await bootWithCli(sim, config, 1);
 });
 test.after(async () => {
   await sim?.destroy();
@@ -141,16 +136,7 @@ test('stop, then the phases again: krg0 is back on eth0 and checks clean', async
     0,
   );
   for (const phase of ['boot-post', 'init-pre', 'init-post']) {
-    const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : h(), [
-      'run',
-      phase,
-      '--node',
-      '1',
-      '-c',
-      config,
-      ...(inside ? [] : ['--netns', c()]),
-    ]);
+    const r = await runPhase(sim, config, 1, phase);
     assert.is(r.exitCode, 0, `${phase}: ${r.stderr}`);
   }
   const r = await check();

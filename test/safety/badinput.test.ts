@@ -7,7 +7,13 @@ import * as assert from 'uvu/assert';
 import { chmodSync, chownSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSimCluster, snapshot, writeConfig, type SimCluster } from '../sim/cluster.js';
+import {
+  bootWithCli,
+  createSimCluster,
+  snapshot,
+  writeConfig,
+  type SimCluster,
+} from '../sim/cluster.js';
 import { SIM_CONF } from '../helpers/fixtures.js';
 
 const GOOD = SIM_CONF;
@@ -305,19 +311,7 @@ let tried = 0;
 test.before(async () => {
   sim = await createSimCluster({ nodes: [1] });
   const good = writeConfig(GOOD);
-  for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
-    const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? sim.container(1) : sim.host(1), [
-      'run',
-      phase,
-      '--node',
-      '1',
-      '-c',
-      good,
-      ...(inside ? [] : ['--netns', sim.container(1)]),
-    ]);
-    assert.is(r.exitCode, 0, r.stderr);
-  }
+  await bootWithCli(sim, good, 1);
 });
 test.after(async () => {
   console.log(

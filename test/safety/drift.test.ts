@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { bootWithCli, createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
 
 const CONFIG = `
 [cluster]
@@ -31,19 +31,7 @@ const c = () => sim.container(1);
 test.before(async () => {
   sim = await createSimCluster({ nodes: [1] });
   config = writeConfig(CONFIG);
-  for (const phase of ['boot-pre', 'boot-post', 'init-pre', 'init-post']) {
-    const inside = phase.startsWith('init');
-    const r = await sim.cli(inside ? c() : sim.host(1), [
-      'run',
-      phase,
-      '--node',
-      '1',
-      '-c',
-      config,
-      ...(inside ? [] : ['--netns', c()]),
-    ]);
-    assert.is(r.exitCode, 0, r.stderr);
-  }
+  await bootWithCli(sim, config, 1);
 });
 test.after(async () => {
   await sim?.destroy();

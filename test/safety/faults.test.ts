@@ -8,7 +8,13 @@
 // once with a vxlan (its forwarding entries are `bridge -batch` steps). Needs root.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSimCluster, writeConfig, type SimCluster, type SimOptions } from '../sim/cluster.js';
+import {
+  createSimCluster,
+  runPhase,
+  writeConfig,
+  type SimCluster,
+  type SimOptions,
+} from '../sim/cluster.js';
 import { makeShim, type FaultMode, type Shim } from './shim.js';
 import { routedConf, vxlanConf } from '../helpers/fixtures.js';
 
@@ -68,15 +74,8 @@ function faultSuite(
     await sim?.destroy();
   });
 
-  function run(phase: string, env: Record<string, string> = {}) {
-    const inside = phase.startsWith('init');
-    const ns = inside ? sim.container(1) : sim.host(1);
-    return sim.cli(
-      ns,
-      ['run', phase, '--node', '1', '-c', config, ...(inside ? [] : ['--netns', sim.container(1)])],
-      env,
-    );
-  }
+  const run = (phase: string, env: Record<string, string> = {}) =>
+    runPhase(sim, config, 1, phase, [], env);
 
   /** Which normalisation a command's output gets. */
   const kindOf = (cmd: readonly string[]): string =>

@@ -20,6 +20,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { systemRunner } from '../../lib/system/runner.js';
 import { $ } from 'zx';
+import * as assert from 'uvu/assert';
 
 $.verbose = false;
 $.quiet = true;
@@ -314,21 +315,34 @@ export function runPhase(
   sim: SimCluster,
   config: string,
   id: number,
-  phase: BootPhase | 'stop',
+  phase: string,
   extra: string[] = [],
+  env?: Record<string, string>,
 ): Promise<CliResult> {
   const inside = phase === 'init-pre' || phase === 'init-post';
   const ns = inside ? sim.container(id) : sim.host(id);
-  return sim.cli(ns, [
-    'run',
-    phase,
-    '--node',
-    String(id),
-    '-c',
-    config,
-    ...(inside ? [] : ['--netns', sim.container(id)]),
-    ...extra,
-  ]);
+  return sim.cli(
+    ns,
+    [
+      'run',
+      phase,
+      '--node',
+      String(id),
+      '-c',
+      config,
+      ...(inside ? [] : ['--netns', sim.container(id)]),
+      ...extra,
+    ],
+    env,
+  );
+}
+
+/** Boots node `id` through the CLI: the four phases in order (runPhase), each one must succeed. */
+export async function bootWithCli(sim: SimCluster, config: string, id: number): Promise<void> {
+  for (const phase of BOOT_PHASES) {
+    const r = await runPhase(sim, config, id, phase);
+    assert.is(r.exitCode, 0, `${phase} on node ${id}: ${r.stderr}`);
+  }
 }
 
 /**

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, runPhase, writeConfig, type SimCluster } from '../sim/cluster.js';
 import { tempDir } from '../install/cli.js';
 
 const NODES = [1, 2, 3];
@@ -24,18 +24,7 @@ test.after(async () => {
   await sim?.destroy();
 });
 
-const phase = (id: number, name: string, conf = config) => {
-  const inside = name.startsWith('init');
-  return sim.cli(inside ? sim.container(id) : sim.host(id), [
-    'run',
-    name,
-    '--node',
-    String(id),
-    '-c',
-    conf,
-    ...(inside ? [] : ['--netns', sim.container(id)]),
-  ]);
-};
+const phase = (id: number, name: string, conf = config) => runPhase(sim, conf, id, name);
 const status = async (id: number, extra: string[] = []) => {
   const r = await sim.cli(sim.host(id), [
     'status',
