@@ -12,7 +12,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { $ } from 'zx';
 import { bridgePorts, createCniLab, resultIps, type CniLab } from './harness.js';
-import { bringUp, links, runPhase } from '../sim/cluster.js';
+import { bringUp, links, onNode, runPhase } from '../sim/cluster.js';
 import { routedConf } from '../helpers/fixtures.js';
 
 const NODES = [1, 2, 3];
@@ -112,15 +112,7 @@ test("no NAT: node 3's container sees the echo requests of node 1's container fr
 
 test("clusternet check finds no drift with containers on the node's bridge", async () => {
   for (const id of NODES) {
-    const r = await lab.sim.cli(lab.sim.host(id), [
-      'check',
-      '--node',
-      String(id),
-      '-c',
-      lab.config,
-      '--netns',
-      lab.sim.container(id),
-    ]);
+    const r = await onNode(lab.sim, lab.config, id, ['check']);
     assert.is(r.exitCode, 0, r.stdout + r.stderr);
   }
 });

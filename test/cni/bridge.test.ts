@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { $ } from 'zx';
 import { createCniLab, bridgePorts, resultIps, type CniLab } from './harness.js';
 import { between } from '../../lib/cni/range.js';
+import { onNode } from '../sim/cluster.js';
 
 let lab: CniLab;
 const NODE = 2;
@@ -80,30 +81,13 @@ test('every container reaches every other and the bridge, over IPv4 and IPv6', a
 });
 
 test("status: each node's range, size, used (node 2's leases), free, %", async () => {
-  const r = await lab.sim.cli(lab.sim.host(NODE), [
-    '-c',
-    lab.config,
-    'status',
-    '--node',
-    String(NODE),
-    '--netns',
-    lab.sim.container(NODE),
-  ]);
+  const r = await onNode(lab.sim, lab.config, NODE, ['status']);
   // Exit 1: node 2's cluster network itself is not set up here; the ranges are shown all the same.
   assert.is(r.exitCode, 1, r.stderr);
   assert.match(r.stdout, /^cni\/1 +cni bridge +10\.244\.1\.0\/24 +253 +- +- +-$/m);
   assert.match(r.stdout, /^cni\/2 +cni bridge +10\.244\.2\.0\/24 +253 +8 +245 +3\.16%$/m);
   assert.match(r.stdout, /^cni6\/2 +cni bridge +fd05:0:0:2::\/64 +18446744073709552000 +8 +/m);
-  const json = await lab.sim.cli(lab.sim.host(NODE), [
-    '-c',
-    lab.config,
-    'status',
-    '--node',
-    String(NODE),
-    '--netns',
-    lab.sim.container(NODE),
-    '--json',
-  ]);
+  const json = await onNode(lab.sim, lab.config, NODE, ['status', '--json']);
   const ranges = JSON.parse(json.stdout).ranges as {
     node: number;
     family: number;

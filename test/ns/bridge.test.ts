@@ -10,6 +10,7 @@ import {
   bringUp,
   createSimCluster,
   links,
+  onNode,
   reaches,
   runPhase,
   snapshot,
@@ -52,16 +53,7 @@ const names = async (sim: SimCluster, ns: string) =>
 const ours = suite('link = bridge: our cnbr0');
 let sim: SimCluster;
 let config: string;
-const check = (id: number) =>
-  sim.cli(sim.host(id), [
-    'check',
-    '--node',
-    String(id),
-    '-c',
-    config,
-    '--netns',
-    sim.container(id),
-  ]);
+const check = (id: number) => onNode(sim, config, id, ['check']);
 
 ours.before(async () => {
   sim = await createSimCluster({ nodes: NODES, client: true });

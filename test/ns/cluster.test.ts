@@ -17,6 +17,7 @@ import {
   bootWithCli,
   createSimCluster,
   links,
+  onNode,
   reaches,
   runPhase,
   snapshot,
@@ -113,45 +114,20 @@ test('a second run of every phase changes nothing and says so', async () => {
 });
 
 test('check reports every item ok on a running node, and a removed address as missing', async () => {
-  const ok = await sim.cli(sim.host(1), [
-    'check',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-    '--json',
-  ]);
+  const ok = await onNode(sim, config, 1, ['check', '--json']);
   assert.is(ok.exitCode, 0, ok.stderr);
   const report = JSON.parse(ok.stdout) as { ok: boolean; items: { status: string }[] };
   assert.ok(report.ok);
   assert.ok(report.items.length >= 4);
   await sim.exec(sim.container(1), ['ip', 'address', 'del', '10.4.135.1/18', 'dev', 'krg0']);
-  const drift = await sim.cli(sim.host(1), [
-    'check',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const drift = await onNode(sim, config, 1, ['check']);
   assert.is(drift.exitCode, 1);
   assert.match(drift.stdout, /PROBLEM\s+init-pre\s+.*address add 10.4.135.1\/18.*missing/);
   // A run repairs it (the route went with the address, and comes back too).
   const repair = await phase(1, 'init-pre');
   assert.is(repair.exitCode, 0, repair.stderr);
   assert.match(repair.stderr, /changed: .*address add 10.4.135.1\/18/);
-  const again = await sim.cli(sim.host(1), [
-    'check',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const again = await onNode(sim, config, 1, ['check']);
   assert.is(again.exitCode, 0, again.stdout);
 });
 
@@ -318,16 +294,7 @@ test('bad input changes nothing in any namespace and exits 2', async () => {
   const before = await snapshot(sim, sim.container(1));
   const broken = writeConfig(CONFIG.replace('address = 10.4.135.0/18', 'address = 10.4.135.0/33'));
   for (const name of ['boot-pre', 'boot-post', 'init-pre', 'stop']) {
-    const r = await sim.cli(sim.host(1), [
-      'run',
-      name,
-      '--node',
-      '1',
-      '-c',
-      broken,
-      '--netns',
-      sim.container(1),
-    ]);
+    const r = await onNode(sim, broken, 1, ['run', name]);
     assert.is(r.exitCode, 2);
     assert.match(r.stderr, /net\.conf:\d+: net\.address: /);
   }

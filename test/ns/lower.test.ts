@@ -8,6 +8,7 @@ import * as assert from 'uvu/assert';
 import {
   bootWithCli,
   createSimCluster,
+  onNode,
   runPhase,
   snapshot,
   writeConfig,
@@ -57,7 +58,7 @@ test.after(async () => {
 interface Report {
   items: { phase: string; item: string; status: string }[];
 }
-const check = () => sim.cli(h(), ['check', '--node', '1', '-c', config, '--netns', c(), '--json']);
+const check = () => onNode(sim, config, 1, ['check', '--json']);
 const problems = (r: { stdout: string }) =>
   (JSON.parse(r.stdout) as Report).items.filter((i) => i.status !== 'ok');
 const ifindex = async (dev: string) =>
@@ -121,7 +122,7 @@ test('krg0 remade by hand on eth1 (same name, MAC, MTU, tag): check says differs
     `differs: want lower eth0 (ifindex ${eth0}), have lower eth1 (ifindex ${eth1})`,
   );
   const before = await snapshot(sim, c());
-  const run = await sim.cli(h(), ['run', 'boot-post', '--node', '1', '-c', config, '--netns', c()]);
+  const run = await onNode(sim, config, 1, ['run', 'boot-post']);
   assert.is(run.exitCode, 1, run.stderr);
   assert.match(
     run.stderr,
@@ -131,10 +132,7 @@ test('krg0 remade by hand on eth1 (same name, MAC, MTU, tag): check says differs
 });
 
 test('stop, then the phases again: krg0 is back on eth0 and checks clean', async () => {
-  assert.is(
-    (await sim.cli(h(), ['run', 'stop', '--node', '1', '-c', config, '--netns', c()])).exitCode,
-    0,
-  );
+  assert.is((await onNode(sim, config, 1, ['run', 'stop'])).exitCode, 0);
   for (const phase of ['boot-post', 'init-pre', 'init-post']) {
     const r = await runPhase(sim, config, 1, phase);
     assert.is(r.exitCode, 0, `${phase}: ${r.stderr}`);

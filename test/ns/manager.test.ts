@@ -6,7 +6,7 @@
 // cluster-match and nft backends. Needs root.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, onNode, writeConfig, type SimCluster } from '../sim/cluster.js';
 import {
   CIP,
   clusterIpConf,
@@ -26,16 +26,7 @@ function cases(backend: string) {
   let setup: ClientSetup;
   let stopListeners: () => void;
   let path: string;
-  const cli = (id: number, args: string[]) =>
-    sim.cli(sim.host(id), [
-      ...args,
-      '--node',
-      String(id),
-      '-c',
-      path,
-      '--netns',
-      sim.container(id),
-    ]);
+  const cli = (id: number, args: string[]) => onNode(sim, path, id, args);
 
   s.before(async () => {
     sim = await createSimCluster({ nodes: NODES, client: true, runDirPerNode: true });

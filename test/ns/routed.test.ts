@@ -12,6 +12,7 @@ import {
   bringUp,
   createSimCluster,
   links,
+  onNode,
   reaches,
   runPhase,
   writeConfig,
@@ -66,8 +67,7 @@ const ifindex = async (sim: SimCluster, ns: string, dev: string) =>
 const routed = suite('routing = per-node: a subnet per node, routes between them');
 let sim: SimCluster;
 let config: string;
-const check = (id: number, path = config) =>
-  sim.cli(sim.host(id), ['check', '--node', String(id), '-c', path, '--netns', sim.container(id)]);
+const check = (id: number, path = config) => onNode(sim, path, id, ['check']);
 
 routed.before(async () => {
   sim = await createSimCluster({ nodes: NODES, segments: { 3: 'b' }, router: true });
@@ -229,8 +229,7 @@ routed(
       krg0: await ifindex(sim, sim.container(1), 'krg0'),
     };
     const edited = writeConfig(conf('1-2', false));
-    const reload = (path: string) =>
-      sim.cli(sim.host(1), ['reload', '--node', '1', '-c', path, '--netns', sim.container(1)]);
+    const reload = (path: string) => onNode(sim, path, 1, ['reload']);
     const gone = await reload(edited);
     assert.is(gone.exitCode, 0, gone.stderr);
     assert.equal(await ourRoutes(sim, 1), [

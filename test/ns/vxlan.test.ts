@@ -11,6 +11,7 @@ import {
   createSimCluster,
   joinAsServer,
   links,
+  onNode,
   reaches,
   runPhase,
   snapshot,
@@ -70,16 +71,7 @@ const fdbOf = async (sim: SimCluster, id: number): Promise<string[]> => {
 };
 const krg0 = async (sim: SimCluster, id: number) =>
   (await links(sim, sim.container(id))).find((l) => l.ifname === 'krg0');
-const check = (sim: SimCluster, config: string, id: number) =>
-  sim.cli(sim.host(id), [
-    'check',
-    '--node',
-    String(id),
-    '-c',
-    config,
-    '--netns',
-    sim.container(id),
-  ]);
+const check = (sim: SimCluster, config: string, id: number) => onNode(sim, config, id, ['check']);
 
 /** What a stopped node leaves: lo in the container; eth0 and lo on the host, none of our routes or neighbours. */
 async function leftovers(sim: SimCluster, id: number): Promise<string[]> {
@@ -173,15 +165,7 @@ v4('a second run of every phase changes nothing', async () => {
   );
   const ok = await check(sim, config, 1);
   assert.is(ok.exitCode, 0, ok.stdout + ok.stderr);
-  const status = await sim.cli(sim.host(1), [
-    'status',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const status = await onNode(sim, config, 1, ['status']);
   assert.is(status.exitCode, 0, status.stdout + status.stderr);
   assert.match(status.stdout, /vxlan 42/);
 });
@@ -314,8 +298,7 @@ v4(
 v4('reload: node 3 leaves (its entries go, the link stays), then comes back', async () => {
   const index = (await krg0(sim, 1))?.ifindex;
   const edited = writeConfig(conf({ nodes: '1-2', node3: null }));
-  const reload = (path: string) =>
-    sim.cli(sim.host(1), ['reload', '--node', '1', '-c', path, '--netns', sim.container(1)]);
+  const reload = (path: string) => onNode(sim, path, 1, ['reload']);
   const gone = await reload(edited);
   assert.is(gone.exitCode, 0, gone.stderr);
   assert.equal(await fdbOf(sim, 1), [

@@ -13,7 +13,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, onNode, writeConfig, type SimCluster } from '../sim/cluster.js';
 
 const CONFIG = `
 [cluster]
@@ -54,16 +54,7 @@ test.before(async () => {
   chmodSync(join(dir, '20slow'), 0o755);
   for (const id of [1, 2]) {
     for (const phase of ['boot-pre', 'boot-post']) {
-      const r = await sim.cli(sim.host(id), [
-        'run',
-        phase,
-        '--node',
-        String(id),
-        '-c',
-        config,
-        '--netns',
-        sim.container(id),
-      ]);
+      const r = await onNode(sim, config, id, ['run', phase]);
       assert.is(r.exitCode, 0, r.stderr);
     }
   }

@@ -4,7 +4,13 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
-import { bootWithCli, createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import {
+  bootWithCli,
+  createSimCluster,
+  onNode,
+  writeConfig,
+  type SimCluster,
+} from '../sim/cluster.js';
 
 const CONFIG = `
 [cluster]
@@ -37,20 +43,10 @@ test.after(async () => {
   await sim?.destroy();
 });
 
-const check = () =>
-  sim.cli(sim.host(1), ['check', '--node', '1', '-c', config, '--netns', c(), '--json']);
+const check = () => onNode(sim, config, 1, ['check', '--json']);
 const runAll = async () => {
   for (const phase of ['boot-post', 'init-pre', 'init-post']) {
-    const r = await sim.cli(sim.host(1), [
-      'run',
-      phase,
-      '--node',
-      '1',
-      '-c',
-      config,
-      '--netns',
-      c(),
-    ]);
+    const r = await onNode(sim, config, 1, ['run', phase]);
     assert.is(r.exitCode, 0, r.stderr);
   }
 };
@@ -124,7 +120,7 @@ test('reload applies an edited net.conf with the smallest change', async () => {
     CONFIG.replace('mtu = 1400', 'mtu = 1450\ngateway = 10.4.135.254') +
       '\n[clusterip web]\naddress = 10.4.192.2\nmac = 01:00:5e:04:c0:01\nbackend = cluster-match\nseed = 7\n',
   );
-  let r = await sim.cli(sim.host(1), ['reload', '--node', '1', '-c', config, '--netns', c()]);
+  let r = await onNode(sim, config, 1, ['reload']);
   assert.is(r.exitCode, 0, r.stderr);
   assert.match(r.stderr, /correcting .*mtu 1450/);
   let link = (
@@ -139,7 +135,7 @@ test('reload applies an edited net.conf with the smallest change', async () => {
   assert.is(checked.exitCode, 0, JSON.stringify(problems(checked)));
   // The second address removed again: its rules and address go, the first stays.
   writeFileSync(config, CONFIG.replace('mtu = 1400', 'mtu = 1450\ngateway = 10.4.135.254'));
-  r = await sim.cli(sim.host(1), ['reload', '--node', '1', '-c', config, '--netns', c()]);
+  r = await onNode(sim, config, 1, ['reload']);
   assert.is(r.exitCode, 0, r.stderr);
   assert.match(r.stderr, /removed: .*10\.4\.192\.2\/32/);
   const rules = await sim.exec(c(), ['iptables-save', '-t', 'mangle']);
@@ -152,7 +148,7 @@ test('reload applies an edited net.conf with the smallest change', async () => {
     }[]
   )[0]!;
   assert.is(link.ifindex, ifindex);
-  const again = await sim.cli(sim.host(1), ['reload', '--node', '1', '-c', config, '--netns', c()]);
+  const again = await onNode(sim, config, 1, ['reload']);
   assert.is(again.exitCode, 0, again.stderr);
   assert.not.match(again.stderr, /changed:|removed:|correcting/);
   const last = await check();

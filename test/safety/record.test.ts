@@ -8,11 +8,12 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SIM_CONF } from '../helpers/fixtures.js';
 import {
+  BOOT_PHASES,
   createSimCluster,
+  onNode,
   runPhase,
   snapshot,
   writeConfig,
-  BOOT_PHASES,
   type CliResult,
   type SimCluster,
 } from '../sim/cluster.js';
@@ -330,17 +331,7 @@ R(
       via: '10.4.135.254',
     });
     writeFileSync(recordFile, JSON.stringify(rec));
-    const r = await sim.cli(sim.host(1), [
-      'run',
-      'stop',
-      '--node',
-      '1',
-      '-c',
-      config,
-      '--netns',
-      c1(),
-      '-v',
-    ]);
+    const r = await onNode(sim, config, 1, ['run', 'stop', '-v']);
     assert.is(r.exitCode, 0, r.stderr);
     assert.match(
       r.stderr,

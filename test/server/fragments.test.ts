@@ -18,6 +18,7 @@ const v: ServerValues = {
       address: '10.4.135.1/18',
       address6: null,
       link: { kind: 'vxlan', vni: 42, port: 4789, local: '192.168.10.1', flood: [] },
+      routing: null,
     },
   ],
   device: 'eth0',

@@ -6,7 +6,14 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSimCluster, links, reaches, writeConfig, type SimCluster } from '../sim/cluster.js';
+import {
+  createSimCluster,
+  links,
+  reaches,
+  runPhase,
+  writeConfig,
+  type SimCluster,
+} from '../sim/cluster.js';
 import { clusternet, show, tempDir } from '../install/cli.js';
 import { startNetworkd } from './networkd.js';
 
@@ -21,16 +28,7 @@ test.before(async () => {
   config = writeConfig(CONFIG);
   for (const id of NODES) {
     for (const phase of ['boot-pre', 'boot-post', 'init-pre']) {
-      const inside = phase === 'init-pre';
-      const r = await sim.cli(inside ? sim.container(id) : sim.host(id), [
-        'run',
-        phase,
-        '--node',
-        String(id),
-        '-c',
-        config,
-        ...(inside ? [] : ['--netns', sim.container(id)]),
-      ]);
+      const r = await runPhase(sim, config, id, phase);
       assert.is(r.exitCode, 0, `${phase} on node ${id}: ${r.stderr}`);
     }
   }

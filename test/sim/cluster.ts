@@ -320,19 +320,25 @@ export function runPhase(
   env?: Record<string, string>,
 ): Promise<CliResult> {
   const inside = phase === 'init-pre' || phase === 'init-post';
-  const ns = inside ? sim.container(id) : sim.host(id);
+  return inside
+    ? sim.cli(sim.container(id), ['run', phase, '--node', String(id), '-c', config, ...extra], env)
+    : onNode(sim, config, id, ['run', phase, ...extra], env);
+}
+
+/**
+ * `clusternet ARGS --node ID -c CONFIG --netns <its container>` in node `id`'s own
+ * namespace: a command run on a node by hand, or by its init system.
+ */
+export function onNode(
+  sim: SimCluster,
+  config: string,
+  id: number,
+  args: string[],
+  env?: Record<string, string>,
+): Promise<CliResult> {
   return sim.cli(
-    ns,
-    [
-      'run',
-      phase,
-      '--node',
-      String(id),
-      '-c',
-      config,
-      ...(inside ? [] : ['--netns', sim.container(id)]),
-      ...extra,
-    ],
+    sim.host(id),
+    [...args, '--node', String(id), '-c', config, '--netns', sim.container(id)],
     env,
   );
 }

@@ -9,7 +9,7 @@ import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { JOURNAL_STREAM, SYSLOG_SOCKET, systemLogArgv } from '../../lib/systemlog.js';
-import { createSimCluster, writeConfig, type SimCluster } from '../sim/cluster.js';
+import { createSimCluster, onNode, writeConfig, type SimCluster } from '../sim/cluster.js';
 import { EXAMPLE, clusternet, show, tempDir, writeConf } from '../install/cli.js';
 
 const CONFIG = `[cluster]\nnodes = 1\n\n[net]\nlink = macvlan\ndevice = eth0\ninterface = krg0\nmac = 02:00:00:00:07:00\naddress = 10.4.135.0/24\n`;
@@ -72,11 +72,7 @@ test('under a systemd unit (JOURNAL_STREAM is stderr) auto logs nothing more: st
 test('syslog: one line per change, with the phase and the node, as daemon.info', async () => {
   const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
   for (const phase of ['boot-pre', 'boot-post']) {
-    const r = await sim.cli(
-      sim.host(1),
-      ['run', phase, '--node', '1', '-c', config, '--netns', sim.container(1)],
-      env,
-    );
+    const r = await onNode(sim, config, 1, ['run', phase], env);
     assert.is(r.exitCode, 0, r.stderr);
   }
   const log = await eventually(
@@ -125,11 +121,7 @@ test('reload, which changes a running node, leaves its changes in the system log
   received = '';
   const env = { CLUSTERNET_SYSLOG: 'syslog', CLUSTERNET_SYSLOG_SOCKET: socket };
   const edited = writeConfig(CONFIG + 'mtu = 1400\n');
-  const r = await sim.cli(
-    sim.host(1),
-    ['reload', '--node', '1', '-c', edited, '--netns', sim.container(1)],
-    env,
-  );
+  const r = await onNode(sim, edited, 1, ['reload'], env);
   assert.is(r.exitCode, 0, r.stderr);
   assert.match(r.stderr, /mtu 1400/);
   await eventually(() => received, /<30>.*clusternet\[reload node 1\]: .*mtu 1400/);
@@ -144,11 +136,7 @@ test('journald: systemd-cat is started with an argument array and fed prefixed l
   );
   chmodSync(join(bin, 'systemd-cat'), 0o755);
   const env = { CLUSTERNET_SYSLOG: 'journald', PATH: `${bin}:${process.env.PATH}` };
-  const r = await sim.cli(
-    sim.host(1),
-    ['run', 'stop', '--node', '1', '-c', config, '--netns', sim.container(1)],
-    env,
-  );
+  const r = await onNode(sim, config, 1, ['run', 'stop'], env);
   assert.is(r.exitCode, 0, r.stderr);
   await eventually(
     () => (existsSync(out) ? readFileSync(out, 'utf8') : ''),

@@ -6,7 +6,13 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createSimCluster, runPhase, writeConfig, type SimCluster } from '../sim/cluster.js';
+import {
+  createSimCluster,
+  onNode,
+  runPhase,
+  writeConfig,
+  type SimCluster,
+} from '../sim/cluster.js';
 import { tempDir } from '../install/cli.js';
 
 const NODES = [1, 2, 3];
@@ -26,17 +32,7 @@ test.after(async () => {
 
 const phase = (id: number, name: string, conf = config) => runPhase(sim, conf, id, name);
 const status = async (id: number, extra: string[] = []) => {
-  const r = await sim.cli(sim.host(id), [
-    'status',
-    '--json',
-    '--node',
-    String(id),
-    '-c',
-    config,
-    '--netns',
-    sim.container(id),
-    ...extra,
-  ]);
+  const r = await onNode(sim, config, id, ['status', '--json', ...extra]);
   const json = JSON.parse(r.stdout) as StatusJson;
   // As `check`: 0 only when the node is set up and matches its plan.
   assert.is(r.exitCode, json.plan.ok ? 0 : 1, r.stderr);
@@ -151,48 +147,18 @@ test('before the phases: the network is described, the interface missing, the pl
 
 test('wait fails after its timeout, naming what is missing', async () => {
   const started = Date.now();
-  const r = await sim.cli(sim.host(1), [
-    'wait',
-    '--timeout',
-    '1',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const r = await onNode(sim, config, 1, ['wait', '--timeout', '1']);
   assert.is(r.exitCode, 1, r.stderr);
   assert.match(r.stderr, /not ready after 1 s: krg0 does not exist/);
   assert.ok(Date.now() - started < 10_000);
 });
 
 test('wait returns as soon as the phases have built the network', async () => {
-  const waiting = sim.cli(sim.host(1), [
-    'wait',
-    '--timeout',
-    '60',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const waiting = onNode(sim, config, 1, ['wait', '--timeout', '60']);
   for (const name of ['boot-pre', 'boot-post', 'init-pre'])
     assert.is((await phase(1, name)).exitCode, 0);
   // Interface and address are there, the cluster address not yet: still waiting.
-  const early = await sim.cli(sim.host(1), [
-    'wait',
-    '--timeout',
-    '0',
-    '--node',
-    '1',
-    '-c',
-    config,
-    '--netns',
-    sim.container(1),
-  ]);
+  const early = await onNode(sim, config, 1, ['wait', '--timeout', '0']);
   assert.is(early.exitCode, 1);
   assert.match(early.stderr, /cluster address 10\.4\.192\.1 is not installed on krg0/);
   const post = await phase(1, 'init-post');
@@ -237,16 +203,7 @@ test('status notices drift, and shows the table and rows as text', async () => {
     s.plan.problems.join('\n'),
   );
   assert.is(s.addresses.find((a) => a.node === 3)!.configured, false);
-  const text = await sim.cli(sim.host(3), [
-    'status',
-    '--verbose',
-    '--node',
-    '3',
-    '-c',
-    config,
-    '--netns',
-    sim.container(3),
-  ]);
+  const text = await onNode(sim, config, 3, ['status', '--verbose']);
   assert.match(text.stdout, /^name\s+type\s+network\s+size\s+used\s+free\s+pct$/m);
   assert.match(text.stdout, /^net\s+macvlan\s+10\.4\.135\.0\/24\s+256\s+3\s+253\s+1\.17%$/m);
   assert.match(text.stdout, /^3\s+krg0\s+02:00:00:00:07:03\s+10\.4\.135\.3\/24\s+netns \S+\s+no$/m);
