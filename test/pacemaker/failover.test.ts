@@ -55,6 +55,19 @@ const perNode = (v: ClusterView) => {
   return out;
 };
 
+/** `clusternet assigned --bucket B -q` on node `id`: exit 0 while it answers for B, 3 when not. */
+const assigned = (c: PcmkCluster, id: number, bucket: number) =>
+  c.exec(id, [
+    process.execPath,
+    CLI,
+    'assigned',
+    '--bucket',
+    String(bucket),
+    '--netns',
+    'cluster',
+    '-q',
+  ]);
+
 /** "median M ms (min A, max B, n N)". */
 const spread = (ms: number[]) => {
   const sorted = [...ms].sort((a, b) => a - b);
@@ -346,17 +359,7 @@ function cases(backend: 'cluster-match' | 'nft') {
             )
               return false;
             for (let bucket = 1; bucket <= NODES.length; bucket++) {
-              const r = await c.exec(cut, [
-                process.execPath,
-                CLI,
-                'assigned',
-                '--bucket',
-                String(bucket),
-                '--netns',
-                'cluster',
-                '-q',
-              ]);
-              if (r.exitCode !== 3) return false;
+              if ((await assigned(c, cut, bucket)).exitCode !== 3) return false;
             }
             return true;
           });
@@ -364,16 +367,7 @@ function cases(backend: 'cluster-match' | 'nft') {
         { node: cut, sources },
       );
       for (let bucket = 1; bucket <= NODES.length; bucket++) {
-        const r = await c.exec(cut, [
-          process.execPath,
-          CLI,
-          'assigned',
-          '--bucket',
-          String(bucket),
-          '--netns',
-          'cluster',
-          '-q',
-        ]);
+        const r = await assigned(c, cut, bucket);
         assert.is(r.exitCode, 3, `the cut node still answers for bucket ${bucket}: ${r.stderr}`);
       }
       measured.push(
