@@ -1,5 +1,6 @@
 // Config texts shared by the unit and CLI suites. Line numbers in assertions are found
 // with lineOf(), so the texts can change without breaking every test.
+import type { NodeLinkInput, NodesKeys } from '../../lib/link/driver.js';
 
 /** A complete native net.conf: every [net] key, a cluster address and a [node N] override. */
 export const NATIVE_CONF = `# clusternet test config
@@ -200,3 +201,15 @@ node-prefix6 = 64
 underlay = 192.168.10.0/24
 vni = 77
 ${o.node3 === false ? '' : '\n[node 3]\nunderlay = 192.168.20.3/24\n'}`;
+
+/** A cluster whose [node N] sections hold no kind keys: a driver's cross-node rules see none. */
+export const NO_NODE_KEYS: NodesKeys = { ids: [1], keys: () => new Map(), written: () => false };
+
+/** Node `id`'s input to a driver's params, no [node N] keys; a problem reported fails the test. */
+export const nodeInput = (id = 1): NodeLinkInput => ({
+  id,
+  keys: new Map(),
+  problem: (key, message) => {
+    throw new Error(`unexpected problem: ${key}: ${message}`);
+  },
+});

@@ -34,6 +34,7 @@ const node = (link = veth): LinkNode<typeof veth> => ({
   address6: null,
   link,
   peers: [],
+  routing: null,
 });
 const input = (id: number) => ({ id, keys: new Map<string, unknown>(), problem: () => {} });
 

@@ -4,6 +4,7 @@ import * as assert from 'uvu/assert';
 import { macvlanDriver as macvlan } from '../../lib/link/macvlan.js';
 import { parseNsState, type LinkState, type NsState } from '../../lib/system/state.js';
 import { ipJson, type LinkSpec } from '../helpers/fake-runner.js';
+import { NO_NODE_KEYS, nodeInput } from '../helpers/fixtures.js';
 
 const host: NsState = parseNsState(
   ipJson([
@@ -21,10 +22,10 @@ const want = { lower: 'eth0', link };
 test('no keys of its own, nothing to check, always complete', () => {
   assert.equal(macvlan.netKeys, {});
   assert.equal(
-    macvlan.check(new Map(), () => false),
+    macvlan.check(new Map(), () => false, NO_NODE_KEYS),
     [],
   );
-  assert.equal(macvlan.params(new Map()), link);
+  assert.equal(macvlan.params(new Map(), nodeInput()), link);
 });
 
 test('createArgs: mode bridge, the same head as every kind', () => {
@@ -79,6 +80,7 @@ test('describe, fields, env and the server fragments', () => {
   assert.is(macvlan.server.parentKey, 'MACVLAN');
   const s = {
     link,
+    peers: [],
     device: 'eth0',
     interface: 'krg0',
     mac: 'f0:00:00:00:07:fe',

@@ -9,7 +9,7 @@ import {
   routingOf,
 } from '../../lib/link/routed.js';
 import { bridgeDriver as bridge } from '../../lib/link/bridge.js';
-import { parseCidr } from '../../lib/value/parse.js';
+import { parseCidr, type Cidr } from '../../lib/value/parse.js';
 import { parseConfig } from '../../lib/config/load.js';
 import { deriveAll, deriveNode } from '../../lib/derive/node.js';
 import { InputError } from '../../lib/errors.js';
@@ -25,7 +25,10 @@ const KEYS = new Map<string, unknown>([
   ['underlay', parseCidr('192.168.10.0/24', 4)],
   ['vni', 77],
 ]);
-const net = { address: parseCidr('10.5.0.0/16', 4), address6: parseCidr('fd05::/48', 6) };
+const net: { address: Cidr | undefined; address6: Cidr | undefined } = {
+  address: parseCidr('10.5.0.0/16', 4),
+  address6: parseCidr('fd05::/48', 6),
+};
 const node3 = new Map<string, unknown>([
   ['underlay', { family: 4, address: '192.168.20.3', prefix: 24 }],
 ]);

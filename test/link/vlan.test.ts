@@ -3,6 +3,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { vlanDriver as vlan } from '../../lib/link/vlan.js';
+import { NO_NODE_KEYS, nodeInput } from '../helpers/fixtures.js';
 import {
   DRIVERS,
   KERNEL_NEEDS,
@@ -56,22 +57,22 @@ test('the vlan key: 1..4094, messages as net.conf has always given them', () => 
 
 test('check: a VLAN id is required, unless written (its own parse error then speaks)', () => {
   assert.equal(
-    vlan.check(new Map(), () => false),
+    vlan.check(new Map(), () => false, NO_NODE_KEYS),
     [{ key: 'net.vlan', message: 'missing; link = vlan needs a VLAN id (1..4094)' }],
   );
   assert.equal(
-    vlan.check(new Map(), (k) => k === 'vlan'),
+    vlan.check(new Map(), (k) => k === 'vlan', NO_NODE_KEYS),
     [],
   );
   assert.equal(
-    vlan.check(new Map([['vlan', 7]]), () => true),
+    vlan.check(new Map([['vlan', 7]]), () => true, NO_NODE_KEYS),
     [],
   );
 });
 
 test('params: the id, or null while incomplete', () => {
-  assert.equal(vlan.params(new Map([['vlan', 7]])), { kind: 'vlan', id: 7 });
-  assert.is(vlan.params(new Map()), null);
+  assert.equal(vlan.params(new Map([['vlan', 7]]), nodeInput()), { kind: 'vlan', id: 7 });
+  assert.is(vlan.params(new Map(), nodeInput()), null);
 });
 
 test('createArgs: the argv the tests and the lab match byte for byte', () => {
@@ -133,6 +134,7 @@ test('describe, fields, env and the server fragments', () => {
   assert.is(vlan.server.parentKey, 'VLAN');
   const s = {
     link: want.link,
+    peers: [],
     device: 'eth0',
     interface: 'krg0',
     mac: 'f0:00:00:00:07:fe',

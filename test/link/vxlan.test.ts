@@ -39,6 +39,7 @@ const peer = (node: number, local: string): LinkPeer<Vxlan> => ({
   address: `10.4.135.${node}/18`,
   address6: null,
   link: link(local),
+  routing: null,
 });
 
 test('keys: vni 1..16777215, vxlan-port 1..65535, underlay a base or an exact address, vxlan-peers a list', () => {
@@ -244,6 +245,7 @@ test('ops: the moved link at boot; in the container, per peer a flood entry and 
     address6: null,
     link: link('192.168.10.1', ['192.168.10.100']),
     peers: [peer(2, '192.168.10.2'), peer(3, '192.168.20.3')],
+    routing: null,
   };
   const { boot, init } = vxlan.ops(n, { host: CURRENT_NS, container, mtu: 1450 });
   assert.equal(

@@ -26,6 +26,7 @@ const v: ServerValues = {
   mac: '02:00:00:00:07:fe',
   mtu: 1450,
   address: '10.4.135.254/18',
+  note: null,
 };
 
 test("after-ops: one command per entry in ip, post-up in ifupdown, [BridgeFDB] in networkd, after nmcli's own", () => {

@@ -3,8 +3,9 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assess, type StateOf } from '../../lib/apply/assess.js';
+import { viewOf, type NsView } from '../../lib/apply/view.js';
 import { type Op } from '../../lib/plan/ops.js';
-import { isOurRoute, parseNsState, readNsState, type NsState } from '../../lib/system/state.js';
+import { isOurRoute, parseNsState, readNsState } from '../../lib/system/state.js';
 import {
   FakeRunner,
   ipJson,
@@ -38,8 +39,11 @@ const DEFAULT: RouteSpec = {
 
 /** A StateOf over ip -json text per namespace. */
 function states(byNs: [Ns, LinkSpec[], RouteSpec[]?][]): StateOf {
-  const map = new Map<string, NsState>(
-    byNs.map(([ns, links, routes]) => [nsLabel(ns), parseNsState(ipJson(links, routes ?? []))]),
+  const map = new Map<string, NsView>(
+    byNs.map(([ns, links, routes]) => [
+      nsLabel(ns),
+      viewOf(parseNsState(ipJson(links, routes ?? []))),
+    ]),
   );
   return (ns) => {
     const st = map.get(nsLabel(ns));

@@ -34,6 +34,8 @@ async function refusal(promise: Promise<unknown>): Promise<ApplyError> {
     message: 'the lock was granted twice',
     generated: false,
     operator: 'throws',
+    expects: 'a refusal',
+    actual: 'the lock',
   });
 }
 
